@@ -77,9 +77,11 @@ done
 "$out/kwok-stages" > "$out/kwok-stages.yaml"
 
 # Check that each role answers and reports the pinned release, so a wrong link fails here, not in a test.
-"$out/kube-apiserver" --version | grep -qF "Kubernetes $kube_tag" || die "kube-apiserver does not report $kube_tag"
-"$out/kubectl" version --client | grep -qF "$kube_tag" || die "kubectl does not report $kube_tag"
-"$out/etcd" --version | grep -qF "etcd Version: ${etcd_tag#v}" || die "etcd does not report ${etcd_tag#v}"
+# (Output is captured first: grep -q closing the pipe early would fail the check under pipefail.)
+v=$("$out/kube-apiserver" --version); [[ "$v" == *"Kubernetes $kube_tag"* ]] || die "kube-apiserver reports '$v', not $kube_tag"
+v=$("$out/kubectl" version --client); [[ "$v" == *"Client Version: $kube_tag"* ]] || die "kubectl reports '$v', not $kube_tag"
+v=$("$out/etcd" --version); [[ "$v" == *"etcd Version: ${etcd_tag#v}"* ]] || die "etcd reports '$v', not ${etcd_tag#v}"
+v=$("$out/kwok" --help 2>&1); [[ "$v" == *"manage-nodes-with-annotation-selector"* ]] || die "kwok does not answer --help: '$v'"
 grep -q 'kind: Stage' "$out/kwok-stages.yaml" || die "kwok stages were not written"
 
 echo "$stamp" > "$out/.stamp"

@@ -76,6 +76,9 @@ func runKwok() int {
 		return 1
 	}
 	command := kwokcmd.NewCommand(ctx)
+	// Kubernetes' component-base registers a global non-boolean --version flag, which cobra
+	// would read as a boolean on every run and fail; kwok's own version output is not needed.
+	command.Version = ""
 	command.PersistentFlags().AddFlagSet(flagset)
 	if err := command.ExecuteContext(ctx); err != nil {
 		logger.Error("Execute exit", "err", err)

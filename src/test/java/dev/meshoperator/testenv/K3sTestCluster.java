@@ -32,8 +32,17 @@ public final class K3sTestCluster implements TestCluster {
     this.kubeconfig = kubeconfig;
   }
 
-  /** Why k3s cannot run here, or null when Docker answers. */
+  private static volatile java.util.Optional<String> unavailable;
+
+  /** Why k3s cannot run here, or null when Docker answers; asked once per run. */
   public static String unavailableReason() {
+    if (unavailable == null) {
+      unavailable = java.util.Optional.ofNullable(probeDocker());
+    }
+    return unavailable.orElse(null);
+  }
+
+  private static String probeDocker() {
     try {
       return DockerClientFactory.instance().isDockerAvailable() ? null
           : "no Docker engine answers on this machine, so the k3s suite (real containers) is skipped;"

@@ -36,11 +36,17 @@ public class KubeTestExtension implements BeforeAllCallback, BeforeEachCallback,
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    if ("k3s".equals(backend())) {
-      String reason = K3sTestCluster.unavailableReason();
-      Assumptions.assumeTrue(reason == null, reason);
+    String reason = unavailableReason();
+    if (reason != null) {
+      System.out.println("[k3s] skipping the tests of " + context.getDisplayName() + ": " + reason);
+      return; // each test is then reported as skipped, with the reason, by beforeEach
     }
     cluster(context);
+  }
+
+  /** Why the chosen cluster cannot run on this machine, or null. */
+  private static String unavailableReason() {
+    return "k3s".equals(backend()) ? K3sTestCluster.unavailableReason() : null;
   }
 
   /** The run's shared cluster, started on first use. */
@@ -71,6 +77,8 @@ public class KubeTestExtension implements BeforeAllCallback, BeforeEachCallback,
 
   @Override
   public void beforeEach(ExtensionContext context) {
+    String reason = unavailableReason();
+    Assumptions.assumeTrue(reason == null, reason);
     if (cluster(context) instanceof LocalTestCluster local) {
       local.checkAlive();
     }

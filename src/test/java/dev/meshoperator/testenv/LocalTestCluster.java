@@ -124,14 +124,13 @@ public final class LocalTestCluster implements TestCluster {
     nodeNames.forEach(name -> client.nodes().resource(fakeNode(name)).serverSideApply());
     waitFor(Duration.ofSeconds(60), "kwok to mark nodes " + nodeNames + " Ready",
         () -> nodeNames.stream().allMatch(n -> isReady(client.nodes().withName(n).get())));
-    long tNodes = System.nanoTime();
     // The service account controller creating "default" proves the controller-manager is working.
     waitFor(Duration.ofSeconds(60), "kube-controller-manager to create the default service account",
         () -> client.serviceAccounts().inNamespace("default").withName("default").get() != null);
     long tEnd = System.nanoTime();
     String msg = String.format(
-        "test cluster %s ready in %.1fs (etcd+kube-apiserver %.1fs, controllers+kwok nodes %.1fs, controller-manager %.1fs); logs in %s",
-        serverVersion(), secs(t0, tEnd), secs(t0, tApi), secs(tApi, tNodes), secs(tNodes, tEnd), logs);
+        "test cluster %s ready in %.1fs (etcd+kube-apiserver %.1fs, then controllers, scheduler and %d Ready kwok nodes %.1fs); logs in %s",
+        serverVersion(), secs(t0, tEnd), secs(t0, tApi), NODE_COUNT, secs(tApi, tEnd), logs);
     log.info(msg);
     System.out.println("[kube-testenv] " + msg);
   }

@@ -237,7 +237,7 @@ class TestClusterIT {
   }
 
   private static Pod pod(String name) {
-    return new PodBuilder().withNewMetadata().withName(name).endMetadata()
+    return new PodBuilder().withNewMetadata().withName(name).addToLabels("app", "probe").endMetadata()
         .withNewSpec().addNewContainer().withName("app").withImage("registry.k8s.io/pause:3.10")
         .endContainer().endSpec().build();
   }
