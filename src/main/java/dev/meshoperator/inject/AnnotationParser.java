@@ -89,10 +89,14 @@ public final class AnnotationParser {
     int statusPort = r.value(STATUS_PORT, v -> intInRange(v, 0, 65535),
         "is not a valid port (0-65535)")
         .orElse(pcStatus != null && pcStatus.canConvertToInt() ? pcStatus.asInt() : DEFAULT_STATUS_PORT);
-    String probeRule = "is not a non-negative 32-bit integer";
-    int initialDelay = r.value(READINESS_INITIAL_DELAY, v -> intInRange(v, 0, Integer.MAX_VALUE), probeRule).orElse(0);
-    int period = r.value(READINESS_PERIOD, v -> intInRange(v, 0, Integer.MAX_VALUE), probeRule).orElse(15);
-    int failures = r.value(READINESS_FAILURE_THRESHOLD, v -> intInRange(v, 0, Integer.MAX_VALUE), probeRule).orElse(4);
+    // Istio says uint32; Kubernetes probe fields are int32 and period/threshold must be at least 1,
+    // so anything outside that would only fail later, less clearly, at the API server
+    int initialDelay = r.value(READINESS_INITIAL_DELAY, v -> intInRange(v, 0, Integer.MAX_VALUE),
+        "is not a non-negative 32-bit integer").orElse(0);
+    int period = r.value(READINESS_PERIOD, v -> intInRange(v, 1, Integer.MAX_VALUE),
+        "is not a positive 32-bit integer").orElse(15);
+    int failures = r.value(READINESS_FAILURE_THRESHOLD, v -> intInRange(v, 1, Integer.MAX_VALUE),
+        "is not a positive 32-bit integer").orElse(4);
 
     ResourceRequirements resources = r.resources(s);
 
