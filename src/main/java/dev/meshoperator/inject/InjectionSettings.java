@@ -1,0 +1,232 @@
+package dev.meshoperator.inject;
+
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything one revision's injector needs to know about its mesh. The injector's own value type, so
+ * that it does not depend on how a MeshInstall spells these; whoever reads a MeshInstall builds one.
+ *
+ * <p>fabric8 model objects are mutable, so the compact constructor copies them; a settings value
+ * handed to several webhook threads must not change under them.
+ */
+public record InjectionSettings(
+    String revision,
+    String controlPlaneNamespace,
+    String caAddress,
+    String proxyImage,
+    String clusterId,
+    String meshId,
+    String trustDomain,
+    String clusterDomain,
+    ResourceRequirements proxyResources,
+    NativeSidecarMode nativeSidecar,
+    boolean serverSupportsNativeSidecars,
+    boolean rewriteAppHTTPProbers,
+    boolean holdApplicationUntilProxyStarts,
+    List<LabelSelector> neverInjectSelector,
+    List<LabelSelector> alwaysInjectSelector,
+    Map<String, String> injectedAnnotations,
+    ProxyLogLevels logLevels) {
+
+  public static final String DEFAULT_REVISION = "default";
+  public static final String DEFAULT_NAMESPACE = "istio-system";
+  public static final String DEFAULT_HUB = "docker.io/istio";
+  public static final String DEFAULT_VERSION = "1.30.3";
+
+  public InjectionSettings {
+    revision = revision == null ? "" : revision;
+    Objects.requireNonNull(controlPlaneNamespace, "controlPlaneNamespace");
+    Objects.requireNonNull(caAddress, "caAddress");
+    Objects.requireNonNull(proxyImage, "proxyImage");
+    Objects.requireNonNull(clusterId, "clusterId");
+    Objects.requireNonNull(meshId, "meshId");
+    Objects.requireNonNull(trustDomain, "trustDomain");
+    Objects.requireNonNull(clusterDomain, "clusterDomain");
+    Objects.requireNonNull(nativeSidecar, "nativeSidecar");
+    Objects.requireNonNull(logLevels, "logLevels");
+    proxyResources = proxyResources == null
+        ? new ResourceRequirements()
+        : new ResourceRequirementsBuilder(proxyResources).build();
+    neverInjectSelector = copySelectors(neverInjectSelector);
+    alwaysInjectSelector = copySelectors(alwaysInjectSelector);
+    injectedAnnotations = injectedAnnotations == null
+        ? Map.of()
+        : Collections.unmodifiableMap(new LinkedHashMap<>(injectedAnnotations));
+  }
+
+  /** The default revision in istio-system with Istio 1.30.3's proxy defaults. */
+  public static InjectionSettings defaults() {
+    return forRevision(DEFAULT_REVISION, DEFAULT_NAMESPACE, DEFAULT_HUB, DEFAULT_VERSION);
+  }
+
+  /** Istio's proxy defaults for a revision's control plane, CA address and image derived from names. */
+  public static InjectionSettings forRevision(String revision, String namespace, String hub, String version) {
+    return new InjectionSettings(
+        revision,
+        namespace,
+        caAddressFor(revision, namespace),
+        proxyImageFor(hub, version),
+        "Kubernetes",
+        "cluster.local",
+        "cluster.local",
+        "cluster.local",
+        defaultProxyResources(),
+        NativeSidecarMode.AUTO,
+        false,
+        true,
+        false,
+        List.of(),
+        List.of(),
+        Map.of(),
+        ProxyLogLevels.defaults());
+  }
+
+  /** {@code istiod[-rev].<ns>.svc:15012}: the Service istiod's certificate is issued for. */
+  public static String caAddressFor(String revision, String namespace) {
+    return istiodServiceName(revision) + "." + namespace + ".svc:15012";
+  }
+
+  public static String istiodServiceName(String revision) {
+    return isDefault(revision) ? "istiod" : "istiod-" + revision;
+  }
+
+  public static String proxyImageFor(String hub, String version) {
+    return hub + "/proxyv2:" + version;
+  }
+
+  /** Both "" and "default" name the default revision, as in Istio. */
+  public static boolean isDefault(String revision) {
+    return revision == null || revision.isEmpty() || DEFAULT_REVISION.equals(revision);
+  }
+
+  public static String normalizeRevision(String revision) {
+    return isDefault(revision) ? DEFAULT_REVISION : revision;
+  }
+
+  /** The revision's name as pods and the status annotation carry it: never empty. */
+  public String revisionName() {
+    return normalizeRevision(revision);
+  }
+
+  /** Native sidecars unless the pod says otherwise. */
+  public boolean nativeSidecarsByDefault() {
+    return switch (nativeSidecar) {
+      case ON -> true;
+      case OFF -> false;
+      case AUTO -> serverSupportsNativeSidecars;
+    };
+  }
+
+  public static ResourceRequirements defaultProxyResources() {
+    return new ResourceRequirementsBuilder()
+        .addToRequests("cpu", new Quantity("100m"))
+        .addToRequests("memory", new Quantity("128Mi"))
+        .addToLimits("cpu", new Quantity("2000m"))
+        .addToLimits("memory", new Quantity("1024Mi"))
+        .build();
+  }
+
+  /** A fresh copy on every call, since fabric8 objects are mutable and this record is shared. */
+  @Override
+  public ResourceRequirements proxyResources() {
+    return new ResourceRequirementsBuilder(proxyResources).build();
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  private static List<LabelSelector> copySelectors(List<LabelSelector> selectors) {
+    if (selectors == null) {
+      return List.of();
+    }
+    return selectors.stream().map(s -> new LabelSelectorBuilder(s).build()).toList();
+  }
+
+  /** For variations on {@link #defaults()}; every component keeps its value unless set. */
+  public static final class Builder {
+    private String revision;
+    private String controlPlaneNamespace;
+    private String caAddress;
+    private String proxyImage;
+    private String clusterId;
+    private String meshId;
+    private String trustDomain;
+    private String clusterDomain;
+    private ResourceRequirements proxyResources;
+    private NativeSidecarMode nativeSidecar;
+    private boolean serverSupportsNativeSidecars;
+    private boolean rewriteAppHTTPProbers;
+    private boolean holdApplicationUntilProxyStarts;
+    private List<LabelSelector> neverInjectSelector;
+    private List<LabelSelector> alwaysInjectSelector;
+    private Map<String, String> injectedAnnotations;
+    private ProxyLogLevels logLevels;
+
+    private Builder(InjectionSettings s) {
+      revision = s.revision;
+      controlPlaneNamespace = s.controlPlaneNamespace;
+      caAddress = s.caAddress;
+      proxyImage = s.proxyImage;
+      clusterId = s.clusterId;
+      meshId = s.meshId;
+      trustDomain = s.trustDomain;
+      clusterDomain = s.clusterDomain;
+      proxyResources = s.proxyResources();
+      nativeSidecar = s.nativeSidecar;
+      serverSupportsNativeSidecars = s.serverSupportsNativeSidecars;
+      rewriteAppHTTPProbers = s.rewriteAppHTTPProbers;
+      holdApplicationUntilProxyStarts = s.holdApplicationUntilProxyStarts;
+      neverInjectSelector = s.neverInjectSelector;
+      alwaysInjectSelector = s.alwaysInjectSelector;
+      injectedAnnotations = s.injectedAnnotations;
+      logLevels = s.logLevels;
+    }
+
+    /** Also moves the CA address to the revision's istiod, which is almost always what is meant. */
+    public Builder revision(String v) {
+      revision = v;
+      caAddress = caAddressFor(v, controlPlaneNamespace);
+      return this;
+    }
+
+    /** Also moves the CA address into the namespace. */
+    public Builder controlPlaneNamespace(String v) {
+      controlPlaneNamespace = v;
+      caAddress = caAddressFor(revision, v);
+      return this;
+    }
+
+    public Builder caAddress(String v) { caAddress = v; return this; }
+    public Builder proxyImage(String v) { proxyImage = v; return this; }
+    public Builder clusterId(String v) { clusterId = v; return this; }
+    public Builder meshId(String v) { meshId = v; return this; }
+    public Builder trustDomain(String v) { trustDomain = v; return this; }
+    public Builder clusterDomain(String v) { clusterDomain = v; return this; }
+    public Builder proxyResources(ResourceRequirements v) { proxyResources = v; return this; }
+    public Builder nativeSidecar(NativeSidecarMode v) { nativeSidecar = v; return this; }
+    public Builder serverSupportsNativeSidecars(boolean v) { serverSupportsNativeSidecars = v; return this; }
+    public Builder rewriteAppHTTPProbers(boolean v) { rewriteAppHTTPProbers = v; return this; }
+    public Builder holdApplicationUntilProxyStarts(boolean v) { holdApplicationUntilProxyStarts = v; return this; }
+    public Builder neverInjectSelector(List<LabelSelector> v) { neverInjectSelector = v; return this; }
+    public Builder alwaysInjectSelector(List<LabelSelector> v) { alwaysInjectSelector = v; return this; }
+    public Builder injectedAnnotations(Map<String, String> v) { injectedAnnotations = v; return this; }
+    public Builder logLevels(ProxyLogLevels v) { logLevels = v; return this; }
+
+    public InjectionSettings build() {
+      return new InjectionSettings(revision, controlPlaneNamespace, caAddress, proxyImage, clusterId,
+          meshId, trustDomain, clusterDomain, proxyResources, nativeSidecar,
+          serverSupportsNativeSidecars, rewriteAppHTTPProbers, holdApplicationUntilProxyStarts,
+          neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels);
+    }
+  }
+}

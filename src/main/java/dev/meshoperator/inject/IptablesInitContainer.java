@@ -1,0 +1,76 @@
+package dev.meshoperator.inject;
+
+import static dev.meshoperator.inject.IstioKeys.*;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * istio-init: runs istio-iptables once, as root with only NET_ADMIN and NET_RAW, so that the pod's
+ * traffic flows through Envoy. The proxy's own uid (-u) is exempt, or Envoy would capture itself.
+ */
+final class IptablesInitContainer {
+  private IptablesInitContainer() {}
+
+  static Container render(SidecarOptions o) {
+    List<String> args = new ArrayList<>(List.of(
+        "istio-iptables",
+        "-p", String.valueOf(OUTBOUND_CAPTURE_PORT),
+        "-z", String.valueOf(INBOUND_CAPTURE_PORT),
+        "-u", String.valueOf(PROXY_UID),
+        "-m", o.interceptionMode().name(),
+        "-i", o.includeOutboundIPRanges(),
+        "-x", o.excludeOutboundIPRanges(),
+        "-b", o.includeInboundPorts(),
+        "-d", excludedInboundPorts(o)));
+    optional(args, "-q", o.includeOutboundPorts());
+    optional(args, "-o", o.excludeOutboundPorts());
+    optional(args, "-k", o.rerouteInterfaces());
+    optional(args, "-c", o.excludeInterfaces());
+    args.add("--log_output_level=" + o.logLevels().agent());
+
+    return new ContainerBuilder()
+        .withName(INIT_CONTAINER)
+        .withImage(o.proxyImage())
+        .withArgs(args)
+        .withResources(o.resources())
+        .withNewSecurityContext()
+          .withAllowPrivilegeEscalation(false)
+          .withPrivileged(false)
+          .withReadOnlyRootFilesystem(false)
+          .withRunAsGroup(0L)
+          .withRunAsNonRoot(false)
+          .withRunAsUser(0L)
+          .withNewCapabilities().addToAdd("NET_ADMIN", "NET_RAW").addToDrop("ALL").endCapabilities()
+        .endSecurityContext()
+        .build();
+  }
+
+  /**
+   * Envoy's own inbound ports are never captured, whatever the pod says: capturing the metrics or
+   * health port would loop the kubelet's probe and Prometheus's scrape back into Envoy.
+   */
+  static String excludedInboundPorts(SidecarOptions o) {
+    Set<String> ports = new LinkedHashSet<>();
+    ports.add(String.valueOf(ENVOY_PROMETHEUS_PORT));
+    ports.add(String.valueOf(ENVOY_HEALTH_PORT));
+    if (!o.excludeInboundPorts().isEmpty()) {
+      ports.addAll(List.of(o.excludeInboundPorts().split(",")));
+    }
+    if (o.statusServerEnabled()) {
+      ports.add(String.valueOf(o.statusPort()));
+    }
+    return String.join(",", ports);
+  }
+
+  private static void optional(List<String> args, String flag, String value) {
+    if (!value.isEmpty()) {
+      args.add(flag);
+      args.add(value);
+    }
+  }
+}

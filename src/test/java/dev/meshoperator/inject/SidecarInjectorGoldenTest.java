@@ -1,0 +1,114 @@
+package dev.meshoperator.inject;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * One input pod and one golden injected pod per knob. Every case is also checked for the
+ * properties the webhook relies on: the input is not mutated, injecting again changes nothing, and
+ * the JSON Patch from input to output reproduces the output.
+ */
+class SidecarInjectorGoldenTest {
+
+  static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  record Case(String name, String input, InjectionSettings settings) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Case> cases() {
+    InjectionSettings d = InjectionSettings.defaults();
+    InjectionSettings canary = d.toBuilder()
+        .controlPlaneNamespace("mesh-cp")
+        .revision("canary")
+        .proxyImage(InjectionSettings.proxyImageFor("registry.example.com/istio", "1.30.3"))
+        .clusterId("east")
+        .meshId("prod-mesh")
+        .trustDomain("example.org")
+        .proxyResources(new ResourceRequirementsBuilder()
+            .addToRequests("cpu", new Quantity("10m")).addToRequests("memory", new Quantity("40Mi")).build())
+        .injectedAnnotations(Map.of("example.org/injected-by", "mesh-operator"))
+        .logLevels(new ProxyLogLevels("info", "misc:warning", "default:warn"))
+        .neverInjectSelector(List.of(new LabelSelector()))
+        .build();
+    return Stream.of(
+        new Case("classic", "deployment-pod", d),
+        new Case("native", "deployment-pod", d.toBuilder().serverSupportsNativeSidecars(true).build()),
+        new Case("hold-from-settings", "deployment-pod", d.toBuilder().holdApplicationUntilProxyStarts(true).build()),
+        new Case("hold-ignored-when-native", "deployment-pod",
+            d.toBuilder().holdApplicationUntilProxyStarts(true).nativeSidecar(NativeSidecarMode.ON).build()),
+        new Case("revision-canary", "deployment-pod", canary),
+        new Case("classic-user-init", "with-init-containers", d),
+        new Case("native-user-init", "with-init-containers", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
+        new Case("cronjob-hold-from-proxy-config", "cronjob-pod", d),
+        new Case("traffic-annotations", "traffic-annotations", d),
+        new Case("interception-none", "interception-none", d),
+        new Case("interception-none-native", "interception-none", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
+        new Case("proxy-overrides", "proxy-overrides", d),
+        new Case("probes", "probes", d),
+        new Case("probes-rewrite-off", "probes-rewrite-off", d),
+        new Case("probes-rewrite-off-by-settings", "probes", d.toBuilder().rewriteAppHTTPProbers(false).build()),
+        new Case("status-port-off", "status-port-off", d));
+  }
+
+  static Pod load(String input) {
+    return SERIALIZATION.unmarshal(Golden.read(input + ".in.yaml"), Pod.class);
+  }
+
+  static Pod injected(Case c) {
+    InjectionResult r = SidecarInjector.inject(load(c.input()), c.settings());
+    assertThat(r.errors()).as("errors").isEmpty();
+    return r.pod();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void matchesGolden(Case c) {
+    Golden.check(c.name() + ".golden.yaml", SERIALIZATION.asYaml(injected(c)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void leavesTheInputUntouched(Case c) {
+    Pod input = load(c.input());
+    String before = SERIALIZATION.asJson(input);
+    InjectionResult r = SidecarInjector.inject(input, c.settings());
+    assertThat(r.ok()).isTrue();
+    assertThat(SERIALIZATION.asJson(input)).isEqualTo(before);
+    assertThat(SERIALIZATION.asJson(r.pod())).isNotEqualTo(before);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void injectingTwiceEqualsInjectingOnce(Case c) {
+    Pod once = injected(c);
+    InjectionResult twice = SidecarInjector.inject(once, c.settings());
+    assertThat(twice.errors()).isEmpty();
+    assertThat(SERIALIZATION.asYaml(twice.pod())).isEqualTo(SERIALIZATION.asYaml(once));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void patchFromInputReproducesOutput(Case c) {
+    JsonNode before = SERIALIZATION.convertValue(load(c.input()), JsonNode.class);
+    JsonNode after = SERIALIZATION.convertValue(injected(c), JsonNode.class);
+    ArrayNode patch = JsonPatches.diff(before, after);
+    assertThat(patch).isNotEmpty();
+    assertThat(JsonPatches.apply(before, patch)).isEqualTo(after);
+  }
+}
