@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.OptionalInt;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -61,6 +62,7 @@ public final class AdmissionServer implements AutoCloseable {
     public static final String DEFAULT_REVISION = "default";
     public static final long DEFAULT_MAX_REQUEST_BYTES = 3L * 1024 * 1024;
     static final List<String> TLS_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+    private static final Set<String> OPERATIONAL_PATHS = Set.of("/healthz", "/readyz", "/metrics");
 
     private static final Logger LOG = LoggerFactory.getLogger(AdmissionServer.class);
 
@@ -194,6 +196,10 @@ public final class AdmissionServer implements AutoCloseable {
 
     private void serveOperational(HttpExchange exchange, String path) throws IOException {
         try (exchange) {
+            if (!OPERATIONAL_PATHS.contains(path)) {
+                HttpResponses.text(exchange, 404, "not found");
+                return;
+            }
             if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
                 HttpResponses.text(exchange, 405, "method not allowed");
@@ -210,7 +216,7 @@ public final class AdmissionServer implements AutoCloseable {
                 }
                 case "/metrics" -> HttpResponses.send(exchange, 200, WebhookMetrics.contentType(),
                         metrics.scrape().getBytes(StandardCharsets.UTF_8));
-                default -> HttpResponses.text(exchange, 404, "not found");
+                default -> throw new IllegalStateException("unrouted path " + path);
             }
         }
     }
