@@ -20,6 +20,8 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.util.io.pem.PemGenerationException;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -171,7 +173,12 @@ public final class Certificates {
 
     /** PKCS#8 ("PRIVATE KEY"), the encoding every TLS stack reads. */
     public static String toPem(PrivateKey key) {
-        return writePem(PrivateKeyInfo.getInstance(key.getEncoded()));
+        // A bare PrivateKeyInfo would be written in the traditional per-algorithm form.
+        try {
+            return writePem(new JcaPKCS8Generator(key, null));
+        } catch (PemGenerationException e) {
+            throw new IllegalArgumentException("cannot encode private key", e);
+        }
     }
 
     /** Every certificate in a PEM text, in order; other PEM objects are skipped. */
