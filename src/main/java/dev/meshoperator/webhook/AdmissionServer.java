@@ -66,6 +66,20 @@ public final class AdmissionServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdmissionServer.class);
 
+    static {
+        // The JDK server has no request/response deadlines by default, so a few slow clients
+        // could hold every worker thread. The API server gives up after at most 30 s anyway.
+        // These are read once per JVM; an explicit -D setting wins.
+        setIfAbsent("sun.net.httpserver.maxReqTime", "30");
+        setIfAbsent("sun.net.httpserver.maxRspTime", "30");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
     private final HttpsServer https;
     private final HttpServer management;
     private final ExecutorService httpsExecutor;
