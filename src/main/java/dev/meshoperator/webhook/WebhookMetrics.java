@@ -1,0 +1,95 @@
+package dev.meshoperator.webhook;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+
+/**
+ * Injection metrics. Names follow Istio's injector (sidecar_injection_requests_total,
+ * ..._success_total, ..._skip_total, ..._failure_total, ..._time_seconds) so existing dashboards
+ * keep working. Reasons become tag values: callers must pass a small fixed vocabulary, never
+ * pod names or messages, or the series count explodes.
+ */
+public final class WebhookMetrics {
+
+    public static final String REASON_TAG = "reason";
+    /** Failure reasons the server itself reports. */
+    public static final String FAILURE_BAD_REQUEST = "bad_request";
+    public static final String FAILURE_TOO_LARGE = "too_large";
+    public static final String FAILURE_DENIED = "denied";
+    public static final String FAILURE_HANDLER_ERROR = "handler_error";
+    public static final String SKIP_UNSPECIFIED = "unspecified";
+
+    private final MeterRegistry registry;
+    private final PrometheusMeterRegistry prometheus;
+    private final Counter requests;
+    private final Counter successes;
+    private final Timer latency;
+
+    /** Metrics in a fresh Prometheus registry; {@link #scrape()} renders it. */
+    public WebhookMetrics() {
+        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /** Metrics in a caller's registry; {@link #scrape()} works only if it is a Prometheus one. */
+    public WebhookMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.prometheus = registry instanceof PrometheusMeterRegistry p ? p : null;
+        this.requests = Counter.builder("sidecar.injection.requests")
+                .description("Admission requests received by the injection webhook").register(registry);
+        this.successes = Counter.builder("sidecar.injection.success")
+                .description("Admission requests answered with an injection patch").register(registry);
+        this.latency = Timer.builder("sidecar.injection.time")
+                .description("Time to answer an admission request")
+                .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
+                        Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+                        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+                        Duration.ofSeconds(5), Duration.ofSeconds(10))
+                .register(registry);
+    }
+
+    public void request() {
+        requests.increment();
+    }
+
+    public void success() {
+        successes.increment();
+    }
+
+    public void skipped(String reason) {
+        Counter.builder("sidecar.injection.skip")
+                .description("Admission requests allowed without injection, by reason")
+                .tag(REASON_TAG, reason).register(registry).increment();
+    }
+
+    public void failed(String reason) {
+        Counter.builder("sidecar.injection.failure")
+                .description("Admission requests that were refused or could not be handled, by reason")
+                .tag(REASON_TAG, reason).register(registry).increment();
+    }
+
+    public void recordLatency(Duration elapsed) {
+        latency.record(elapsed);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Prometheus text exposition format. */
+    public String scrape() {
+        if (prometheus == null) {
+            throw new IllegalStateException("metrics are not kept in a Prometheus registry");
+        }
+        return prometheus.scrape();
+    }
+
+    /** Content type matching {@link #scrape()}. */
+    public static String contentType() {
+        return "text/plain; version=0.0.4; charset=utf-8";
+    }
+}
