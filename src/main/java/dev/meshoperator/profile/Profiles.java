@@ -23,6 +23,8 @@ public final class Profiles {
   /** Used when a MeshInstall has no metadata.name (meshctl on a bare spec); a valid label value. */
   public static final String UNNAMED = "meshinstall";
 
+  private static final int MAX_LABEL_VALUE = 63;
+
   private Profiles() {}
 
   public static EffectiveConfig resolve(MeshInstall install) {
@@ -58,7 +60,14 @@ public final class Profiles {
 
   /** Problems the CRD schema cannot express, each naming its field; empty when the spec is sound. */
   public static List<Problem> validate(MeshInstall install) {
-    return validate(install.getSpec());
+    List<Problem> problems = new ArrayList<>();
+    String name = nameOf(install);
+    // The name becomes the value of the meshoperator.dev/install label on every object.
+    if (name != null && name.length() > MAX_LABEL_VALUE) {
+      problems.add(new Problem("metadata.name", "'" + name + "' is longer than " + MAX_LABEL_VALUE + " characters; it must fit in a label value"));
+    }
+    problems.addAll(validate(install.getSpec()));
+    return List.copyOf(problems);
   }
 
   public static List<Problem> validate(MeshInstallSpec spec) {
