@@ -157,7 +157,7 @@ final class Addons implements ComponentRenderer {
   }
 
   private static HasMetadata deployment(EffectiveConfig config, String name, Map<String, String> labels, Map<String, String> selector, PodSpec pod) {
-    Map<String, String> podLabels = new TreeMap<>(labels);
+    Map<String, String> podLabels = Labels.forPods(labels);
     podLabels.put(Labels.SIDECAR_INJECT, "false");
     return new DeploymentBuilder()
         .withMetadata(Meta.namespaced(config, name, labels))

@@ -83,7 +83,7 @@ final class Gateways implements ComponentRenderer {
       Map<String, String> labels, Map<String, String> selector) {
     WorkloadConfig workload = gateway.workload();
     Map<String, String> podLabels = new TreeMap<>(workload.podLabels());
-    podLabels.putAll(labels);
+    podLabels.putAll(Labels.forPods(labels));
     podLabels.put(Labels.SIDECAR_INJECT, "false");
     // pilot-agent merges Envoy's and the app's metrics on 15020; scrape there.
     Map<String, String> podAnnotations = new TreeMap<>(Map.of(

@@ -84,7 +84,7 @@ final class Istiod implements ComponentRenderer {
   private static HasMetadata deployment(EffectiveConfig config, String name, Map<String, String> labels,
       Map<String, String> selector, WorkloadConfig pilot) {
     Map<String, String> podLabels = new TreeMap<>(pilot.podLabels());
-    podLabels.putAll(labels);
+    podLabels.putAll(Labels.forPods(labels));
     podLabels.put(Labels.SIDECAR_INJECT, "false");
     Map<String, String> podAnnotations = new TreeMap<>(Map.of(
         "prometheus.io/port", "15014",

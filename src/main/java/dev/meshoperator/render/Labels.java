@@ -37,6 +37,19 @@ public final class Labels {
     return labels;
   }
 
+  /**
+   * Labels for a pod template: the object's labels without the operator's own. Pods and their
+   * ReplicaSets are not rendered objects; carrying managed-by/install would make label-based
+   * pruning and "nothing left behind" checks see things the operator never applied.
+   */
+  public static Map<String, String> forPods(Map<String, String> objectLabels) {
+    Map<String, String> labels = new TreeMap<>(objectLabels);
+    labels.remove(MANAGED_BY);
+    labels.remove(INSTALL);
+    labels.remove(COMPONENT);
+    return labels;
+  }
+
   static Map<String, String> with(Map<String, String> base, Map<String, String> more) {
     Map<String, String> labels = new TreeMap<>(base);
     labels.putAll(more);

@@ -9,6 +9,7 @@ import dev.meshoperator.profile.Profiles;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,12 +26,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GoldenRenderTest {
   private static final String UPDATE = "golden.update";
 
-  static Stream<Arguments> examples() {
+  static Stream<Arguments> examples() throws IOException {
     MeshInstall canary = MeshInstalls.named("canary", Profile.DEFAULT);
     canary.getSpec().setRevision("canary");
+    MeshInstall full;
+    try (InputStream in = GoldenRenderTest.class.getResourceAsStream("/meshinstalls/full.yaml")) {
+      full = Serialization.unmarshal(in, MeshInstall.class);
+    }
     return Stream.concat(
         Stream.of(Profile.values()).map(p -> Arguments.of(p.wireName(), MeshInstalls.example(p))),
-        Stream.of(Arguments.of("default-revision-canary", canary)));
+        Stream.of(Arguments.of("default-revision-canary", canary), Arguments.of("full", full)));
   }
 
   @ParameterizedTest(name = "{0}")

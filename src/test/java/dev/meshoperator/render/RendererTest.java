@@ -176,6 +176,18 @@ class RendererTest {
     }
   }
 
+  @Test
+  void podTemplatesCarryIstioLabelsButNotTheOperatorsOwn() {
+    List<Deployment> deployments = render(MeshInstalls.example(Profile.DEMO)).stream()
+        .filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
+    assertThat(deployments).hasSize(3).allSatisfy(d -> {
+      Map<String, String> podLabels = d.getSpec().getTemplate().getMetadata().getLabels();
+      assertThat(podLabels).containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels())
+          .containsEntry("sidecar.istio.io/inject", "false")
+          .doesNotContainKeys(Labels.MANAGED_BY, Labels.INSTALL, Labels.COMPONENT);
+    });
+  }
+
   @ParameterizedTest
   @EnumSource(Profile.class)
   void neverRendersTheNamespaceNorIstiodsOwnInjector(Profile profile) {
