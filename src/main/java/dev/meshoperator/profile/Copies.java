@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -65,7 +66,7 @@ public final class Copies {
   }
 
   public static List<Toleration> tolerations(List<Toleration> list) {
-    return list == null ? List.of() : list.stream().map(t -> new TolerationBuilder(t).build()).toList();
+    return list == null ? List.of() : list.stream().filter(Objects::nonNull).map(t -> new TolerationBuilder(t).build()).toList();
   }
 
   public static Affinity affinity(Affinity a) {
@@ -73,14 +74,14 @@ public final class Copies {
   }
 
   public static List<EnvVar> env(List<EnvVar> list) {
-    return list == null ? List.of() : list.stream().map(e -> new EnvVarBuilder(e).build()).toList();
+    return list == null ? List.of() : list.stream().filter(Objects::nonNull).map(e -> new EnvVarBuilder(e).build()).toList();
   }
 
   public static List<ServicePort> servicePorts(List<ServicePort> list) {
-    return list == null ? List.of() : list.stream().map(p -> new ServicePortBuilder(p).build()).toList();
+    return list == null ? List.of() : list.stream().filter(Objects::nonNull).map(p -> new ServicePortBuilder(p).build()).toList();
   }
 
   public static List<LabelSelector> selectors(List<LabelSelector> list) {
-    return list == null ? List.of() : list.stream().map(s -> new LabelSelectorBuilder(s).build()).toList();
+    return list == null ? List.of() : list.stream().filter(Objects::nonNull).map(s -> new LabelSelectorBuilder(s).build()).toList();
   }
 }

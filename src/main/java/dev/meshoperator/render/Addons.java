@@ -129,6 +129,10 @@ final class Addons implements ComponentRenderer {
     datasource.put("access", "proxy");
     datasource.put("url", "http://" + config.revision().qualify("prometheus") + "." + config.namespace() + ":" + PROMETHEUS_PORT);
     datasource.put("isDefault", true);
+    // Ordered maps throughout: Map.of's iteration order changes from one JVM run to the next.
+    Map<String, Object> datasources = new LinkedHashMap<>();
+    datasources.put("apiVersion", 1);
+    datasources.put("datasources", List.of(datasource));
     PodSpec pod = new PodSpecBuilder()
         .addToContainers(new ContainerBuilder()
             .withName("grafana")
@@ -150,7 +154,7 @@ final class Addons implements ComponentRenderer {
     return List.of(
         new ConfigMapBuilder()
             .withMetadata(Meta.namespaced(config, name, labels))
-            .addToData("datasources.yaml", MeshConfigYaml.write(Map.of("apiVersion", 1, "datasources", List.of(datasource))))
+            .addToData("datasources.yaml", MeshConfigYaml.write(datasources))
             .build(),
         deployment(config, name, labels, selector, pod),
         service(config, name, labels, selector, GRAFANA_PORT));
