@@ -19,6 +19,10 @@ import io.fabric8.kubernetes.client.CustomResource;
 @Plural("meshinstalls")
 @Singular("meshinstall")
 @ShortNames("mi")
+// The generator sorts printer columns itself (Age lands first); kubectl keeps that order.
+@AdditionalPrinterColumn(name = "Profile", jsonPath = ".spec.profile", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Revision", jsonPath = ".spec.revision", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "State", jsonPath = ".status.state", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class MeshInstall extends CustomResource<MeshInstallSpec, MeshInstallStatus> {
   public static final String GROUP = "meshoperator.dev";

@@ -2,37 +2,74 @@ package dev.meshoperator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.crd.generator.annotation.PrinterColumn;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
 
+/**
+ * What to install. Unset fields take the profile's value; set fields win over the profile, field by
+ * field (see {@code dev.meshoperator.profile.Profiles}).
+ */
+// Transition rules at spec level because a field-level "self == oldSelf" only runs when the field
+// exists on both sides, so adding or removing an optional revision would slip through.
+@ValidationRule(
+    value = "(has(self.revision) ? self.revision : '') == (has(oldSelf.revision) ? oldSelf.revision : '')",
+    message = "revision is immutable (it cannot be set, changed or removed later); create a new MeshInstall for a canary revision",
+    fieldPath = ".revision",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "(has(self.__namespace__) ? self.__namespace__ : 'istio-system') == (has(oldSelf.__namespace__) ? oldSelf.__namespace__ : 'istio-system')",
+    message = "namespace is immutable; create a new MeshInstall to move the control plane",
+    fieldPath = ".namespace",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "self.profile != 'remote' || (has(self.remote) && has(self.remote.address) && self.remote.address != '')",
+    message = "the remote profile requires spec.remote.address (the external istiod)",
+    fieldPath = ".remote",
+    reason = "FieldValueRequired")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MeshInstallSpec {
+  public static final String DEFAULT_NAMESPACE = "istio-system";
+  public static final String DEFAULT_VERSION = "1.30.3";
+  public static final String DEFAULT_HUB = "docker.io/istio";
+
   @JsonPropertyDescription("Starting set of components: default, demo, minimal, remote or empty.")
   @Default("default")
-  @PrinterColumn(name = "Profile")
   private Profile profile = Profile.DEFAULT;
 
-  @JsonPropertyDescription("Control plane revision (a DNS label); empty means the default revision. Immutable.")
+  @JsonPropertyDescription("Control plane revision (a DNS label); unset or empty means the default revision. A revision R suffixes every installed name with -R and labels istio.io/rev=R. Immutable.")
   @Pattern("^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$")
-  @ValidationRule(value = "self == oldSelf", message = "revision is immutable; create a new MeshInstall for a canary revision")
-  @PrinterColumn(name = "Revision")
   private String revision;
 
   @JsonPropertyDescription("Namespace of the control plane. Immutable.")
-  @Default("istio-system")
+  @Default(DEFAULT_NAMESPACE)
   @Pattern("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-  @ValidationRule(value = "self == oldSelf", message = "namespace is immutable")
-  private String namespace = "istio-system";
+  private String namespace = DEFAULT_NAMESPACE;
 
-  @JsonPropertyDescription("Istio release whose images run the control plane and the sidecars.")
-  @Default("1.30.3")
-  private String version = "1.30.3";
+  @JsonPropertyDescription("Istio release (image tag) whose images run the control plane and the sidecars.")
+  @Default(DEFAULT_VERSION)
+  @Pattern("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+  private String version = DEFAULT_VERSION;
 
-  @JsonPropertyDescription("Image registry of the Istio images.")
-  @Default("docker.io/istio")
-  private String hub = "docker.io/istio";
+  @JsonPropertyDescription("Image registry of the Istio images: <hub>/pilot:<version> and <hub>/proxyv2:<version>.")
+  @Default(DEFAULT_HUB)
+  @Pattern("^[^\\s:/][^\\s]*[^\\s/]$")
+  private String hub = DEFAULT_HUB;
+
+  @JsonPropertyDescription("Per-component settings overlaid on the profile.")
+  private Components components;
+
+  @JsonPropertyDescription("Mesh-wide settings written to the istio mesh ConfigMap.")
+  private MeshConfigSpec meshConfig;
+
+  @JsonPropertyDescription("How the operator's webhook injects sidecars.")
+  private SidecarInjectorSpec sidecarInjector;
+
+  @JsonPropertyDescription("The external istiod this cluster uses; required by the remote profile.")
+  private RemoteSpec remote;
+
+  @JsonPropertyDescription("Optional observability addons; off unless enabled.")
+  private AddonsSpec addons;
 
   public Profile getProfile() { return profile; }
   public void setProfile(Profile profile) { this.profile = profile; }
@@ -44,4 +81,14 @@ public class MeshInstallSpec {
   public void setVersion(String version) { this.version = version; }
   public String getHub() { return hub; }
   public void setHub(String hub) { this.hub = hub; }
+  public Components getComponents() { return components; }
+  public void setComponents(Components components) { this.components = components; }
+  public MeshConfigSpec getMeshConfig() { return meshConfig; }
+  public void setMeshConfig(MeshConfigSpec meshConfig) { this.meshConfig = meshConfig; }
+  public SidecarInjectorSpec getSidecarInjector() { return sidecarInjector; }
+  public void setSidecarInjector(SidecarInjectorSpec sidecarInjector) { this.sidecarInjector = sidecarInjector; }
+  public RemoteSpec getRemote() { return remote; }
+  public void setRemote(RemoteSpec remote) { this.remote = remote; }
+  public AddonsSpec getAddons() { return addons; }
+  public void setAddons(AddonsSpec addons) { this.addons = addons; }
 }

@@ -1,22 +1,46 @@
 package dev.meshoperator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.fabric8.crd.generator.annotation.PrinterColumn;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MeshInstallStatus {
+  /** Condition type: the last reconcile applied the spec (False with the field and reason if not). */
+  public static final String RECONCILED = "Reconciled";
+  /** Condition type: every installed component is available. */
+  public static final String READY = "Ready";
+
+  @JsonPropertyDescription("metadata.generation of the spec this status describes.")
   private Long observedGeneration;
-  @PrinterColumn(name = "State")
-  private String state;
+
+  @JsonPropertyDescription("Summary: Installing, Ready, Degraded, Error, Conflict or Deleting.")
+  private MeshState state;
+
+  @JsonPropertyDescription("Reconciled and Ready conditions, with reasons and messages a person can act on.")
   private List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("Readiness of each installed workload.")
+  private List<ComponentStatus> components = new ArrayList<>();
+
+  @JsonPropertyDescription("State of the sidecar injection webhook.")
+  private WebhookStatus webhook;
+
+  @JsonPropertyDescription("Namespaces whose pods this control plane injects.")
+  private List<String> injectionNamespaces = new ArrayList<>();
 
   public Long getObservedGeneration() { return observedGeneration; }
   public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
-  public String getState() { return state; }
-  public void setState(String state) { this.state = state; }
+  public MeshState getState() { return state; }
+  public void setState(MeshState state) { this.state = state; }
   public List<Condition> getConditions() { return conditions; }
   public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+  public List<ComponentStatus> getComponents() { return components; }
+  public void setComponents(List<ComponentStatus> components) { this.components = components; }
+  public WebhookStatus getWebhook() { return webhook; }
+  public void setWebhook(WebhookStatus webhook) { this.webhook = webhook; }
+  public List<String> getInjectionNamespaces() { return injectionNamespaces; }
+  public void setInjectionNamespaces(List<String> injectionNamespaces) { this.injectionNamespaces = injectionNamespaces; }
 }

@@ -1,0 +1,13 @@
+package dev.meshoperator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AddonSpec {
+  @JsonPropertyDescription("Install this addon. Default false.")
+  private Boolean enabled;
+
+  public Boolean getEnabled() { return enabled; }
+  public void setEnabled(Boolean enabled) { this.enabled = enabled; }
+}

@@ -1,0 +1,56 @@
+package dev.meshoperator.profile;
+
+import dev.meshoperator.api.Profile;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A MeshInstall with its profile applied: every value the renderer and the injector need, none
+ * left to interpretation. {@code pilot} is meaningful only when {@code istiodMode} is LOCAL;
+ * {@code gateways} lists only enabled gateways, ingress before egress, profile ones first.
+ */
+public record EffectiveConfig(
+    String installName,
+    Profile profile,
+    Revision revision,
+    String namespace,
+    Images images,
+    boolean baseEnabled,
+    IstiodMode istiodMode,
+    WorkloadConfig pilot,
+    List<GatewayConfig> gateways,
+    MeshSettings mesh,
+    InjectorConfig injector,
+    Optional<String> remoteAddress,
+    AddonsConfig addons) {
+
+  public static final int XDS_PORT = 15012;
+  private static final Pattern IPV4 = Pattern.compile("^\\d{1,3}(\\.\\d{1,3}){3}$");
+
+  public EffectiveConfig {
+    gateways = List.copyOf(gateways);
+  }
+
+  /** Name of the Service proxies reach istiod through (LOCAL, or REMOTE by IP address). */
+  public String istiodServiceName() {
+    return revision.qualify("istiod");
+  }
+
+  /**
+   * Where proxies fetch config and certificates (CA_ADDR, discoveryAddress). A remote istiod given
+   * by IP is reached through a local selector-less Service, because istiod's certificate names
+   * Services, not IPs; a remote host name is used as is (it must be one of istiod's cert SANs).
+   */
+  public String discoveryAddress() {
+    if (istiodMode == IstiodMode.REMOTE && remoteAddress.isPresent() && !remoteAddressIsIp()) {
+      return remoteAddress.get() + ":" + XDS_PORT;
+    }
+    return istiodServiceName() + "." + namespace + ".svc:" + XDS_PORT;
+  }
+
+  /** True when the remote address is an IPv4 or IPv6 literal (decided textually: no DNS lookups). */
+  public boolean remoteAddressIsIp() {
+    return remoteAddress.map(a -> IPV4.matcher(a).matches() || a.contains(":")).orElse(false);
+  }
+}

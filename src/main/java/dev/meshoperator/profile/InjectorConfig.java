@@ -1,0 +1,31 @@
+package dev.meshoperator.profile;
+
+import dev.meshoperator.api.FailurePolicy;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the operator's injector and its webhook configuration need. {@code nativeSidecar} empty
+ * means "decide per node by kubelet version" (Istio's ENABLE_NATIVE_SIDECARS=auto).
+ */
+public record InjectorConfig(
+    boolean enabled,
+    ResourceRequirements proxyResources,
+    Optional<Boolean> nativeSidecar,
+    boolean rewriteAppHTTPProbers,
+    List<LabelSelector> neverInjectSelector,
+    List<LabelSelector> alwaysInjectSelector,
+    Map<String, String> injectedAnnotations,
+    FailurePolicy failurePolicy,
+    int timeoutSeconds) {
+
+  public InjectorConfig {
+    proxyResources = Copies.resources(proxyResources);
+    neverInjectSelector = Copies.selectors(neverInjectSelector);
+    alwaysInjectSelector = Copies.selectors(alwaysInjectSelector);
+    injectedAnnotations = Copies.sorted(injectedAnnotations);
+  }
+}

@@ -1,0 +1,239 @@
+package dev.meshoperator.profile;
+
+import dev.meshoperator.api.Components;
+import dev.meshoperator.api.GatewaySpec;
+import dev.meshoperator.api.MeshInstallSpec;
+import dev.meshoperator.api.PodDisruptionBudgetSpec;
+import dev.meshoperator.api.Profile;
+import dev.meshoperator.api.WorkloadSpec;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Semantic checks the CRD schema cannot express (relations between fields, results of the overlay),
+ * plus the schema's own bounds again, because meshctl resolves specs that never met an API server.
+ */
+final class SpecValidator {
+  private static final Pattern DNS_1035_LABEL = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
+  private static final Pattern REMOTE_ADDRESS = Pattern.compile("^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$|^[0-9a-fA-F:]+$");
+  private static final int MAX_LABEL = 63;
+  private static final Set<String> SELECTOR_OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
+
+  private final MeshInstallSpec spec;
+  private final EffectiveConfig config;
+  private final List<Problem> problems = new ArrayList<>();
+
+  private SpecValidator(MeshInstallSpec spec, EffectiveConfig config) {
+    this.spec = spec;
+    this.config = config;
+  }
+
+  static List<Problem> validate(MeshInstallSpec spec, EffectiveConfig config) {
+    SpecValidator v = new SpecValidator(spec, config);
+    v.remote();
+    v.revision();
+    v.pilot();
+    v.gateways();
+    v.mesh();
+    v.injector();
+    return List.copyOf(v.problems);
+  }
+
+  private void problem(String field, String reason) {
+    problems.add(new Problem(field, reason));
+  }
+
+  private void remote() {
+    String address = spec.getRemote() == null ? null : spec.getRemote().getAddress();
+    if (config.profile() == Profile.REMOTE && (address == null || address.isEmpty())) {
+      problem("spec.remote.address", "the remote profile needs the address of the external istiod");
+    } else if (address != null && !address.isEmpty() && !REMOTE_ADDRESS.matcher(address).matches()) {
+      problem("spec.remote.address", "'" + address + "' must be a bare host name or IP address, without scheme, port or path");
+    }
+  }
+
+  private void revision() {
+    String revision = config.revision().name();
+    String longest = config.revision().qualify(config.addons().prometheus() ? "prometheus" : "istiod");
+    if (!revision.isEmpty() && longest.length() > MAX_LABEL) {
+      problem("spec.revision", "'" + revision + "' is too long: the name " + longest + " would exceed " + MAX_LABEL + " characters");
+    }
+  }
+
+  private void pilot() {
+    Components components = spec.getComponents();
+    if (components == null || components.getPilot() == null) {
+      return;
+    }
+    String field = "spec.components.pilot";
+    if (config.profile() == Profile.REMOTE && Boolean.TRUE.equals(components.getPilot().getEnabled())) {
+      problem(field + ".enabled", "the remote profile uses the istiod at spec.remote.address; a local istiod cannot be enabled (use another profile)");
+    }
+    if (components.getPilot().getService() != null && components.getPilot().getService().getPorts() != null) {
+      problem(field + ".service.ports", "istiod's Service ports are fixed by the mesh contract (15010, 15012, 443->15017, 15014) and cannot be set");
+    }
+    workload(field, components.getPilot());
+  }
+
+  private void gateways() {
+    Components components = spec.getComponents();
+    if (components == null) {
+      return;
+    }
+    Map<String, String> usedBy = new HashMap<>();
+    for (GatewayKind kind : GatewayKind.values()) {
+      List<GatewaySpec> list = kind == GatewayKind.INGRESS ? components.getIngressGateways() : components.getEgressGateways();
+      if (list == null) {
+        continue;
+      }
+      String listField = "spec.components." + (kind == GatewayKind.INGRESS ? "ingressGateways" : "egressGateways");
+      for (int i = 0; i < list.size(); i++) {
+        String field = listField + "[" + i + "]";
+        GatewaySpec gateway = list.get(i);
+        if (gateway == null) {
+          problem(field, "must not be null");
+          continue;
+        }
+        String name = gateway.getName();
+        if (name == null || name.isEmpty()) {
+          problem(field + ".name", "is required");
+        } else {
+          String previous = usedBy.putIfAbsent(name, field);
+          if (previous != null) {
+            problem(field + ".name", "'" + name + "' is already used by " + previous + "; gateway names share one namespace");
+          }
+          String qualified = config.revision().qualify(name);
+          if (qualified.length() > MAX_LABEL || !DNS_1035_LABEL.matcher(qualified).matches()) {
+            problem(field + ".name", "'" + qualified + "' (with the revision suffix) must be a DNS-1035 label: lowercase letters, digits and '-', starting with a letter, at most " + MAX_LABEL + " characters");
+          }
+          // Ports are checked after the overlay, and only for gateways that will be rendered.
+          config.gateways().stream().filter(g -> g.kind() == kind && g.name().equals(name)).findFirst()
+              .ifPresent(g -> ports(field + ".service.ports", g.workload().service().ports()));
+        }
+        workload(field, gateway);
+      }
+    }
+  }
+
+  private void ports(String field, List<ServicePort> ports) {
+    if (ports.isEmpty()) {
+      problem(field, "an enabled gateway needs at least one Service port");
+      return;
+    }
+    Map<Integer, Integer> numbers = new HashMap<>();
+    Map<String, Integer> names = new HashMap<>();
+    for (int i = 0; i < ports.size(); i++) {
+      ServicePort port = ports.get(i);
+      String at = field + "[" + i + "]";
+      if (port.getPort() == null || port.getPort() < 1 || port.getPort() > 65535) {
+        problem(at + ".port", "must be between 1 and 65535");
+      } else {
+        Integer first = numbers.putIfAbsent(port.getPort(), i);
+        if (first != null) {
+          problem(at + ".port", "port " + port.getPort() + " is already used by ports[" + first + "]");
+        }
+      }
+      if (port.getName() == null || port.getName().isEmpty()) {
+        if (ports.size() > 1) {
+          problem(at + ".name", "is required when a Service has more than one port");
+        }
+      } else {
+        Integer first = names.putIfAbsent(port.getName(), i);
+        if (first != null) {
+          problem(at + ".name", "'" + port.getName() + "' is already used by ports[" + first + "]");
+        }
+      }
+    }
+  }
+
+  private void workload(String field, WorkloadSpec workload) {
+    if (workload.getReplicas() != null && workload.getReplicas() < 0) {
+      problem(field + ".replicas", "must not be negative");
+    }
+    if (workload.getAutoscaling() != null) {
+      Integer min = workload.getAutoscaling().getMinReplicas();
+      Integer max = workload.getAutoscaling().getMaxReplicas();
+      if (min != null && min < 1) {
+        problem(field + ".autoscaling.minReplicas", "must be at least 1");
+      }
+      // Compare what will be rendered: an unset bound comes from the profile (1..5 in every profile).
+      int effectiveMin = min != null ? min : Autoscaling.ISTIO_DEFAULT.minReplicas();
+      int effectiveMax = max != null ? max : Autoscaling.ISTIO_DEFAULT.maxReplicas();
+      if (effectiveMin > effectiveMax) {
+        problem(field + ".autoscaling", "minReplicas " + effectiveMin + " is greater than maxReplicas " + effectiveMax);
+      }
+    }
+    PodDisruptionBudgetSpec pdb = workload.getPodDisruptionBudget();
+    if (pdb != null && pdb.getMinAvailable() != null && pdb.getMaxUnavailable() != null) {
+      problem(field + ".podDisruptionBudget", "set minAvailable or maxUnavailable, not both");
+    }
+    if (workload.getEnv() != null) {
+      Map<String, Integer> seen = new HashMap<>();
+      for (int i = 0; i < workload.getEnv().size(); i++) {
+        String name = workload.getEnv().get(i) == null ? null : workload.getEnv().get(i).getName();
+        if (name == null || name.isEmpty()) {
+          problem(field + ".env[" + i + "].name", "is required");
+        } else if (seen.putIfAbsent(name, i) != null) {
+          problem(field + ".env[" + i + "].name", "'" + name + "' is already set by env[" + seen.get(name) + "]");
+        }
+      }
+    }
+  }
+
+  private void mesh() {
+    if (spec.getMeshConfig() == null || spec.getMeshConfig().getTraceSampling() == null) {
+      return;
+    }
+    double sampling = spec.getMeshConfig().getTraceSampling();
+    if (sampling < 0 || sampling > 100) {
+      problem("spec.meshConfig.traceSampling", sampling + " is not a percentage between 0 and 100");
+    }
+  }
+
+  private void injector() {
+    if (spec.getSidecarInjector() == null) {
+      return;
+    }
+    Integer timeout = spec.getSidecarInjector().getTimeoutSeconds();
+    if (timeout != null && (timeout < 1 || timeout > 30)) {
+      problem("spec.sidecarInjector.timeoutSeconds", timeout + " is outside 1..30 (the API server's limit for webhooks)");
+    }
+    selectors("spec.sidecarInjector.neverInjectSelector", spec.getSidecarInjector().getNeverInjectSelector());
+    selectors("spec.sidecarInjector.alwaysInjectSelector", spec.getSidecarInjector().getAlwaysInjectSelector());
+  }
+
+  private void selectors(String field, List<LabelSelector> selectors) {
+    if (selectors == null) {
+      return;
+    }
+    for (int i = 0; i < selectors.size(); i++) {
+      LabelSelector selector = selectors.get(i);
+      if (selector == null || selector.getMatchExpressions() == null) {
+        continue;
+      }
+      for (int j = 0; j < selector.getMatchExpressions().size(); j++) {
+        LabelSelectorRequirement req = selector.getMatchExpressions().get(j);
+        String at = field + "[" + i + "].matchExpressions[" + j + "]";
+        String op = req.getOperator();
+        boolean hasValues = req.getValues() != null && !req.getValues().isEmpty();
+        if (req.getKey() == null || req.getKey().isEmpty()) {
+          problem(at + ".key", "is required");
+        }
+        if (op == null || !SELECTOR_OPERATORS.contains(op)) {
+          problem(at + ".operator", "'" + op + "' must be one of In, NotIn, Exists, DoesNotExist");
+        } else if ((op.equals("In") || op.equals("NotIn")) && !hasValues) {
+          problem(at + ".values", "operator " + op + " needs at least one value");
+        } else if ((op.equals("Exists") || op.equals("DoesNotExist")) && hasValues) {
+          problem(at + ".values", "operator " + op + " takes no values");
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package dev.meshoperator.render;
+
+import static dev.meshoperator.render.Rbac.ALL;
+import static dev.meshoperator.render.Rbac.READ;
+import static dev.meshoperator.render.Rbac.rule;
+
+import dev.meshoperator.profile.EffectiveConfig;
+import dev.meshoperator.profile.IstiodMode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersionBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Cluster-scoped foundation: Istio's API kinds as CRDs (when base is enabled), the cluster RBAC a
+ * local istiod needs to become Ready, and for a remote profile the reader the external istiod uses.
+ */
+final class Base implements ComponentRenderer {
+  static final String READER_SERVICE_ACCOUNT = "istio-reader-service-account";
+  private static final List<String> GATEWAY_API_GROUPS = List.of("gateway.networking.k8s.io", "gateway.networking.x-k8s.io");
+
+  @Override
+  public List<HasMetadata> render(EffectiveConfig config) {
+    List<HasMetadata> objects = new ArrayList<>();
+    Map<String, String> labels = Labels.of(config, Labels.COMPONENT_BASE);
+    if (config.baseEnabled()) {
+      IstioApiKinds.ALL.forEach(kind -> objects.add(crd(kind, labels)));
+    }
+    if (config.istiodMode() == IstiodMode.LOCAL) {
+      String sa = config.revision().qualify("istiod");
+      objects.addAll(clusterRole(config, clusterName(config, "istiod-clusterrole"), istiodRules(), sa, labels));
+      objects.addAll(clusterRole(config, clusterName(config, "istiod-gateway-controller"), gatewayControllerRules(), sa, labels));
+    }
+    if (config.istiodMode() == IstiodMode.REMOTE) {
+      String sa = config.revision().qualify(READER_SERVICE_ACCOUNT);
+      objects.add(new ServiceAccountBuilder().withMetadata(Meta.namespaced(config, sa, labels)).build());
+      objects.addAll(clusterRole(config, clusterName(config, "istio-reader-clusterrole"), readerRules(), sa, labels));
+    }
+    return objects;
+  }
+
+  /** Istio's naming for cluster-scoped objects: the revision sits before the namespace. */
+  static String clusterName(EffectiveConfig config, String base) {
+    return config.revision().qualify(base) + "-" + config.namespace();
+  }
+
+  private static CustomResourceDefinition crd(IstioApiKinds.Kind kind, Map<String, String> labels) {
+    List<CustomResourceDefinitionVersion> versions = kind.versions().stream()
+        .sorted()
+        .map(v -> new CustomResourceDefinitionVersionBuilder()
+            .withName(v)
+            .withServed(true)
+            .withStorage(v.equals(kind.storageVersion()))
+            // Istio validates its own kinds (istiod's validation webhook); a permissive schema keeps
+            // every Istio release's fields storable without us tracking them.
+            .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true).endOpenAPIV3Schema().endSchema()
+            .withNewSubresources().withNewStatus().endStatus().endSubresources()
+            .build())
+        .toList();
+    return new CustomResourceDefinitionBuilder()
+        .withMetadata(Meta.cluster(kind.crdName(), labels))
+        .withNewSpec()
+          .withGroup(kind.group())
+          .withScope("Namespaced")
+          .withNewNames()
+            .withKind(kind.kind())
+            .withListKind(kind.kind() + "List")
+            .withPlural(kind.plural())
+            .withSingular(kind.kind().toLowerCase(Locale.ROOT))
+          .endNames()
+          .withVersions(versions)
+        .endSpec()
+        .build();
+  }
+
+  private static List<HasMetadata> clusterRole(EffectiveConfig config, String name, List<PolicyRule> rules, String serviceAccount, Map<String, String> labels) {
+    return List.of(
+        new ClusterRoleBuilder().withMetadata(Meta.cluster(name, labels)).withRules(rules).build(),
+        new ClusterRoleBindingBuilder()
+            .withMetadata(Meta.cluster(name, labels))
+            .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole").withName(name).endRoleRef()
+            .addNewSubject().withKind("ServiceAccount").withName(serviceAccount).withNamespace(config.namespace()).endSubject()
+            .build());
+  }
+
+  private static List<PolicyRule> istiodRules() {
+    return List.of(
+        rule("admissionregistration.k8s.io", List.of("mutatingwebhookconfigurations"), List.of("get", "list", "watch", "update", "patch")),
+        rule("admissionregistration.k8s.io", List.of("validatingwebhookconfigurations"), List.of("get", "list", "watch", "update")),
+        rule(IstioApiKinds.GROUPS, List.of("*"), READ),
+        rule("networking.istio.io", List.of("workloadentries"), ALL),
+        rule("networking.istio.io", List.of("workloadentries/status", "serviceentries/status"), ALL),
+        rule("security.istio.io", List.of("authorizationpolicies/status"), ALL),
+        rule("", List.of("services/status"), ALL),
+        rule("apiextensions.k8s.io", List.of("customresourcedefinitions"), READ),
+        rule("", List.of("pods", "nodes", "services", "namespaces", "endpoints", "secrets"), READ),
+        rule("discovery.k8s.io", List.of("endpointslices"), READ),
+        rule("networking.k8s.io", List.of("ingresses", "ingressclasses"), READ),
+        rule("", List.of("configmaps"), List.of("create", "get", "list", "watch", "update")),
+        rule("authentication.k8s.io", List.of("tokenreviews"), List.of("create")),
+        rule("authorization.k8s.io", List.of("subjectaccessreviews"), List.of("create")),
+        rule(GATEWAY_API_GROUPS, List.of("*"), READ),
+        rule(GATEWAY_API_GROUPS, List.of(
+            "backendtlspolicies/status", "gatewayclasses/status", "gateways/status", "grpcroutes/status",
+            "httproutes/status", "listenersets/status", "referencegrants/status", "tcproutes/status",
+            "tlsroutes/status", "udproutes/status"), List.of("update", "patch")),
+        rule("gateway.networking.k8s.io", List.of("gatewayclasses"), List.of("create", "update", "patch", "delete")));
+  }
+
+  private static List<PolicyRule> gatewayControllerRules() {
+    return List.of(
+        rule("apps", List.of("deployments"), ALL),
+        rule("autoscaling", List.of("horizontalpodautoscalers"), ALL),
+        rule("policy", List.of("poddisruptionbudgets"), ALL),
+        rule("", List.of("services", "serviceaccounts"), ALL));
+  }
+
+  /** Read-only access for an external istiod discovering this cluster's workloads. */
+  private static List<PolicyRule> readerRules() {
+    return List.of(
+        rule(IstioApiKinds.GROUPS, List.of("*"), READ),
+        rule("", List.of("endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets"), READ),
+        rule("discovery.k8s.io", List.of("endpointslices"), READ),
+        rule("apps", List.of("replicasets"), READ),
+        rule("apiextensions.k8s.io", List.of("customresourcedefinitions"), READ),
+        rule(GATEWAY_API_GROUPS, List.of("*"), READ),
+        rule("authentication.k8s.io", List.of("tokenreviews"), List.of("create")),
+        rule("authorization.k8s.io", List.of("subjectaccessreviews"), List.of("create")));
+  }
+}

@@ -1,0 +1,207 @@
+package dev.meshoperator.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.meshoperator.MeshInstalls;
+import dev.meshoperator.api.AutoscalingSpec;
+import dev.meshoperator.api.Components;
+import dev.meshoperator.api.GatewaySpec;
+import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.api.MeshInstallSpec;
+import dev.meshoperator.api.PilotSpec;
+import dev.meshoperator.api.PodDisruptionBudgetSpec;
+import dev.meshoperator.api.Profile;
+import dev.meshoperator.api.RemoteSpec;
+import dev.meshoperator.api.ServiceSpec;
+import dev.meshoperator.api.SidecarInjectorSpec;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class ValidationTest {
+  private static MeshInstall withGateways(Profile profile, GatewaySpec... ingress) {
+    MeshInstall install = MeshInstalls.example(profile);
+    Components components = new Components();
+    components.setIngressGateways(new ArrayList<>(Arrays.asList(ingress)));
+    install.getSpec().setComponents(components);
+    return install;
+  }
+
+  private static GatewaySpec gateway(String name) {
+    GatewaySpec gateway = new GatewaySpec();
+    gateway.setName(name);
+    return gateway;
+  }
+
+  private static List<String> messages(MeshInstall install) {
+    return Profiles.validate(install).stream().map(Problem::toString).toList();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Profile.class)
+  void everyExampleIsValid(Profile profile) {
+    assertThat(Profiles.validate(MeshInstalls.example(profile))).isEmpty();
+  }
+
+  @Test
+  void autoscalingBoundsNameTheGateway() {
+    GatewaySpec gateway = gateway("istio-ingressgateway");
+    AutoscalingSpec autoscaling = new AutoscalingSpec();
+    autoscaling.setMinReplicas(5);
+    autoscaling.setMaxReplicas(2);
+    gateway.setAutoscaling(autoscaling);
+    assertThat(messages(withGateways(Profile.DEFAULT, gateway)))
+        .containsExactly("spec.components.ingressGateways[0].autoscaling: minReplicas 5 is greater than maxReplicas 2");
+  }
+
+  @Test
+  void autoscalingMinAboveTheProfilesMaxIsCaught() {
+    PilotSpec pilot = new PilotSpec();
+    AutoscalingSpec autoscaling = new AutoscalingSpec();
+    autoscaling.setMinReplicas(7);
+    pilot.setAutoscaling(autoscaling);
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    Components components = new Components();
+    components.setPilot(pilot);
+    install.getSpec().setComponents(components);
+    assertThat(messages(install)).containsExactly("spec.components.pilot.autoscaling: minReplicas 7 is greater than maxReplicas 5");
+  }
+
+  @Test
+  void duplicateGatewayNamesAcrossKinds() {
+    MeshInstall install = withGateways(Profile.DEFAULT, gateway("edge"));
+    install.getSpec().getComponents().setEgressGateways(List.of(gateway("edge")));
+    assertThat(messages(install)).containsExactly(
+        "spec.components.egressGateways[0].name: 'edge' is already used by spec.components.ingressGateways[0]; gateway names share one namespace");
+  }
+
+  @Test
+  void remoteProfileNeedsAnAddress() {
+    MeshInstall install = MeshInstalls.example(Profile.REMOTE);
+    install.getSpec().setRemote(null);
+    assertThat(messages(install)).containsExactly("spec.remote.address: the remote profile needs the address of the external istiod");
+  }
+
+  @Test
+  void remoteAddressMustBeBare() {
+    MeshInstall install = MeshInstalls.example(Profile.REMOTE);
+    RemoteSpec remote = new RemoteSpec();
+    remote.setAddress("https://istiod.example.com:15012");
+    install.getSpec().setRemote(remote);
+    assertThat(Profiles.validate(install)).extracting(Problem::field).containsExactly("spec.remote.address");
+  }
+
+  @Test
+  void remoteProfileCannotEnableALocalIstiod() {
+    MeshInstall install = MeshInstalls.example(Profile.REMOTE);
+    Components components = new Components();
+    PilotSpec pilot = new PilotSpec();
+    pilot.setEnabled(true);
+    components.setPilot(pilot);
+    install.getSpec().setComponents(components);
+    assertThat(Profiles.validate(install)).extracting(Problem::field).containsExactly("spec.components.pilot.enabled");
+  }
+
+  @Test
+  void enabledGatewayWithoutPortsIsReportedDisabledOneIsNot() {
+    GatewaySpec gateway = gateway("istio-ingressgateway");
+    ServiceSpec service = new ServiceSpec();
+    service.setPorts(List.of());
+    gateway.setService(service);
+    assertThat(messages(withGateways(Profile.DEFAULT, gateway)))
+        .containsExactly("spec.components.ingressGateways[0].service.ports: an enabled gateway needs at least one Service port");
+    gateway.setEnabled(false);
+    assertThat(messages(withGateways(Profile.DEFAULT, gateway))).isEmpty();
+  }
+
+  @Test
+  void duplicateAndUnnamedServicePorts() {
+    GatewaySpec gateway = gateway("edge");
+    ServiceSpec service = new ServiceSpec();
+    service.setPorts(List.of(
+        new ServicePortBuilder().withName("http").withPort(80).build(),
+        new ServicePortBuilder().withName("http").withPort(80).build(),
+        new ServicePortBuilder().withPort(81).build()));
+    gateway.setService(service);
+    assertThat(messages(withGateways(Profile.DEFAULT, gateway))).containsExactly(
+        "spec.components.ingressGateways[0].service.ports[1].port: port 80 is already used by ports[0]",
+        "spec.components.ingressGateways[0].service.ports[1].name: 'http' is already used by ports[0]",
+        "spec.components.ingressGateways[0].service.ports[2].name: is required when a Service has more than one port");
+  }
+
+  @Test
+  void gatewayNamesMustStayValidServiceNamesWithTheRevisionSuffix() {
+    MeshInstall install = withGateways(Profile.DEFAULT, gateway("9gw"), gateway(null));
+    assertThat(Profiles.validate(install)).extracting(Problem::field)
+        .containsExactly("spec.components.ingressGateways[0].name", "spec.components.ingressGateways[1].name");
+  }
+
+  @Test
+  void pilotServicePortsAreFixed() {
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    PilotSpec pilot = new PilotSpec();
+    ServiceSpec service = new ServiceSpec();
+    service.setPorts(List.of(new ServicePortBuilder().withName("x").withPort(1).build()));
+    pilot.setService(service);
+    Components components = new Components();
+    components.setPilot(pilot);
+    install.getSpec().setComponents(components);
+    assertThat(Profiles.validate(install)).extracting(Problem::field).containsExactly("spec.components.pilot.service.ports");
+  }
+
+  @Test
+  void budgetTakesOneOfMinAvailableAndMaxUnavailable() {
+    GatewaySpec gateway = gateway("istio-ingressgateway");
+    PodDisruptionBudgetSpec pdb = new PodDisruptionBudgetSpec();
+    pdb.setMinAvailable(new IntOrString(1));
+    pdb.setMaxUnavailable(new IntOrString(1));
+    gateway.setPodDisruptionBudget(pdb);
+    assertThat(messages(withGateways(Profile.DEFAULT, gateway)))
+        .containsExactly("spec.components.ingressGateways[0].podDisruptionBudget: set minAvailable or maxUnavailable, not both");
+  }
+
+  @Test
+  void injectorSelectorsAndBoundsAreChecked() {
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    SidecarInjectorSpec injector = new SidecarInjectorSpec();
+    injector.setTimeoutSeconds(31);
+    injector.setNeverInjectSelector(List.of(new LabelSelectorBuilder()
+        .addNewMatchExpression().withKey("app").withOperator("In").endMatchExpression()
+        .addNewMatchExpression().withKey("tier").withOperator("Equals").withValues("x").endMatchExpression()
+        .build()));
+    install.getSpec().setSidecarInjector(injector);
+    assertThat(messages(install)).containsExactly(
+        "spec.sidecarInjector.timeoutSeconds: 31 is outside 1..30 (the API server's limit for webhooks)",
+        "spec.sidecarInjector.neverInjectSelector[0].matchExpressions[0].values: operator In needs at least one value",
+        "spec.sidecarInjector.neverInjectSelector[0].matchExpressions[1].operator: 'Equals' must be one of In, NotIn, Exists, DoesNotExist");
+  }
+
+  @Test
+  void nameMustFitALabelValue() {
+    MeshInstall install = MeshInstalls.example(Profile.MINIMAL);
+    install.setMetadata(new ObjectMetaBuilder().withName("m".repeat(64)).build());
+    assertThat(Profiles.validate(install)).extracting(Problem::field).containsExactly("metadata.name");
+  }
+
+  @Test
+  void tooLongRevisionIsReported() {
+    MeshInstall install = MeshInstalls.example(Profile.MINIMAL);
+    install.getSpec().setRevision("r".repeat(60));
+    assertThat(Profiles.validate(install)).extracting(Problem::field).containsExactly("spec.revision");
+  }
+
+  @Test
+  void validationNeverThrowsOnSparseInput() {
+    assertThat(Profiles.validate(new MeshInstall())).isEmpty();
+    assertThat(Profiles.validate((MeshInstallSpec) null)).isEmpty();
+    MeshInstall install = withGateways(Profile.DEFAULT, (GatewaySpec) null);
+    assertThat(Profiles.validate(install)).extracting(Problem::toString).containsExactly("spec.components.ingressGateways[0]: must not be null");
+  }
+}
