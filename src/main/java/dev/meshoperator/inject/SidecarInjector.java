@@ -95,6 +95,12 @@ public final class SidecarInjector {
     }
     List<Volume> volumes = SidecarVolumes.volumes();
     spec.getVolumes().addAll(volumes);
+    if (spec.getServiceAccountName() == null || spec.getServiceAccountName().isEmpty()) {
+      // The istio-token volume is a projected service account token, which the API server only
+      // accepts with a named account. The ServiceAccount admission plugin names "default" before
+      // webhooks run; where that plugin is off, we name it, which is what it would have done.
+      spec.setServiceAccountName("default");
+    }
     if (spec.getInitContainers().isEmpty()) {
       spec.setInitContainers(null);
     }

@@ -1,0 +1,122 @@
+package dev.meshoperator.webhook;
+
+import dev.meshoperator.profile.EffectiveConfig;
+import dev.meshoperator.profile.Revision;
+import dev.meshoperator.render.ComponentRenderer;
+import dev.meshoperator.render.Labels;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperationsBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The MutatingWebhookConfiguration of one revision's injector, with Istio's selectors so existing
+ * labels keep working: {@code istio-injection=enabled} namespaces (default revision), pods labelled
+ * {@code sidecar.istio.io/inject=true} in unlabelled namespaces (default revision), and
+ * {@code istio.io/rev=R} on a namespace or on a pod in an unlabelled namespace.
+ *
+ * <p>It carries no {@code istio.io/rev} label, so istiod never patches it (ISTIO-FACTS 6.8).
+ * System namespaces and the control plane's own are excluded in the selector itself, so that a
+ * failurePolicy of Fail cannot block them while the operator is down.
+ */
+public final class InjectorWebhookRenderer implements ComponentRenderer {
+  public static final String COMPONENT = "sidecar-injector";
+  public static final String NAME = "mesh-operator-sidecar-injector";
+  static final String SUFFIX = ".sidecar-injector.meshoperator.dev";
+  static final String INJECTION_LABEL = "istio-injection";
+  static final String NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+  static final List<String> SYSTEM_NAMESPACES = List.of("kube-system", "kube-public", "kube-node-lease");
+
+  private final WebhookEndpoint endpoint;
+  private final Supplier<Optional<String>> caBundlePem;
+
+  public InjectorWebhookRenderer(WebhookEndpoint endpoint, Supplier<Optional<String>> caBundlePem) {
+    this.endpoint = endpoint;
+    this.caBundlePem = caBundlePem;
+  }
+
+  public static String configurationName(Revision revision) {
+    return revision.qualify(NAME);
+  }
+
+  /** The path the admission server routes to this revision's settings. */
+  public static String path(Revision revision) {
+    return revision.isDefault() ? "/inject" : "/inject/" + revision.name();
+  }
+
+  @Override
+  public List<HasMetadata> render(EffectiveConfig config) {
+    if (!config.injector().enabled()) {
+      return List.of();
+    }
+    Revision rev = config.revision();
+    var clientConfig = endpoint.clientConfig(path(rev), caBundlePem.get().orElse(""));
+    List<String> excluded = new ArrayList<>(SYSTEM_NAMESPACES);
+    if (!excluded.contains(config.namespace())) {
+      excluded.add(config.namespace());
+    }
+    LabelSelectorRequirement notSystem = req(NAMESPACE_NAME_LABEL, "NotIn", excluded);
+    LabelSelectorRequirement notOptedOut = req(Labels.SIDECAR_INJECT, "NotIn", List.of("false"));
+    LabelSelectorRequirement noInjectionLabel = req(INJECTION_LABEL, "DoesNotExist", List.of());
+    LabelSelectorRequirement noRevLabel = req(Labels.ISTIO_REV, "DoesNotExist", List.of());
+
+    List<MutatingWebhook> hooks = new ArrayList<>();
+    hooks.add(hook("rev.namespace", config,
+        selector(req(Labels.ISTIO_REV, "In", List.of(rev.label())), noInjectionLabel, notSystem),
+        selector(notOptedOut), clientConfig));
+    hooks.add(hook("rev.object", config,
+        selector(noInjectionLabel, noRevLabel, notSystem),
+        selector(req(Labels.ISTIO_REV, "In", List.of(rev.label())), notOptedOut), clientConfig));
+    if (rev.isDefault()) {
+      hooks.add(hook("namespace", config,
+          selector(req(INJECTION_LABEL, "In", List.of("enabled")), notSystem),
+          selector(notOptedOut), clientConfig));
+      hooks.add(hook("object", config,
+          selector(noInjectionLabel, noRevLabel, notSystem),
+          selector(req(Labels.SIDECAR_INJECT, "In", List.of("true")), noRevLabel), clientConfig));
+    }
+    return List.of(new MutatingWebhookConfigurationBuilder()
+        .withNewMetadata()
+        .withName(configurationName(rev))
+        .withLabels(Labels.of(config, COMPONENT))
+        .endMetadata()
+        .withWebhooks(hooks)
+        .build());
+  }
+
+  private static MutatingWebhook hook(String prefix, EffectiveConfig config, LabelSelector namespaces,
+      LabelSelector objects, io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfig client) {
+    return new MutatingWebhookBuilder()
+        .withName(prefix + SUFFIX)
+        .withClientConfig(client)
+        .withRules(new RuleWithOperationsBuilder().withApiGroups("").withApiVersions("v1")
+            .withOperations("CREATE").withResources("pods").withScope("Namespaced").build())
+        .withNamespaceSelector(namespaces)
+        .withObjectSelector(objects)
+        .withFailurePolicy(config.injector().failurePolicy().name())
+        .withTimeoutSeconds(config.injector().timeoutSeconds())
+        .withSideEffects("None")
+        // IfNeeded: another webhook changing the pod after us gets the proxy re-rendered, and
+        // injection is idempotent so a second pass changes nothing when nothing else changed.
+        .withReinvocationPolicy("IfNeeded")
+        .withMatchPolicy("Equivalent")
+        .withAdmissionReviewVersions("v1")
+        .build();
+  }
+
+  private static LabelSelector selector(LabelSelectorRequirement... requirements) {
+    return new LabelSelectorBuilder().withMatchExpressions(requirements).build();
+  }
+
+  private static LabelSelectorRequirement req(String key, String operator, List<String> values) {
+    return new LabelSelectorRequirement(key, operator, values.isEmpty() ? null : List.copyOf(values));
+  }
+}
