@@ -46,7 +46,7 @@ if [ -x "$out/kube-testenv" ] && [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp"
 fi
 
 say "building Kubernetes $kube_tag (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl), etcd $etcd_tag, kwok $kwok_tag"
-say "into $out; a cold build takes 15-25 minutes on 2 cores, later ones seconds"
+say "into $out; a cold build takes about 6 minutes on 2 cores (more on a busy machine), later ones seconds"
 mkdir -p "$out"
 cd "$src"
 

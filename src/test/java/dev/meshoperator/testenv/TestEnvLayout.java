@@ -51,7 +51,7 @@ public record TestEnvLayout(Path kubeApiTestDir, String kubeVersion, Path binDir
       if (!Files.isExecutable(binary(role))) {
         throw new IllegalStateException("The test cluster binary " + binary(role) + " is missing. Run"
             + " hack/kube-testenv.sh first (it builds Kubernetes " + kubeVersion
-            + " from Go modules; the first build takes 15-25 minutes).");
+            + " from Go modules; the first build takes about 6 minutes on 2 cores).");
       }
     }
     if (!Files.isRegularFile(binDir.resolve("kwok-stages.yaml"))) {

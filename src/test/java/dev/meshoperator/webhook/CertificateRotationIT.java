@@ -1,0 +1,113 @@
+package dev.meshoperator.webhook;
+
+import static dev.meshoperator.webhook.SidecarInjectionIT.pod;
+import static dev.meshoperator.webhook.WebhookHarness.containerNames;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.testenv.KubeTest;
+import dev.meshoperator.testenv.TestCluster;
+import dev.meshoperator.testenv.TestNamespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.math.BigInteger;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Certificates rotate under a steady stream of pod creations and no admission fails: the serving
+ * certificate is renewed several times, and the CA itself is replaced, with the new CA published in
+ * the webhook configurations before the server presents a certificate it signed.
+ *
+ * <p>Lifetimes are shrunk to seconds (CA 60 s renewed 30 s ahead with 10 s of overlap, serving
+ * certificate 20 s renewed 10 s ahead) so that a whole CA rotation happens within the test.
+ */
+@KubeTest
+class CertificateRotationIT {
+
+  @Test
+  void rotatingServingCertificateAndCaUnderAStreamOfPodCreationsLosesNone(TestCluster cluster,
+      KubernetesClient client, TestNamespace ns) {
+    try (var harness = new WebhookHarness(cluster)) {
+      harness.start(options -> options.withCertificates(CertificateManager.Mode.MANAGED,
+          CertificatePolicy.forService(options.serviceName(), options.operatorNamespace()).withTimings(
+              Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(10),
+              Duration.ofSeconds(20), Duration.ofSeconds(10)),
+          Clock.systemUTC(), Duration.ofSeconds(1)));
+      MeshInstall mi = harness.install(WebhookHarness.meshInstall("rotation-it", "rotation", "Fail"));
+      try {
+        harness.labelNamespace(ns.name(), Map.of("istio.io/rev", "rotation"));
+        // The API server picks the new configuration up asynchronously; start once it calls us.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(containerNames(
+            client.pods().inNamespace(ns.name()).resource(pod("warmup", Map.of(), Map.of())).create()))
+            .contains("init:istio-proxy"));
+
+        Set<BigInteger> servingSerials = new LinkedHashSet<>();
+        Set<String> caBundles = new LinkedHashSet<>();
+        X509Certificate firstCa = Certificates.certificatesFromPem(
+            harness.runtime.certificates().caBundle().orElseThrow()).get(0);
+        boolean movedToNewCa = false;
+        List<String> failures = new ArrayList<>();
+        int created = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        long stopAfter = Long.MAX_VALUE;
+        while (System.nanoTime() < Math.min(deadline, stopAfter)) {
+          var identity = harness.runtime.certificates().servingIdentity();
+          servingSerials.add(identity.leaf().getSerialNumber());
+          movedToNewCa |= !signedBy(identity.leaf(), firstCa);
+          harness.runtime.certificates().caBundle().ifPresent(caBundles::add);
+          String name = "stream-" + created;
+          try {
+            Pod pod = client.pods().inNamespace(ns.name()).resource(pod(name, Map.of(), Map.of())).create();
+            if (!containerNames(pod).contains("init:istio-proxy")) {
+              failures.add(name + ": created without a sidecar");
+            }
+          } catch (RuntimeException e) {
+            failures.add(name + ": " + e.getMessage());
+          }
+          created++;
+          // Once the serving certificate has moved to a new CA, keep going a little longer so
+          // that the removal of the old CA from the bundle is covered too.
+          if (stopAfter == Long.MAX_VALUE && movedToNewCa) {
+            stopAfter = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+          }
+          sleep(100);
+        }
+        System.out.printf("[rotation] %d pods created while %d serving certificates and %d CA bundles were in use%n",
+            created, servingSerials.size(), caBundles.size());
+        assertThat(failures).as("admissions that failed during rotation").isEmpty();
+        assertThat(servingSerials).as("serving certificates seen").hasSizeGreaterThanOrEqualTo(4);
+        assertThat(movedToNewCa).as("the server presented a certificate of the new CA").isTrue();
+        assertThat(caBundles).as("CA bundles published (old, old+new, new)").hasSizeGreaterThanOrEqualTo(2);
+      } finally {
+        harness.uninstall(mi);
+      }
+    }
+  }
+
+  private static boolean signedBy(X509Certificate leaf, X509Certificate ca) {
+    try {
+      leaf.verify(ca.getPublicKey());
+      return true;
+    } catch (java.security.GeneralSecurityException e) {
+      return false;
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
