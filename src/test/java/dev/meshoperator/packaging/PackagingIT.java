@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,9 +28,7 @@ import org.junit.jupiter.api.Test;
  * Running), so this proves the API server accepts every object, including Pod Security admission
  * of the operator's pods and the CRD schema's checks of every example.
  *
- * <p>deploy/ and the chart create the MeshInstall CRD, which other tests share. A CRD that existed
- * before a test is left in place (updated to the same content, never deleted); one a test created
- * is deleted at its end.
+ * <p>deploy/ and the chart create the MeshInstall CRD, which other tests share: see {@link SharedCrd}.
  */
 @KubeTest
 class PackagingIT {
@@ -37,7 +36,7 @@ class PackagingIT {
 
   @Test
   void kubectlApplyDeployDirRunsTheOperatorAndDeleteRemovesIt(TestCluster cluster, KubernetesClient client) {
-    boolean crdExisted = crd(client) != null;
+    SharedCrd crd = SharedCrd.take(client);
     try {
       String out = cluster.kubectl(List.of("apply", "--validate=strict", "-f", Manifests.DEPLOY.toString()));
       assertThat(out).contains("namespace/mesh-operator", "deployment.apps/mesh-operator",
@@ -48,7 +47,8 @@ class PackagingIT {
       // pod template passed it; kwok's fake nodes stand in for the kubelet.
       await().atMost(TIMEOUT).untilAsserted(() -> {
         Deployment d = client.apps().deployments().inNamespace("mesh-operator").withName("mesh-operator").get();
-        assertThat(d.getStatus().getAvailableReplicas()).isEqualTo(2);
+        // Pod Security rejections show up as a ReplicaFailure condition in the status.
+        assertThat(d.getStatus().getAvailableReplicas()).as("status %s", d.getStatus()).isEqualTo(2);
       });
       List<Pod> pods = client.pods().inNamespace("mesh-operator").list().getItems();
       assertThat(pods).hasSize(2).allSatisfy(p -> {
@@ -61,22 +61,33 @@ class PackagingIT {
       assertThat(client.rbac().clusterRoleBindings().withName("mesh-operator").get()).isNotNull();
       assertThat(client.policy().v1().podDisruptionBudget().inNamespace("mesh-operator")
           .withName("mesh-operator").get().getStatus().getCurrentHealthy()).isNotNull();
+
+      // The bindings reach the ServiceAccount: the API server's own authorizer answers.
+      String sa = "system:serviceaccount:mesh-operator:mesh-operator";
+      assertThat(allowed(client, sa, "update", "meshoperator.dev", "meshinstalls/status", null)).isTrue();
+      assertThat(allowed(client, sa, "escalate", "rbac.authorization.k8s.io", "clusterroles", null)).isTrue();
+      assertThat(allowed(client, sa, "create", "apps", "deployments", "istio-system")).isTrue();
+      assertThat(allowed(client, sa, "update", "coordination.k8s.io", "leases", "mesh-operator")).isTrue();
+      assertThat(allowed(client, sa, "update", "coordination.k8s.io", "leases", "istio-system")).isFalse();
+      assertThat(allowed(client, sa, "delete", "", "pods", "istio-system")).isFalse();
+      assertThat(allowed(client, sa, "create", "meshoperator.dev", "meshinstalls", null)).isFalse();
     } finally {
+      // Everything but the shared CRD, which restore() deletes or puts back as it was.
       List<String> delete = new ArrayList<>(List.of("delete", "--ignore-not-found", "--wait=false"));
       for (Path file : Manifests.yamlFiles(Manifests.DEPLOY)) {
-        if (crdExisted && file.getFileName().toString().equals("01-crd.yaml")) {
-          continue;
+        if (!file.getFileName().toString().equals("01-crd.yaml")) {
+          delete.add("-f");
+          delete.add(file.toString());
         }
-        delete.add("-f");
-        delete.add(file.toString());
       }
       cluster.kubectl(delete);
+      crd.restore();
     }
     await().atMost(TIMEOUT).untilAsserted(() -> {
       assertThat(client.namespaces().withName("mesh-operator").get()).isNull();
       assertThat(client.rbac().clusterRoles().withName("mesh-operator").get()).isNull();
       assertThat(client.rbac().clusterRoleBindings().withName("mesh-operator").get()).isNull();
-      assertThat(crd(client) != null).isEqualTo(crdExisted);
+      assertThat(crd(client) != null).isEqualTo(crd.existed());
     });
   }
 
@@ -84,11 +95,54 @@ class PackagingIT {
   void helmInstallsTheChartAndUninstallsItKeepingTheCrd(TestCluster cluster, KubernetesClient client) {
     String release = "mo-" + System.nanoTime() % 100000;
     String ns = release;
-    CustomResourceDefinition before = crd(client);
-    if (before != null) {
+    SharedCrd crd = SharedCrd.take(client);
+    try {
+      installAndUninstall(cluster, client, crd, release, ns);
+      // helm.sh/resource-policy: keep: the CRD (and every MeshInstall) survives helm uninstall.
+      assertThat(crd(client)).isNotNull();
+    } finally {
+      crd.restore();
+    }
+  }
+
+  @Test
+  void helmAdoptsACrdInstalledEarlierAndLeavesItAsItWas(TestCluster cluster, KubernetesClient client)
+      throws Exception {
+    SharedCrd outer = SharedCrd.take(client);
+    try {
+      if (!outer.existed()) {
+        applyCrdServerSide(client);
+      }
+      awaitEstablished(client);
+      String release = "mo-adopt-" + System.nanoTime() % 100000;
+      SharedCrd shared = SharedCrd.take(client);
+      try {
+        installAndUninstall(cluster, client, shared, release, release);
+      } finally {
+        shared.restore();
+      }
+      // Another test's server-side apply (without force) still owns the CRD: no conflicts with
+      // field managers Helm added.
+      applyCrdServerSide(client);
+      assertThat(crd(client).getMetadata().getAnnotations()).isNullOrEmpty();
+    } finally {
+      outer.restore();
+    }
+  }
+
+  private static void applyCrdServerSide(KubernetesClient client) throws Exception {
+    try (var in = java.nio.file.Files.newInputStream(Manifests.CRD)) {
+      CustomResourceDefinition file = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+      client.apiextensions().v1().customResourceDefinitions().resource(file).serverSideApply();
+    }
+  }
+
+  private void installAndUninstall(TestCluster cluster, KubernetesClient client, SharedCrd crd,
+      String release, String ns) {
+    if (crd.existed()) {
       // Let this release adopt the shared CRD (Helm's documented ownership metadata) instead of
-      // deleting it under other tests; the ownership is removed again below.
-      setHelmOwnership(client, release, ns);
+      // deleting it under other tests; restore() puts the CRD back as it was.
+      crd.handOverToHelm(release, ns);
     }
     try {
       Release installed = new Helm(Manifests.CHART).install()
@@ -123,24 +177,16 @@ class PackagingIT {
       assertThat(client.rbac().clusterRoles().withName(release + "-mesh-operator").get()).isNull();
       assertThat(client.namespaces().withName(ns).get()).isNull();
     });
-    // helm.sh/resource-policy: keep — the CRD (and every MeshInstall) survives helm uninstall.
-    assertThat(crd(client)).isNotNull();
-    if (before == null) {
-      client.apiextensions().v1().customResourceDefinitions().withName(MeshInstall.CRD_NAME).delete();
-      await().atMost(TIMEOUT).until(() -> crd(client) == null);
-    } else {
-      clearHelmOwnership(client);
-    }
   }
 
   @Test
   void everyExampleIsAcceptedByTheApiServer(TestCluster cluster, KubernetesClient client) {
-    boolean crdExisted = crd(client) != null;
-    if (!crdExisted) {
-      cluster.kubectl(List.of("apply", "-f", Manifests.CRD.toString()));
-    }
-    awaitEstablished(client);
+    SharedCrd crd = SharedCrd.take(client);
     try {
+      if (!crd.existed()) {
+        cluster.kubectl(List.of("apply", "-f", Manifests.CRD.toString()));
+      }
+      awaitEstablished(client);
       List<Path> files = Manifests.yamlFiles(Manifests.EXAMPLES);
       assertThat(files).hasSize(7);
       for (Path file : files) {
@@ -166,21 +212,18 @@ class PackagingIT {
         assertThat(client.namespaces().withName("sample").get()).isNull();
       });
     } finally {
-      if (!crdExisted) {
-        client.apiextensions().v1().customResourceDefinitions().withName(MeshInstall.CRD_NAME).delete();
-        await().atMost(TIMEOUT).until(() -> crd(client) == null);
-      }
+      crd.restore();
     }
   }
 
   @Test
   void remoteExampleWithoutAddressIsRefusedByTheSchema(TestCluster cluster, KubernetesClient client) {
-    boolean crdExisted = crd(client) != null;
-    if (!crdExisted) {
-      cluster.kubectl(List.of("apply", "-f", Manifests.CRD.toString()));
-    }
-    awaitEstablished(client);
+    SharedCrd crd = SharedCrd.take(client);
     try {
+      if (!crd.existed()) {
+        cluster.kubectl(List.of("apply", "-f", Manifests.CRD.toString()));
+      }
+      awaitEstablished(client);
       GenericKubernetesResource remote = Manifests.parse(Manifests.EXAMPLES.resolve("meshinstall-remote.yaml"))
           .stream().map(o -> client.getKubernetesSerialization().convertValue(o, GenericKubernetesResource.class))
           .findFirst().orElseThrow();
@@ -188,11 +231,19 @@ class PackagingIT {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.resource(remote).dryRun().create())
           .hasMessageContaining("remote.address");
     } finally {
-      if (!crdExisted) {
-        client.apiextensions().v1().customResourceDefinitions().withName(MeshInstall.CRD_NAME).delete();
-        await().atMost(TIMEOUT).until(() -> crd(client) == null);
-      }
+      crd.restore();
     }
+  }
+
+  private static boolean allowed(KubernetesClient client, String user, String verb, String group,
+      String resource, String namespace) {
+    String[] parts = resource.split("/", 2);
+    var review = new io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder()
+        .withNewSpec().withUser(user).withGroups("system:serviceaccounts", "system:authenticated")
+        .withNewResourceAttributes().withVerb(verb).withGroup(group).withResource(parts[0])
+        .withSubresource(parts.length > 1 ? parts[1] : null).withNamespace(namespace)
+        .endResourceAttributes().endSpec().build();
+    return client.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed();
   }
 
   private static CustomResourceDefinition crd(KubernetesClient client) {
@@ -202,35 +253,57 @@ class PackagingIT {
   private static void awaitEstablished(KubernetesClient client) {
     await().atMost(TIMEOUT).until(() -> {
       CustomResourceDefinition crd = crd(client);
-      return crd != null && crd.getStatus() != null && crd.getStatus().getConditions().stream()
+      return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+          && crd.getStatus().getConditions().stream()
           .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
     });
   }
 
-  private static void setHelmOwnership(KubernetesClient client, String release, String ns) {
-    client.apiextensions().v1().customResourceDefinitions().withName(MeshInstall.CRD_NAME).edit(crd -> {
-      if (crd.getMetadata().getAnnotations() == null) {
-        crd.getMetadata().setAnnotations(new java.util.HashMap<>());
-      }
-      if (crd.getMetadata().getLabels() == null) {
-        crd.getMetadata().setLabels(new java.util.HashMap<>());
-      }
-      crd.getMetadata().getAnnotations().put("meta.helm.sh/release-name", release);
-      crd.getMetadata().getAnnotations().put("meta.helm.sh/release-namespace", ns);
-      crd.getMetadata().getLabels().put("app.kubernetes.io/managed-by", "Helm");
-      return crd;
-    });
-  }
+  /**
+   * The MeshInstall CRD as this test found it. Tests share it, so a test that found it leaves it as
+   * it was, ownership included: a later server-side apply by another test must not meet field
+   * managers (kubectl, Helm) this test added. A test that did not find it deletes it.
+   */
+  private record SharedCrd(KubernetesClient client, CustomResourceDefinition before) {
+    static SharedCrd take(KubernetesClient client) {
+      return new SharedCrd(client, crd(client));
+    }
 
-  private static void clearHelmOwnership(KubernetesClient client) {
-    client.apiextensions().v1().customResourceDefinitions().withName(MeshInstall.CRD_NAME).edit(crd -> {
-      if (crd.getMetadata().getAnnotations() != null) {
-        crd.getMetadata().getAnnotations().keySet().removeIf(k -> k.startsWith("meta.helm.sh/"));
+    boolean existed() {
+      return before != null;
+    }
+
+    /** Helm's documented ownership metadata, so that a release can adopt the existing CRD. */
+    void handOverToHelm(String release, String namespace) {
+      client.apiextensions().v1().customResourceDefinitions().withName(MeshInstall.CRD_NAME).edit(crd -> {
+        crd.getMetadata().setAnnotations(new HashMap<>(orEmpty(crd.getMetadata().getAnnotations())));
+        crd.getMetadata().setLabels(new HashMap<>(orEmpty(crd.getMetadata().getLabels())));
+        crd.getMetadata().getAnnotations().put("meta.helm.sh/release-name", release);
+        crd.getMetadata().getAnnotations().put("meta.helm.sh/release-namespace", namespace);
+        crd.getMetadata().getLabels().put("app.kubernetes.io/managed-by", "Helm");
+        return crd;
+      });
+    }
+
+    void restore() {
+      var crds = client.apiextensions().v1().customResourceDefinitions();
+      if (before == null) {
+        crds.withName(MeshInstall.CRD_NAME).delete();
+        await().atMost(TIMEOUT).until(() -> crd(client) == null);
+        return;
       }
-      if (crd.getMetadata().getLabels() != null) {
-        crd.getMetadata().getLabels().remove("app.kubernetes.io/managed-by");
-      }
-      return crd;
-    });
+      // The spec is the same file's content; only metadata and field ownership changed.
+      crds.withName(MeshInstall.CRD_NAME).edit(crd -> {
+        crd.getMetadata().setAnnotations(before.getMetadata().getAnnotations());
+        crd.getMetadata().setLabels(before.getMetadata().getLabels());
+        crd.getMetadata().setManagedFields(before.getMetadata().getManagedFields());
+        crd.setSpec(before.getSpec());
+        return crd;
+      });
+    }
+
+    private static Map<String, String> orEmpty(Map<String, String> map) {
+      return map == null ? Map.of() : map;
+    }
   }
 }
