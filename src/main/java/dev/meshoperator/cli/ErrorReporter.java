@@ -19,7 +19,7 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
   public int handleParseException(ParameterException ex, String[] args) {
     CommandLine cmd = ex.getCommandLine();
     PrintWriter err = cmd.getErr();
-    err.println("meshctl: error: " + oneLine(ex.getMessage()));
+    err.println("meshctl: error: " + parseMessage(ex));
     String hint = "see '" + cmd.getCommandSpec().qualifiedName() + " --help'";
     if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
       hint = "did you mean " + String.join(" or ", unmatched.getSuggestions()) + "? " + hint;
@@ -54,6 +54,19 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
     }
     err.flush();
     return exitCode;
+  }
+
+  /** picocli's "Unmatched argument at index 0: 'x'" says more about picocli than about the mistake. */
+  private static String parseMessage(ParameterException ex) {
+    if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+      String first = unmatched.getUnmatched().get(0);
+      boolean hasCommands = !ex.getCommandLine().getSubcommands().isEmpty();
+      if (first.startsWith("-")) {
+        return "unknown option '" + first + "'";
+      }
+      return hasCommands ? "unknown command '" + first + "'" : "unexpected argument '" + first + "'";
+    }
+    return oneLine(ex.getMessage());
   }
 
   /** --debug anywhere on the line; checked textually so it works even when parsing failed. */
