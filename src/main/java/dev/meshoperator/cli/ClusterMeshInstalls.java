@@ -1,6 +1,8 @@
 package dev.meshoperator.cli;
 
 import dev.meshoperator.api.MeshInstall;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -16,7 +18,12 @@ final class ClusterMeshInstalls {
   private ClusterMeshInstalls() {}
 
   static Fetched fetch(String name) {
-    try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+    // A CLI should answer within seconds; fabric8's default retries a refused connection for ~20 s.
+    Config config = new ConfigBuilder(Config.autoConfigure(null))
+        .withRequestRetryBackoffLimit(0)
+        .withConnectionTimeout(5_000)
+        .build();
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
       String server = String.valueOf(client.getMasterUrl());
       MeshInstall install;
       try {
