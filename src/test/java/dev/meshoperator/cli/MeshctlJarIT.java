@@ -1,6 +1,7 @@
 package dev.meshoperator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,9 +27,11 @@ class MeshctlJarIT {
 
   record Result(int exitCode, String out, String err) {}
 
+  // Failsafe runs this after `package`, so the jar is there. A surefire run selected with -Dtest
+  // (which ignores the *IT exclusion) before any packaging has nothing to test.
   @BeforeAll
   static void jarExists() {
-    assertThat(JAR).as("run `mvn package` first").exists();
+    assumeTrue(Files.isRegularFile(JAR), "target/meshctl.jar is not built; run `mvn verify`");
   }
 
   private static Result run(String stdin, List<String> command) throws IOException, InterruptedException {
