@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "kube-inject", mixinStandardHelpOptions = true,
     description = {
         "Add the sidecar to the Pods and workloads in a YAML stream.",
-        "Injects Pods and the pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs;",
-        "other documents are written back unchanged, byte for byte."},
+        "Injects Pods and the pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and "
+            + "CronJobs; other documents are written back unchanged, byte for byte."},
     footer = {"", "Exit status 1 when an object is refused (an invalid sidecar annotation); the others are still written.",
         "", "Examples:",
         "  meshctl kube-inject -f app.yaml | kubectl apply -f -",
