@@ -1,0 +1,56 @@
+package dev.meshoperator.wiring;
+
+import dev.meshoperator.inject.InjectionSettings;
+import dev.meshoperator.inject.NativeSidecarMode;
+import dev.meshoperator.inject.ProxyLogLevels;
+import dev.meshoperator.profile.EffectiveConfig;
+import dev.meshoperator.profile.InjectorConfig;
+
+/**
+ * The injector settings of one resolved MeshInstall. Pure; the one place that decides how profile
+ * values reach the sidecar, used by {@code meshctl kube-inject}, the webhook and the operator.
+ */
+public final class InjectionSettingsFactory {
+  /** Istio's default cluster name (istiod's CLUSTER_ID); the renderer writes the same. */
+  static final String CLUSTER_ID = "Kubernetes";
+  /** The DNS domain istiod is started with ({@code --domain}). */
+  static final String CLUSTER_DOMAIN = "cluster.local";
+
+  private InjectionSettingsFactory() {}
+
+  /**
+   * @param serverSupportsNativeSidecars whether the target API server runs native sidecars
+   *     (Kubernetes 1.29+); consulted only when the MeshInstall leaves nativeSidecar unset
+   */
+  public static InjectionSettings from(EffectiveConfig config, boolean serverSupportsNativeSidecars) {
+    InjectorConfig injector = config.injector();
+    String trustDomain = config.mesh().trustDomain();
+    return new InjectionSettings(
+        config.revision().label(),
+        config.namespace(),
+        // The same address istiod and the gateways are given, so a remote istiod is honoured too.
+        config.discoveryAddress(),
+        config.images().proxy(),
+        CLUSTER_ID,
+        // Istio's mesh ID defaults to the trust domain; the rendered gateways use the same value.
+        trustDomain,
+        trustDomain,
+        CLUSTER_DOMAIN,
+        injector.proxyResources(),
+        nativeMode(injector),
+        serverSupportsNativeSidecars,
+        injector.rewriteAppHTTPProbers(),
+        config.mesh().holdApplicationUntilProxyStarts(),
+        injector.neverInjectSelector(),
+        injector.alwaysInjectSelector(),
+        injector.injectedAnnotations(),
+        // MeshInstall has no log level fields; pods still set theirs through annotations.
+        ProxyLogLevels.defaults());
+  }
+
+  private static NativeSidecarMode nativeMode(InjectorConfig injector) {
+    return injector.nativeSidecar()
+        .map(on -> on ? NativeSidecarMode.ON : NativeSidecarMode.OFF)
+        .orElse(NativeSidecarMode.AUTO);
+  }
+}
