@@ -33,8 +33,7 @@ public class SidecarInjectorSpec {
   @JsonPropertyDescription("Annotations added to every injected pod.")
   private Map<String, String> injectedAnnotations;
 
-  @JsonPropertyDescription("What the API server does when the injection webhook cannot be reached: Fail rejects the pod, Ignore admits it without a sidecar.")
-  @Default("Fail")
+  @JsonPropertyDescription("What the API server does when the injection webhook cannot be reached: Fail rejects the pod, Ignore admits it without a sidecar. Unset: the operator's default (Fail unless the operator was started with --default-failure-policy).")
   private FailurePolicy failurePolicy;
 
   @JsonPropertyDescription("Injection webhook timeout in seconds, 1 to 30.")

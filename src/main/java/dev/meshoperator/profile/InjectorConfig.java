@@ -10,6 +10,8 @@ import java.util.Optional;
 /**
  * What the operator's injector and its webhook configuration need. {@code nativeSidecar} empty
  * means "decide per node by kubelet version" (Istio's ENABLE_NATIVE_SIDECARS=auto).
+ * {@code failurePolicy} empty means the operator's default (its --default-failure-policy, Fail
+ * unless configured), so one operator setting can govern every install that does not choose.
  */
 public record InjectorConfig(
     boolean enabled,
@@ -19,7 +21,7 @@ public record InjectorConfig(
     List<LabelSelector> neverInjectSelector,
     List<LabelSelector> alwaysInjectSelector,
     Map<String, String> injectedAnnotations,
-    FailurePolicy failurePolicy,
+    Optional<FailurePolicy> failurePolicy,
     int timeoutSeconds) {
 
   public InjectorConfig {

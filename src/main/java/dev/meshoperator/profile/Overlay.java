@@ -104,7 +104,7 @@ final class Overlay {
         or(user.getNeverInjectSelector(), base.neverInjectSelector()),
         or(user.getAlwaysInjectSelector(), base.alwaysInjectSelector()),
         merge(base.injectedAnnotations(), user.getInjectedAnnotations()),
-        or(user.getFailurePolicy(), base.failurePolicy()),
+        user.getFailurePolicy() == null ? base.failurePolicy() : Optional.of(user.getFailurePolicy()),
         or(user.getTimeoutSeconds(), base.timeoutSeconds()));
   }
 

@@ -1,6 +1,5 @@
 package dev.meshoperator.profile;
 
-import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.OutboundTrafficPolicy;
 import dev.meshoperator.api.Profile;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -150,7 +149,7 @@ final class ProfileDefaults {
         Optional.empty(),
         true,
         List.of(), List.of(), Map.of(),
-        FailurePolicy.Fail,
+        Optional.empty(),
         10);
   }
 

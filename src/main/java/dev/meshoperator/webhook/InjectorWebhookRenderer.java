@@ -1,5 +1,6 @@
 package dev.meshoperator.webhook;
 
+import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.profile.EffectiveConfig;
 import dev.meshoperator.profile.Revision;
 import dev.meshoperator.render.ComponentRenderer;
@@ -37,10 +38,16 @@ public final class InjectorWebhookRenderer implements ComponentRenderer {
 
   private final WebhookEndpoint endpoint;
   private final Supplier<Optional<String>> caBundlePem;
+  private final FailurePolicy defaultFailurePolicy;
 
-  public InjectorWebhookRenderer(WebhookEndpoint endpoint, Supplier<Optional<String>> caBundlePem) {
+  /**
+   * @param defaultFailurePolicy used for installs whose spec does not choose one
+   */
+  public InjectorWebhookRenderer(WebhookEndpoint endpoint, Supplier<Optional<String>> caBundlePem,
+      FailurePolicy defaultFailurePolicy) {
     this.endpoint = endpoint;
     this.caBundlePem = caBundlePem;
+    this.defaultFailurePolicy = defaultFailurePolicy;
   }
 
   public static String configurationName(Revision revision) {
@@ -69,17 +76,18 @@ public final class InjectorWebhookRenderer implements ComponentRenderer {
     LabelSelectorRequirement noRevLabel = req(Labels.ISTIO_REV, "DoesNotExist", List.of());
 
     List<MutatingWebhook> hooks = new ArrayList<>();
-    hooks.add(hook("rev.namespace", config,
+    String failurePolicy = config.injector().failurePolicy().orElse(defaultFailurePolicy).name();
+    hooks.add(hook("rev.namespace", config, failurePolicy,
         selector(req(Labels.ISTIO_REV, "In", List.of(rev.label())), noInjectionLabel, notSystem),
         selector(notOptedOut), clientConfig));
-    hooks.add(hook("rev.object", config,
+    hooks.add(hook("rev.object", config, failurePolicy,
         selector(noInjectionLabel, noRevLabel, notSystem),
         selector(req(Labels.ISTIO_REV, "In", List.of(rev.label())), notOptedOut), clientConfig));
     if (rev.isDefault()) {
-      hooks.add(hook("namespace", config,
+      hooks.add(hook("namespace", config, failurePolicy,
           selector(req(INJECTION_LABEL, "In", List.of("enabled")), notSystem),
           selector(notOptedOut), clientConfig));
-      hooks.add(hook("object", config,
+      hooks.add(hook("object", config, failurePolicy,
           selector(noInjectionLabel, noRevLabel, notSystem),
           selector(req(Labels.SIDECAR_INJECT, "In", List.of("true")), noRevLabel), clientConfig));
     }
@@ -92,7 +100,8 @@ public final class InjectorWebhookRenderer implements ComponentRenderer {
         .build());
   }
 
-  private static MutatingWebhook hook(String prefix, EffectiveConfig config, LabelSelector namespaces,
+  private static MutatingWebhook hook(String prefix, EffectiveConfig config, String failurePolicy,
+      LabelSelector namespaces,
       LabelSelector objects, io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfig client) {
     return new MutatingWebhookBuilder()
         .withName(prefix + SUFFIX)
@@ -101,7 +110,7 @@ public final class InjectorWebhookRenderer implements ComponentRenderer {
             .withOperations("CREATE").withResources("pods").withScope("Namespaced").build())
         .withNamespaceSelector(namespaces)
         .withObjectSelector(objects)
-        .withFailurePolicy(config.injector().failurePolicy().name())
+        .withFailurePolicy(failurePolicy)
         .withTimeoutSeconds(config.injector().timeoutSeconds())
         .withSideEffects("None")
         // IfNeeded: another webhook changing the pod after us gets the proxy re-rendered, and

@@ -1,5 +1,6 @@
 package dev.meshoperator.webhook;
 
+import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.inject.InjectionSettings;
 import dev.meshoperator.profile.EffectiveConfig;
@@ -191,9 +192,13 @@ public final class WebhookRuntime implements AutoCloseable {
     return ns == null || ns.getMetadata().getLabels() == null ? Map.of() : ns.getMetadata().getLabels();
   }
 
-  /** The renderer the reconciler adds to its own so each install gets its webhook configuration. */
-  public InjectorWebhookRenderer renderer() {
-    return new InjectorWebhookRenderer(endpoint, certificates::caBundle);
+  /**
+   * The renderer the reconciler adds to its own so each install gets its webhook configuration.
+   *
+   * @param defaultFailurePolicy for installs whose spec does not choose one
+   */
+  public InjectorWebhookRenderer renderer(FailurePolicy defaultFailurePolicy) {
+    return new InjectorWebhookRenderer(endpoint, certificates::caBundle, defaultFailurePolicy);
   }
 
   public WebhookEndpoint endpoint() {

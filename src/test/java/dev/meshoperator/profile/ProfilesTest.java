@@ -110,7 +110,7 @@ class ProfilesTest {
     assertThat(config.pilot().podAnnotations()).containsEntry("team", "mesh");
     assertThat(config.mesh().traceSampling()).isEqualTo(5.0);
     assertThat(config.mesh().trustDomain()).isEqualTo("cluster.local");
-    assertThat(config.injector().failurePolicy()).isEqualTo(FailurePolicy.Ignore);
+    assertThat(config.injector().failurePolicy()).contains(FailurePolicy.Ignore);
     assertThat(config.injector().timeoutSeconds()).isEqualTo(10);
     assertThat(config.injector().nativeSidecar()).contains(true);
     assertThat(Profiles.resolve(MeshInstalls.example(Profile.DEFAULT)).injector().nativeSidecar()).isEqualTo(Optional.empty());

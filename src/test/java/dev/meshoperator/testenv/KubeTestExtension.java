@@ -101,6 +101,8 @@ public class KubeTestExtension implements BeforeAllCallback, BeforeEachCallback,
 
   @Override
   public Object resolveParameter(ParameterContext p, ExtensionContext context) {
+    String reason = unavailableReason();
+    Assumptions.assumeTrue(reason == null, reason); // also covers @BeforeAll methods' parameters
     Class<?> type = p.getParameter().getType();
     TestCluster cluster = cluster(context);
     if (type == TestCluster.class) {

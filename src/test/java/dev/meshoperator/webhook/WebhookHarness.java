@@ -1,8 +1,7 @@
 package dev.meshoperator.webhook;
 
 import dev.meshoperator.api.MeshInstall;
-import dev.meshoperator.inject.InjectionSettings;
-import dev.meshoperator.profile.EffectiveConfig;
+import dev.meshoperator.wiring.InjectionSettingsFactory;
 import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.testenv.TestCluster;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -48,19 +47,12 @@ final class WebhookHarness implements AutoCloseable {
   WebhookHarness start(UnaryOperator<WebhookRuntime.Options> customize) {
     var options = customize.apply(WebhookRuntime.Options.defaults(operatorNamespace)
         .withPort(port).withUrlHost(host).withManagementPort(0));
-    runtime = WebhookRuntime.start(client, options, WebhookHarness::settings);
+    runtime = WebhookRuntime.start(client, options, InjectionSettingsFactory::from);
     return this;
   }
 
   WebhookHarness start() {
     return start(UnaryOperator.identity());
-  }
-
-  /** The mapping the operator uses, reduced to what these tests vary. */
-  static InjectionSettings settings(EffectiveConfig config, boolean nativeSidecars) {
-    return InjectionSettings.forRevision(config.revision().label(), config.namespace(),
-            config.images().hub(), config.images().version())
-        .toBuilder().serverSupportsNativeSidecars(nativeSidecars).build();
   }
 
   /** Creates the MeshInstall and applies its webhook configuration, as the reconciler would. */
@@ -70,12 +62,12 @@ final class WebhookHarness implements AutoCloseable {
     // The runtime learns about installs through its informer.
     await().atMost(Duration.ofSeconds(10)).until(() ->
         new RevisionSettings(() -> client.resources(MeshInstall.class).list().getItems(),
-            c -> settings(c, false)).apply(dev.meshoperator.profile.Revision.of(created.getSpec().getRevision()).label()).isPresent());
+            c -> InjectionSettingsFactory.from(c, false)).apply(dev.meshoperator.profile.Revision.of(created.getSpec().getRevision()).label()).isPresent());
     return created;
   }
 
   void applyWebhookConfiguration(MeshInstall mi) {
-    for (HasMetadata object : runtime.renderer().render(Profiles.resolve(mi))) {
+    for (HasMetadata object : runtime.renderer(dev.meshoperator.api.FailurePolicy.Fail).render(Profiles.resolve(mi))) {
       client.resource(object).forceConflicts().fieldManager("mesh-operator").serverSideApply();
     }
   }
