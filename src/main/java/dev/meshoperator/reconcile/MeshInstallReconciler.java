@@ -106,6 +106,9 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
 
   /** The install label names the primary; shared objects (Istio CRDs) concern every install. */
   private static Set<ResourceID> installsOf(HasMetadata object, EventSourceContext<MeshInstall> context) {
+    if (Provenance.madeByAnotherController(object)) {
+      return Set.of(); // endpoint churn of our Services says nothing about our objects
+    }
     String install = object.getMetadata().getLabels() == null ? null : object.getMetadata().getLabels().get(Labels.INSTALL);
     if (install != null) {
       return Set.of(new ResourceID(install));

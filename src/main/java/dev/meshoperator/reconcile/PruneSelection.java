@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * Which live objects a reconcile deletes: ours (managed-by and this install's label) and no longer
  * rendered. Never the control plane Namespace (deleting it would take the user's own objects in it,
- * a plug-in CA for one; uninstall decides about it) and never shared objects.
+ * a plug-in CA for one; uninstall decides about it), never shared objects, and never copies other
+ * controllers made of our labels (see {@link Provenance}).
  */
 public final class PruneSelection {
   private PruneSelection() {}
@@ -19,6 +20,7 @@ public final class PruneSelection {
   public static List<HasMetadata> select(Collection<HasMetadata> live, Set<ObjectKey> desired, String installName) {
     return live.stream()
         .filter(o -> isOurs(o, installName))
+        .filter(o -> !Provenance.madeByAnotherController(o))
         .filter(o -> !(o instanceof Namespace))
         .filter(o -> !SharedObjects.isShared(o))
         .filter(o -> o.getMetadata().getDeletionTimestamp() == null)

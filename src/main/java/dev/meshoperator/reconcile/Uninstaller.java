@@ -109,6 +109,7 @@ public final class Uninstaller {
     return items.stream()
         .filter(o -> o.getMetadata().getLabels() != null
             && Labels.MANAGED_BY_VALUE.equals(o.getMetadata().getLabels().get(Labels.MANAGED_BY)))
+        .filter(o -> !Provenance.madeByAnotherController(o))
         .toList();
   }
 
