@@ -62,6 +62,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   public static final String FINALIZER = "meshoperator.dev/uninstall";
   static final String PEERS = "peer-meshinstalls";
   private static final Duration UNINSTALL_BUDGET = Duration.ofSeconds(30);
+  private static final Duration CONFLICT_RECHECK = Duration.ofSeconds(10);
   private static final Logger log = LoggerFactory.getLogger(MeshInstallReconciler.class);
 
   private final Renderer renderer;
@@ -137,7 +138,10 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     if (winner.isPresent()) {
       MeshInstallStatus status = statuses.conflict(install, winner.get());
       announceTransition(client, install, status);
-      return statusUpdate(install, status);
+      // The winner's deletion wakes us through the peer informer, but that informer and the primary
+      // cache this check reads are separate watches: the event can come before the cache forgets
+      // the winner. Looking again later costs reads only.
+      return statusUpdate(install, status).rescheduleAfter(CONFLICT_RECHECK);
     }
 
     List<Problem> problems = Profiles.validate(install);
