@@ -10,16 +10,21 @@ import java.util.Set;
 /**
  * Equality of a desired object and the live one as the API server stores it, tolerant of what the
  * server does to an applied value without anyone changing it: quantities come back canonical
- * ("2000m" as "2", "1024Mi" as "1Gi"), and zero values of non-pointer fields ("" env values,
- * {@code readOnly: false}) are dropped. Without this the no-op check fails forever and every
- * reconcile writes.
+ * ("2000m" as "2", "1024Mi" as "1Gi"); zero values of non-pointer fields ("" env values,
+ * {@code readOnly: false}) are dropped; and an atomic list (a webhook's {@code rules}) is owned as
+ * a whole, so the defaults the server fills in inside it ({@code scope: "*"}) show up among our
+ * fields. A key only the live side has is therefore not a difference; a value we want that is
+ * missing or different is. Without this the no-op check fails forever and every reconcile writes.
  */
 final class LenientEquality {
   private LenientEquality() {}
 
   static boolean equal(Object actual, Object desired) {
-    if (actual == null || desired == null) {
-      return isZero(actual) && isZero(desired);
+    if (desired == null) {
+      return true;
+    }
+    if (actual == null) {
+      return isZero(desired);
     }
     if (actual instanceof Map<?, ?> a && desired instanceof Map<?, ?> d) {
       Set<Object> keys = new HashSet<>(a.keySet());

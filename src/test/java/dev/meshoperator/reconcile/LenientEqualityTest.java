@@ -27,9 +27,17 @@ class LenientEqualityTest {
   @Test
   void realDifferencesAreDifferences() {
     assertThat(LenientEquality.equal(Map.of("image", "tampered"), Map.of("image", "istio/pilot:1.30.3"))).isFalse();
-    assertThat(LenientEquality.equal(Map.of("readOnly", true), Map.of())).isFalse();
+    assertThat(LenientEquality.equal(Map.of(), Map.of("readOnly", true))).isFalse();
     assertThat(LenientEquality.equal(List.of("a", "b"), List.of("b", "a"))).isFalse();
     assertThat(LenientEquality.equal(Map.of("replicas", 2), Map.of("replicas", 1))).isFalse();
+  }
+
+  @Test
+  void defaultsTheServerAddsInsideAnAtomicListAreNotDifferences() {
+    var live = List.of(Map.of("apiGroups", List.of(""), "resources", List.of("pods"), "scope", "*"));
+    var wanted = List.of(Map.of("apiGroups", List.of(""), "resources", List.of("pods")));
+    assertThat(LenientEquality.equal(live, wanted)).isTrue();
+    assertThat(LenientEquality.equal(live, List.of(Map.of("apiGroups", List.of(""), "resources", List.of("services"))))).isFalse();
   }
 
   @Test

@@ -11,6 +11,7 @@ import dev.meshoperator.api.Profile;
 import dev.meshoperator.render.ComponentRenderer;
 import dev.meshoperator.render.Labels;
 import dev.meshoperator.testenv.KubeTest;
+import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.testenv.TestNamespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
@@ -57,7 +58,8 @@ class MeshInstallEdgesIT {
   }
 
   @Test
-  void extraRendererObjectsAreAppliedAndUninstalledAndAUserNamespaceIsLeftAlone(KubernetesClient client, TestNamespace ns) {
+  void extraRendererObjectsAreAppliedAndUninstalledAndAUserNamespaceIsLeftAlone(TestCluster cluster, KubernetesClient client,
+      TestNamespace ns) throws Exception {
     MeshInstall install = MeshInstallTestSupport.install(ns, "", Profile.MINIMAL);
     String name = install.getMetadata().getName();
     String cp = install.getSpec().getNamespace();
@@ -79,6 +81,7 @@ class MeshInstallEdgesIT {
             .containsExactlyElementsOf(InstalledObjects.expected(install, List.of(injector), false))
             .contains(new ObjectKey("MutatingWebhookConfiguration", null, webhook)));
         assertThat(client.namespaces().withName(cp).get().getMetadata().getLabels()).doesNotContainKey(Labels.INSTALL);
+        assertThat(MeshInstallProfilesIT.steadyStateWrites(cluster, operator)).as("the webhook configuration too is left alone").isZero();
 
         // Drift in the extra object is repaired like any other.
         client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(webhook).delete();

@@ -44,9 +44,10 @@ class MeshInstallProfilesIT {
           assertThat(client.apiextensions().v1().customResourceDefinitions().withName(crd.name()).get()).as(crd.toString()).isNotNull();
         }
 
+        int installWrites = cluster instanceof LocalTestCluster local ? AuditLog.writesBy(local.auditLog(), operator.userAgent()).size() : -1;
         int quietWrites = steadyStateWrites(cluster, operator);
-        System.out.printf("[reconcile-it] profile %s: Ready after %.1fs, %d objects labelled, %d operator writes in 5s of steady state%n",
-            profile.wireName(), secondsToReady, expected.size(), quietWrites);
+        System.out.printf("[reconcile-it] profile %s: Ready after %.1fs, %d objects labelled, %d operator writes to install (objects, finalizer, status, events), %d operator writes in 5s of steady state%n",
+            profile.wireName(), secondsToReady, expected.size(), installWrites, quietWrites);
         assertThat(quietWrites).isZero();
 
         MeshInstallTestSupport.deleteAndAwaitGone(client, name);
