@@ -1,0 +1,232 @@
+package dev.meshoperator.reconcile;
+
+import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.api.MeshInstallStatus;
+import dev.meshoperator.profile.EffectiveConfig;
+import dev.meshoperator.profile.Problem;
+import dev.meshoperator.profile.Profiles;
+import dev.meshoperator.render.ComponentRenderer;
+import dev.meshoperator.render.Labels;
+import dev.meshoperator.render.Renderer;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Installs, heals and removes the control plane of one MeshInstall. A reconcile runs the steps
+ * conflict check, validate, resolve and render, control plane namespace, apply, prune, readiness and
+ * status, stopping early on a conflict or an invalid spec (then nothing in the cluster is touched).
+ * Watches on every managed kind bring hand edits and deletions back here. API errors propagate, so
+ * JOSDK retries with backoff while {@link #updateErrorStatus} reports them.
+ */
+@ControllerConfiguration(
+    name = MeshInstallReconciler.NAME,
+    fieldManager = MeshInstallReconciler.FIELD_MANAGER,
+    finalizerName = MeshInstallReconciler.FINALIZER,
+    // A safety net for drift in kinds no informer watches (an extra renderer's); a steady-state
+    // reconcile writes nothing, so this costs reads only.
+    maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+// Unlimited attempts: an API server that refuses for a while (RBAC being fixed, a namespace still
+// terminating) should be converged with once it accepts, without anyone touching the MeshInstall.
+@GradualRetry(maxAttempts = -1, initialInterval = 1000, intervalMultiplier = 2, maxInterval = 120_000)
+public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<MeshInstall> {
+  public static final String NAME = "meshinstall";
+  public static final String FIELD_MANAGER = "mesh-operator";
+  public static final String FINALIZER = "meshoperator.dev/uninstall";
+  static final String PEERS = "peer-meshinstalls";
+  private static final Duration UNINSTALL_BUDGET = Duration.ofSeconds(30);
+  private static final Duration CONFLICT_RECHECK = Duration.ofSeconds(10);
+  private static final Logger log = LoggerFactory.getLogger(MeshInstallReconciler.class);
+
+  private final Renderer renderer;
+  private final LiveObjects live = new LiveObjects();
+  private final Ownership ownership = new Ownership(new KubernetesSerialization());
+  private final ControlPlaneNamespace namespace = new ControlPlaneNamespace(live);
+  private final Applier applier = new Applier(live);
+  private final Pruner pruner = new Pruner(live);
+  private final StatusFactory statuses = new StatusFactory(Clock.systemUTC());
+  private final Uninstaller uninstaller = new Uninstaller(Clock.systemUTC(), UNINSTALL_BUDGET);
+  private final EventRecorder events = new EventRecorder();
+
+  /** @param extraRenderers rendered after the built-in components, e.g. the injection webhook configuration */
+  public MeshInstallReconciler(List<ComponentRenderer> extraRenderers) {
+    this.renderer = new Renderer(extraRenderers);
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public List<EventSource<?, MeshInstall>> prepareEventSources(EventSourceContext<MeshInstall> context) {
+    List<EventSource<?, MeshInstall>> sources = new ArrayList<>();
+    SecondaryToPrimaryMapper<HasMetadata> toInstall = object -> installsOf(object, context);
+    for (ManagedKind kind : ManagedKinds.ALL) {
+      var configuration = InformerEventSourceConfiguration.from((Class<HasMetadata>) kind.type(), MeshInstall.class)
+          .withName(kind.kind())
+          .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE)
+          .withSecondaryToPrimaryMapper(toInstall)
+          .build();
+      var source = new InformerEventSource<HasMetadata, MeshInstall>(configuration, context);
+      live.register(kind, source);
+      sources.add(source);
+    }
+    // A MeshInstall appearing or going away can end another's Conflict: wake its peers.
+    var peers = InformerEventSourceConfiguration.from(MeshInstall.class, MeshInstall.class)
+        .withName(PEERS)
+        .withSecondaryToPrimaryMapper(install -> peersOf(install, context))
+        .withOnUpdateFilter((newer, older) -> false)
+        .build();
+    sources.add(new InformerEventSource<>(peers, context));
+    return sources;
+  }
+
+  /** The install label names the primary; shared objects (Istio CRDs) concern every install. */
+  private static Set<ResourceID> installsOf(HasMetadata object, EventSourceContext<MeshInstall> context) {
+    if (Provenance.madeByAnotherController(object)) {
+      return Set.of(); // endpoint churn of our Services says nothing about our objects
+    }
+    String install = object.getMetadata().getLabels() == null ? null : object.getMetadata().getLabels().get(Labels.INSTALL);
+    if (install != null) {
+      return Set.of(new ResourceID(install));
+    }
+    if (SharedObjects.isShared(object)) {
+      return context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
+    }
+    return Set.of();
+  }
+
+  private static Set<ResourceID> peersOf(MeshInstall install, EventSourceContext<MeshInstall> context) {
+    String revision = ConflictCheck.revisionOf(install);
+    return context.getPrimaryCache().list()
+        .filter(other -> !other.getMetadata().getName().equals(install.getMetadata().getName()))
+        .filter(other -> revision.equals(ConflictCheck.revisionOf(other)))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  @Override
+  public UpdateControl<MeshInstall> reconcile(MeshInstall install, Context<MeshInstall> context) {
+    KubernetesClient client = context.getClient();
+    String name = install.getMetadata().getName();
+
+    Optional<MeshInstall> winner = ConflictCheck.winnerOver(install, context.getPrimaryCache().list().toList());
+    if (winner.isPresent()) {
+      MeshInstallStatus status = statuses.conflict(install, winner.get());
+      announceTransition(client, install, status);
+      // The winner's deletion wakes us through the peer informer, but that informer and the primary
+      // cache this check reads are separate watches: the event can come before the cache forgets
+      // the winner. Looking again later costs reads only.
+      return statusUpdate(install, status).rescheduleAfter(CONFLICT_RECHECK);
+    }
+
+    List<Problem> problems = Profiles.validate(install);
+    if (!problems.isEmpty()) {
+      MeshInstallStatus status = statuses.invalid(install, problems);
+      announceTransition(client, install, status);
+      return statusUpdate(install, status);
+    }
+
+    EffectiveConfig config = Profiles.resolve(install);
+    List<HasMetadata> desired = renderer.render(config).stream().map(o -> ownership.forApply(o, install)).toList();
+
+    boolean createdNamespace = namespace.ensure(client, install, config.namespace(), desired);
+    Applier.Result applied = applier.apply(desired, context);
+    Set<ObjectKey> desiredKeys = desired.stream().map(ObjectKey::of).collect(Collectors.toSet());
+    List<ObjectKey> pruned = pruner.prune(client, name, desiredKeys);
+    report(client, install, config, createdNamespace, applied, pruned);
+
+    Readiness.Report readiness = Readiness.assess(desired, o -> live.current(o, client));
+    return statusUpdate(install, statuses.installed(install, desired.size(), readiness));
+  }
+
+  private void report(KubernetesClient client, MeshInstall install, EffectiveConfig config, boolean createdNamespace,
+      Applier.Result applied, List<ObjectKey> pruned) {
+    if (applied.applied().isEmpty() && pruned.isEmpty() && !createdNamespace) {
+      return;
+    }
+    log.info("MeshInstall {}: applied {} ({} unchanged), pruned {}{}", install.getMetadata().getName(),
+        applied.applied(), applied.unchanged(), pruned, createdNamespace ? ", created namespace " + config.namespace() : "");
+    if (!applied.applied().isEmpty() || createdNamespace) {
+      events.normal(client, install, "Applied", "applied " + applied.applied().size() + " of "
+          + (applied.applied().size() + applied.unchanged()) + " objects (profile " + config.profile().wireName() + ")"
+          + (createdNamespace ? "; created namespace " + config.namespace() : ""));
+    }
+    if (!pruned.isEmpty()) {
+      events.normal(client, install, "Pruned", "deleted " + pruned.size() + " objects no longer wanted: "
+          + pruned.stream().map(ObjectKey::toString).collect(Collectors.joining(", ")));
+    }
+  }
+
+  /** One Warning per change of the Reconciled condition into Conflict or InvalidSpec, not per reconcile. */
+  private void announceTransition(KubernetesClient client, MeshInstall install, MeshInstallStatus status) {
+    Condition now = StatusFactory.find(status, MeshInstallStatus.RECONCILED);
+    Condition before = StatusFactory.find(install.getStatus(), MeshInstallStatus.RECONCILED);
+    if (now == null || before != null && Objects.equals(before.getReason(), now.getReason())
+        && Objects.equals(before.getMessage(), now.getMessage())) {
+      return;
+    }
+    events.warning(client, install, now.getReason(), now.getMessage());
+  }
+
+  private static UpdateControl<MeshInstall> statusUpdate(MeshInstall install, MeshInstallStatus status) {
+    if (StatusDiff.same(install.getStatus(), status)) {
+      return UpdateControl.noUpdate();
+    }
+    install.setStatus(status);
+    return UpdateControl.patchStatus(install);
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<MeshInstall> updateErrorStatus(MeshInstall install, Context<MeshInstall> context, Exception e) {
+    String reason = e instanceof ReconcileStepException step ? step.reason() : "ReconcileFailed";
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    log.warn("MeshInstall {}: {} (will retry)", install.getMetadata().getName(), message);
+    MeshInstallStatus status = statuses.failed(install, reason, message);
+    if (StatusDiff.same(install.getStatus(), status)) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    install.setStatus(status);
+    return ErrorStatusUpdateControl.patchStatus(install);
+  }
+
+  @Override
+  public DeleteControl cleanup(MeshInstall install, Context<MeshInstall> context) {
+    KubernetesClient client = context.getClient();
+    String name = install.getMetadata().getName();
+    List<MeshInstall> others = context.getPrimaryCache().list()
+        .filter(o -> !o.getMetadata().getName().equals(name) && o.getMetadata().getDeletionTimestamp() == null)
+        .toList();
+    Uninstaller.Report report = uninstaller.uninstall(client, install, others);
+    log.info("MeshInstall {} uninstalled: deleted {}{}", name, report.deleted(),
+        report.failures().isEmpty() ? "" : "; not deleted: " + report.failures());
+    if (!report.failures().isEmpty()) {
+      events.warning(client, install, "UninstallIncomplete", String.join("; ", report.failures()));
+    }
+    return DeleteControl.defaultDelete();
+  }
+}

@@ -1,0 +1,20 @@
+package dev.meshoperator.reconcile;
+
+import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
+
+/**
+ * JOSDK settings the MeshInstall controller needs; apply them to every {@code Operator} that
+ * registers {@link MeshInstallReconciler}: {@code new Operator(o -> OperatorSettings.apply(o.withKubernetesClient(c)))}.
+ */
+public final class OperatorSettings {
+  private OperatorSettings() {}
+
+  public static ConfigurationServiceOverrider apply(ConfigurationServiceOverrider overrider) {
+    // JOSDK adds its finalizer by server-side applying a fresh `new MeshInstall()`, and ours comes
+    // with a spec full of Java defaults (namespace istio-system, profile default, ...). That apply
+    // would claim those spec fields, and the CRD's immutability rule rejects it for any install not
+    // in istio-system. Merge patches for the finalizer and the status touch only what they change.
+    // (Our own objects are still applied server-side, see Applier.)
+    return overrider.withUseSSAToPatchPrimaryResource(false);
+  }
+}

@@ -1,0 +1,146 @@
+package dev.meshoperator.reconcile;
+
+import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.api.MeshInstallStatus;
+import dev.meshoperator.api.MeshState;
+import dev.meshoperator.profile.Problem;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Step 8, first half: the status a reconcile outcome deserves. Fields this controller does not
+ * compute (the webhook's state, injection namespaces) are carried over from the current status, and
+ * conditions keep their lastTransitionTime while their status does not change.
+ */
+public final class StatusFactory {
+  public static final String REASON_APPLIED = "Applied";
+  public static final String REASON_INVALID_SPEC = "InvalidSpec";
+  public static final String REASON_CONFLICT = "Conflict";
+  public static final String REASON_AVAILABLE = "AllComponentsAvailable";
+  public static final String REASON_UNAVAILABLE = "ComponentsUnavailable";
+
+  private final Clock clock;
+
+  public StatusFactory(Clock clock) {
+    this.clock = clock;
+  }
+
+  public MeshInstallStatus conflict(MeshInstall install, MeshInstall winner) {
+    String message = "revision '" + ConflictCheck.revisionOf(install) + "' is already installed by MeshInstall '"
+        + winner.getMetadata().getName() + "' (the older one wins); this one changes nothing until that one is deleted";
+    MeshInstallStatus status = base(install);
+    status.setState(MeshState.Conflict);
+    status.setConditions(conditions(install,
+        condition(install, MeshInstallStatus.RECONCILED, false, REASON_CONFLICT, message),
+        condition(install, MeshInstallStatus.READY, false, REASON_CONFLICT, message)));
+    return status;
+  }
+
+  /** The running control plane is left as it was, so Ready and the components keep their values. */
+  public MeshInstallStatus invalid(MeshInstall install, List<Problem> problems) {
+    String message = problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
+    MeshInstallStatus status = base(install);
+    status.setState(MeshState.Error);
+    keepReadiness(install, status);
+    status.setConditions(conditions(install,
+        condition(install, MeshInstallStatus.RECONCILED, false, REASON_INVALID_SPEC, message),
+        previousReady(install)));
+    return status;
+  }
+
+  /** An API request failed in {@code step}; retried with backoff. */
+  public MeshInstallStatus failed(MeshInstall install, String reason, String message) {
+    MeshInstallStatus status = base(install);
+    status.setState(MeshState.Error);
+    keepReadiness(install, status);
+    status.setConditions(conditions(install,
+        condition(install, MeshInstallStatus.RECONCILED, false, reason, message),
+        previousReady(install)));
+    return status;
+  }
+
+  public MeshInstallStatus installed(MeshInstall install, int objectCount, Readiness.Report readiness) {
+    MeshInstallStatus status = base(install);
+    status.setComponents(new ArrayList<>(readiness.components()));
+    status.setState(state(install, readiness));
+    String applied = "profile " + install.getSpec().getProfile().wireName() + ", revision " + ConflictCheck.revisionOf(install)
+        + ": " + objectCount + " objects in sync";
+    Condition ready = readiness.allAvailable()
+        ? condition(install, MeshInstallStatus.READY, true, REASON_AVAILABLE,
+            readiness.components().isEmpty() ? "no workloads to run" : "all " + readiness.components().size() + " Deployments are available")
+        : condition(install, MeshInstallStatus.READY, false, REASON_UNAVAILABLE,
+            "waiting for " + String.join(", ", readiness.waitingFor()));
+    status.setConditions(conditions(install,
+        condition(install, MeshInstallStatus.RECONCILED, true, REASON_APPLIED, applied), ready));
+    return status;
+  }
+
+  /** Degraded only once it was installed at this generation; a new spec rolling out is Installing. */
+  static MeshState state(MeshInstall install, Readiness.Report readiness) {
+    if (readiness.allAvailable()) {
+      return MeshState.Ready;
+    }
+    MeshInstallStatus old = install.getStatus();
+    boolean wasUp = old != null && (old.getState() == MeshState.Ready || old.getState() == MeshState.Degraded)
+        && old.getObservedGeneration() != null && old.getObservedGeneration().equals(install.getMetadata().getGeneration());
+    return wasUp ? MeshState.Degraded : MeshState.Installing;
+  }
+
+  private static MeshInstallStatus base(MeshInstall install) {
+    MeshInstallStatus status = new MeshInstallStatus();
+    status.setObservedGeneration(install.getMetadata().getGeneration());
+    MeshInstallStatus old = install.getStatus();
+    if (old != null) {
+      status.setWebhook(old.getWebhook());
+      status.setInjectionNamespaces(old.getInjectionNamespaces());
+    }
+    return status;
+  }
+
+  private static void keepReadiness(MeshInstall install, MeshInstallStatus status) {
+    if (install.getStatus() != null && install.getStatus().getComponents() != null) {
+      status.setComponents(install.getStatus().getComponents());
+    }
+  }
+
+  private static Condition previousReady(MeshInstall install) {
+    return find(install.getStatus(), MeshInstallStatus.READY);
+  }
+
+  private List<Condition> conditions(MeshInstall install, Condition... conditions) {
+    List<Condition> result = new ArrayList<>();
+    for (Condition c : conditions) {
+      if (c == null) {
+        continue;
+      }
+      Condition old = find(install.getStatus(), c.getType());
+      boolean unchanged = old != null && old.getStatus() != null && old.getStatus().equals(c.getStatus()) && old.getLastTransitionTime() != null;
+      c.setLastTransitionTime(unchanged ? old.getLastTransitionTime() : clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
+      result.add(c);
+    }
+    return result;
+  }
+
+  static Condition find(MeshInstallStatus status, String type) {
+    if (status == null || status.getConditions() == null) {
+      return null;
+    }
+    return status.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst()
+        .map(c -> new ConditionBuilder(c).build()).orElse(null);
+  }
+
+  private static Condition condition(MeshInstall install, String type, boolean value, String reason, String message) {
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(value ? "True" : "False")
+        .withReason(reason)
+        .withMessage(message)
+        .withObservedGeneration(install.getMetadata().getGeneration())
+        .build();
+  }
+}

@@ -1,0 +1,40 @@
+package dev.meshoperator.reconcile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/** Reads the test API server's audit log (writes only, JSON lines) for one client's requests. */
+public final class AuditLog {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> WRITE_VERBS = Set.of("create", "update", "patch", "delete", "deletecollection");
+
+  private AuditLog() {}
+
+  /** Write requests made with {@code userAgent}, as "verb requestURI" lines in log order. */
+  public static List<String> writesBy(Path auditLog, String userAgent) {
+    try (var lines = Files.lines(auditLog)) {
+      return lines.map(AuditLog::parse)
+          .filter(e -> e != null && userAgent.equals(e.path("userAgent").asText())
+              && "ResponseComplete".equals(e.path("stage").asText())
+              && WRITE_VERBS.contains(e.path("verb").asText()))
+          .map(e -> e.path("verb").asText() + " " + e.path("requestURI").asText())
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonNode parse(String line) {
+    try {
+      return JSON.readTree(line);
+    } catch (IOException e) {
+      return null; // a line being written while we read
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.meshoperator.reconcile;
+
+import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.render.ComponentRenderer;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs the operator in this JVM against a test cluster: installs the MeshInstall CRD from crds/,
+ * registers a {@link MeshInstallReconciler} with a JOSDK {@link Operator} on a client of its own, and
+ * stops it on {@link #close()}. The client's user agent is unique per harness, so the API server's
+ * audit log tells this operator's requests from the test's own.
+ *
+ * <pre>{@code
+ * try (var operator = OperatorHarness.start(client)) { ... }
+ * try (var operator = OperatorHarness.start(client, List.of(webhookRenderer))) { ... }
+ * }</pre>
+ */
+public final class OperatorHarness implements AutoCloseable {
+  public static final String USER_AGENT_PREFIX = "mesh-operator-test/";
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+
+  private final Operator operator;
+  private final KubernetesClient client;
+  private final String userAgent;
+
+  private OperatorHarness(Operator operator, KubernetesClient client, String userAgent) {
+    this.operator = operator;
+    this.client = client;
+    this.userAgent = userAgent;
+  }
+
+  /** Starts the operator with the built-in renderers only. */
+  public static OperatorHarness start(KubernetesClient adminClient) {
+    return start(adminClient, List.of());
+  }
+
+  /** Starts the operator with {@code extraRenderers} (e.g. the webhook configuration renderer). */
+  public static OperatorHarness start(KubernetesClient adminClient, List<ComponentRenderer> extraRenderers) {
+    return start(adminClient, new MeshInstallReconciler(extraRenderers));
+  }
+
+  /** Starts the operator with a reconciler built elsewhere. */
+  public static OperatorHarness start(KubernetesClient adminClient, Reconciler<MeshInstall> reconciler) {
+    installCrd(adminClient);
+    String userAgent = USER_AGENT_PREFIX + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    KubernetesClient client = new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(adminClient.getConfiguration()).withUserAgent(userAgent).build())
+        .build();
+    Operator operator = new Operator(o -> OperatorSettings.apply(o)
+        .withKubernetesClient(client)
+        .withCloseClientOnStop(true)
+        .withStopOnInformerErrorDuringStartup(true)
+        .withCacheSyncTimeout(Duration.ofSeconds(60))
+        .withReconciliationTerminationTimeout(Duration.ofSeconds(5)));
+    operator.register(reconciler);
+    operator.start();
+    return new OperatorHarness(operator, client, userAgent);
+  }
+
+  /** Applies crds/meshinstalls...yml and waits until the API server serves it. */
+  public static void installCrd(KubernetesClient client) {
+    Path file = Path.of(System.getProperty("mesh.basedir", "."), "crds", MeshInstall.CRD_NAME + "-v1.yml");
+    CustomResourceDefinition crd;
+    try (InputStream in = Files.newInputStream(file)) {
+      crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    client.apiextensions().v1().customResourceDefinitions().resource(crd)
+        .fieldManager("mesh-operator-test").forceConflicts().serverSideApply();
+    client.apiextensions().v1().customResourceDefinitions().withName(MeshInstall.CRD_NAME)
+        .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+            && c.getStatus().getConditions().stream()
+            .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, TimeUnit.SECONDS);
+  }
+
+  /** The operator's own client (do not close it; {@link #close()} does). */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** The User-Agent of every request this operator makes. */
+  public String userAgent() {
+    return userAgent;
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+  }
+}

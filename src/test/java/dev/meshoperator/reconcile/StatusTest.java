@@ -1,0 +1,143 @@
+package dev.meshoperator.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.meshoperator.MeshInstalls;
+import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.api.MeshInstallStatus;
+import dev.meshoperator.api.MeshState;
+import dev.meshoperator.api.Profile;
+import dev.meshoperator.api.WebhookStatus;
+import dev.meshoperator.profile.Problem;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StatusTest {
+  private static final Readiness.Report READY = new Readiness.Report(
+      List.of(new dev.meshoperator.api.ComponentStatus("istiod", "Deployment", 1, 1)), List.of());
+  private static final Readiness.Report WAITING = new Readiness.Report(
+      List.of(new dev.meshoperator.api.ComponentStatus("istiod", "Deployment", 1, 0)), List.of("Deployment istio-system/istiod (0/1 ready)"));
+
+  private static MeshInstall install(long generation) {
+    MeshInstall install = MeshInstalls.named("demo", Profile.MINIMAL);
+    install.getMetadata().setGeneration(generation);
+    return install;
+  }
+
+  private static StatusFactory at(String instant) {
+    return new StatusFactory(Clock.fixed(Instant.parse(instant), ZoneOffset.UTC));
+  }
+
+  private static Condition condition(MeshInstallStatus status, String type) {
+    return status.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
+  }
+
+  @Test
+  void sameStatusAtALaterTimeIsNoChange() {
+    MeshInstall install = install(1);
+    install.setStatus(at("2025-01-01T10:00:00Z").installed(install, 12, READY));
+    MeshInstallStatus again = at("2025-01-01T11:00:00Z").installed(install, 12, READY);
+
+    assertThat(StatusDiff.same(install.getStatus(), again)).isTrue();
+    assertThat(condition(again, MeshInstallStatus.READY).getLastTransitionTime()).isEqualTo("2025-01-01T10:00:00Z");
+  }
+
+  @Test
+  void aConditionFlipIsAChangeWithANewTransitionTime() {
+    MeshInstall install = install(1);
+    install.setStatus(at("2025-01-01T10:00:00Z").installed(install, 12, WAITING));
+    MeshInstallStatus ready = at("2025-01-01T10:00:30Z").installed(install, 12, READY);
+
+    assertThat(StatusDiff.same(install.getStatus(), ready)).isFalse();
+    assertThat(condition(ready, MeshInstallStatus.READY).getLastTransitionTime()).isEqualTo("2025-01-01T10:00:30Z");
+    assertThat(condition(ready, MeshInstallStatus.RECONCILED).getLastTransitionTime()).isEqualTo("2025-01-01T10:00:00Z");
+    assertThat(ready.getState()).isEqualTo(MeshState.Ready);
+  }
+
+  @Test
+  void anEmptyListReadsLikeNoList() {
+    MeshInstallStatus a = new MeshInstallStatus();
+    MeshInstallStatus b = new MeshInstallStatus();
+    b.setInjectionNamespaces(null);
+    assertThat(StatusDiff.same(a, b)).isTrue();
+    assertThat(StatusDiff.same(null, b)).isFalse();
+  }
+
+  @Test
+  void installingUntilReadyThenDegradedWhenAComponentFallsOver() {
+    MeshInstall install = install(1);
+    StatusFactory statuses = at("2025-01-01T10:00:00Z");
+    assertThat(statuses.installed(install, 12, WAITING).getState()).isEqualTo(MeshState.Installing);
+    install.setStatus(statuses.installed(install, 12, READY));
+    assertThat(statuses.installed(install, 12, WAITING).getState()).isEqualTo(MeshState.Degraded);
+
+    MeshInstall changedSpec = install(2);
+    changedSpec.setStatus(install.getStatus());
+    assertThat(statuses.installed(changedSpec, 12, WAITING).getState()).as("a new spec rolling out").isEqualTo(MeshState.Installing);
+  }
+
+  @Test
+  void invalidSpecListsEveryProblemAndKeepsReadinessAsItWas() {
+    MeshInstall install = install(1);
+    StatusFactory statuses = at("2025-01-01T10:00:00Z");
+    install.setStatus(statuses.installed(install, 12, READY));
+    MeshInstall edited = install(2);
+    edited.setStatus(install.getStatus());
+
+    MeshInstallStatus invalid = statuses.invalid(edited, List.of(
+        new Problem("spec.components.pilot.replicas", "must not be negative"),
+        new Problem("spec.remote.address", "is required")));
+
+    assertThat(invalid.getState()).isEqualTo(MeshState.Error);
+    assertThat(condition(invalid, MeshInstallStatus.RECONCILED).getReason()).isEqualTo("InvalidSpec");
+    assertThat(condition(invalid, MeshInstallStatus.RECONCILED).getMessage())
+        .isEqualTo("spec.components.pilot.replicas: must not be negative; spec.remote.address: is required");
+    assertThat(condition(invalid, MeshInstallStatus.READY).getStatus()).isEqualTo("True");
+    assertThat(invalid.getComponents()).hasSize(1);
+    assertThat(invalid.getObservedGeneration()).isEqualTo(2);
+  }
+
+  @Test
+  void conflictNamesTheWinnerAndWebhookStatusIsCarriedOver() {
+    MeshInstall install = install(1);
+    MeshInstallStatus previous = new MeshInstallStatus();
+    WebhookStatus webhook = new WebhookStatus();
+    webhook.setState("Ready");
+    previous.setWebhook(webhook);
+    install.setStatus(previous);
+
+    MeshInstallStatus conflict = at("2025-01-01T10:00:00Z").conflict(install, MeshInstalls.named("first", Profile.DEFAULT));
+
+    assertThat(conflict.getState()).isEqualTo(MeshState.Conflict);
+    assertThat(condition(conflict, MeshInstallStatus.RECONCILED).getMessage()).contains("MeshInstall 'first'");
+    assertThat(conflict.getWebhook().getState()).isEqualTo("Ready");
+  }
+
+  @Test
+  void readinessCountsReplicasAndWaitsForAvailability() {
+    var desired = new DeploymentBuilder().withNewMetadata().withName("istiod").withNamespace("istio-system").endMetadata()
+        .withNewSpec().endSpec().build();
+    var live = new DeploymentBuilder(desired).editMetadata().withGeneration(3L).endMetadata()
+        .editSpec().withReplicas(2).endSpec()
+        .withNewStatus().withObservedGeneration(3L).withReadyReplicas(1).withUpdatedReplicas(2).withAvailableReplicas(1)
+          .addNewCondition().withType("Available").withStatus("True").endCondition()
+        .endStatus().build();
+
+    Readiness.Report report = Readiness.assess(List.of(desired), o -> java.util.Optional.of(live));
+    assertThat(report.components()).singleElement().satisfies(c -> {
+      assertThat(c.getDesiredReplicas()).as("under an HPA the live count").isEqualTo(2);
+      assertThat(c.getReadyReplicas()).isEqualTo(1);
+    });
+    assertThat(report.allAvailable()).isFalse();
+
+    var available = new DeploymentBuilder(live).editStatus().withReadyReplicas(2).withAvailableReplicas(2).endStatus().build();
+    assertThat(Readiness.assess(List.of(desired), o -> java.util.Optional.of(available)).allAvailable()).isTrue();
+    assertThat(Readiness.assess(List.of(desired), o -> java.util.Optional.empty()).waitingFor())
+        .containsExactly("Deployment istio-system/istiod (0/1 ready)");
+  }
+}
