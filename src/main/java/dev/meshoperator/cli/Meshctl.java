@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
         ManifestCommand.class,
         KubeInjectCommand.class,
         CheckInjectCommand.class,
-        // --- `meshctl operator` (OperatorCommand: reconciler + webhook) registers here ------
+        // --- the operator process: reconciler + webhook ------------------------------------
+        OperatorCommand.class,
         // --- cluster commands register here: install, uninstall, verify-install, precheck,
         //     analyze, demo (each its own *Command class in this package) ----------------------
         CommandLine.HelpCommand.class,

@@ -10,6 +10,7 @@ import dev.meshoperator.render.Labels;
 import dev.meshoperator.render.Renderer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -31,6 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -61,6 +63,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   public static final String FIELD_MANAGER = "mesh-operator";
   public static final String FINALIZER = "meshoperator.dev/uninstall";
   static final String PEERS = "peer-meshinstalls";
+  static final String INJECTION_NAMESPACES = "injection-namespaces";
   private static final Duration UNINSTALL_BUDGET = Duration.ofSeconds(30);
   private static final Duration CONFLICT_RECHECK = Duration.ofSeconds(10);
   private static final Logger log = LoggerFactory.getLogger(MeshInstallReconciler.class);
@@ -76,6 +79,8 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   private final EventRecorder events = new EventRecorder();
 
   /** @param extraRenderers rendered after the built-in components, e.g. the injection webhook configuration */
+  private InformerEventSource<Namespace, MeshInstall> namespaces;
+
   public MeshInstallReconciler(List<ComponentRenderer> extraRenderers) {
     this.renderer = new Renderer(extraRenderers);
   }
@@ -102,7 +107,26 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
         .withOnUpdateFilter((newer, older) -> false)
         .build();
     sources.add(new InformerEventSource<>(peers, context));
+    // Labelling a namespace for injection changes the status of the installs of that revision.
+    var injectionNamespaces = InformerEventSourceConfiguration.from(Namespace.class, MeshInstall.class)
+        .withName(INJECTION_NAMESPACES)
+        .withSecondaryToPrimaryMapper(ns -> context.getPrimaryCache().list()
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withOnAddFilter(ns -> injectionLabels(ns).values().stream().anyMatch(Objects::nonNull))
+        .withOnDeleteFilter((ns, unknown) -> injectionLabels(ns).values().stream().anyMatch(Objects::nonNull))
+        .withOnUpdateFilter((newer, older) -> !injectionLabels(newer).equals(injectionLabels(older)))
+        .build();
+    namespaces = new InformerEventSource<>(injectionNamespaces, context);
+    sources.add(namespaces);
     return sources;
+  }
+
+  private static Map<String, String> injectionLabels(Namespace ns) {
+    Map<String, String> labels = ns.getMetadata().getLabels() == null ? Map.of() : ns.getMetadata().getLabels();
+    Map<String, String> selected = new java.util.HashMap<>();
+    selected.put(InjectionReport.INJECTION_LABEL, labels.get(InjectionReport.INJECTION_LABEL));
+    selected.put(InjectionReport.REV_LABEL, labels.get(InjectionReport.REV_LABEL));
+    return selected;
   }
 
   /** The install label names the primary; shared objects (Istio CRDs) concern every install. */
@@ -161,7 +185,10 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     report(client, install, config, createdNamespace, applied, pruned);
 
     Readiness.Report readiness = Readiness.assess(desired, o -> live.current(o, client));
-    return statusUpdate(install, statuses.installed(install, desired.size(), readiness));
+    MeshInstallStatus status = statuses.installed(install, desired.size(), readiness);
+    status.setWebhook(InjectionReport.webhook(desired, o -> live.current(o, client)));
+    status.setInjectionNamespaces(InjectionReport.namespaces(namespaces.list().toList(), config.revision()));
+    return statusUpdate(install, status);
   }
 
   private void report(KubernetesClient client, MeshInstall install, EffectiveConfig config, boolean createdNamespace,

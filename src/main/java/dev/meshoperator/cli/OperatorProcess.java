@@ -1,0 +1,100 @@
+package dev.meshoperator.cli;
+
+import dev.meshoperator.api.FailurePolicy;
+import dev.meshoperator.reconcile.MeshInstallReconciler;
+import dev.meshoperator.reconcile.OperatorSettings;
+import dev.meshoperator.webhook.WebhookRuntime;
+import dev.meshoperator.wiring.InjectionSettingsFactory;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator process: the webhook (served by every replica) and the MeshInstall controller
+ * (run by the leader when leader election is on), sharing one client. Used by
+ * {@code meshctl operator}, {@code meshctl demo} and the end-to-end tests alike.
+ */
+public final class OperatorProcess implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorProcess.class);
+  public static final String USER_AGENT = "mesh-operator";
+  public static final String LEASE_NAME = "mesh-operator-leader";
+
+  /**
+   * @param leaderElectionIdentity present to take part in leader election (the pod name)
+   */
+  public record Options(WebhookRuntime.Options webhook, Optional<String> leaderElectionIdentity,
+      String userAgent, FailurePolicy defaultFailurePolicy) {
+    public Options withUserAgent(String agent) {
+      return new Options(webhook, leaderElectionIdentity, agent, defaultFailurePolicy);
+    }
+  }
+
+  private final KubernetesClient client;
+  private final WebhookRuntime webhook;
+  private final Operator operator;
+
+  private OperatorProcess(KubernetesClient client, WebhookRuntime webhook, Operator operator) {
+    this.client = client;
+    this.webhook = webhook;
+    this.operator = operator;
+  }
+
+  /** Starts everything on a client of its own derived from {@code base} (with its user agent). */
+  public static OperatorProcess start(KubernetesClient base, Options options) {
+    KubernetesClient client = new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(base.getConfiguration()).withUserAgent(options.userAgent()).build())
+        .build();
+    WebhookRuntime webhook = null;
+    try {
+      webhook = WebhookRuntime.start(client, options.webhook(), InjectionSettingsFactory::from);
+      WebhookRuntime w = webhook;
+      Operator operator = new Operator(o -> {
+        OperatorSettings.apply(o)
+            .withKubernetesClient(client)
+            .withCloseClientOnStop(false)
+            .withStopOnInformerErrorDuringStartup(true)
+            .withCacheSyncTimeout(Duration.ofSeconds(60))
+            .withReconciliationTerminationTimeout(Duration.ofSeconds(5));
+        options.leaderElectionIdentity().ifPresent(id -> o.withLeaderElectionConfiguration(
+            new LeaderElectionConfiguration(LEASE_NAME, options.webhook().operatorNamespace(), id)));
+      });
+      operator.register(new MeshInstallReconciler(List.of(w.renderer(options.defaultFailurePolicy()))));
+      operator.start();
+      LOG.info("mesh-operator started: webhook on port {}, controller {}", w.server().port(),
+          options.leaderElectionIdentity().isPresent() ? "under leader election" : "active");
+      return new OperatorProcess(client, w, operator);
+    } catch (RuntimeException e) {
+      if (webhook != null) {
+        webhook.close();
+      }
+      client.close();
+      throw e;
+    }
+  }
+
+  public WebhookRuntime webhook() {
+    return webhook;
+  }
+
+  /** The operator's own client; its requests carry {@link Options#userAgent()}. */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  @Override
+  public void close() {
+    try {
+      operator.stop();
+    } finally {
+      webhook.close();
+      client.close();
+    }
+  }
+}
