@@ -86,6 +86,20 @@ class DeployManifestsTest {
   }
 
   @Test
+  void operatorArgumentsAreOnesMeshctlOperatorAccepts() {
+    Deployment d = Manifests.single(objects, Deployment.class);
+    var args = OperatorPodAssertions.operatorContainer(d).getArgs();
+    var parsed = dev.meshoperator.cli.Meshctl.commandLine().parseArgs(args.toArray(String[]::new));
+    var operator = parsed.subcommand();
+    assertThat(operator.commandSpec().name()).isEqualTo("operator");
+    assertThat(operator.matchedOptionValue("--webhook-port", 0)).isEqualTo(9443);
+    assertThat(operator.matchedOptionValue("--health-port", 0)).isEqualTo(8080);
+    assertThat(operator.matchedOptionValue("--webhook-service", "")).isEqualTo(
+        Manifests.single(objects, io.fabric8.kubernetes.api.model.Service.class).getMetadata().getName());
+    assertThat(operator.hasMatchedOption("--leader-election")).isTrue();
+  }
+
+  @Test
   void deploymentRunsTwoRestrictedReplicasWithLeaderElection() {
     Deployment d = Manifests.single(objects, Deployment.class);
     assertThat(d.getSpec().getReplicas()).isEqualTo(2);

@@ -39,8 +39,9 @@ public class KubeTestExtension implements BeforeAllCallback, BeforeEachCallback,
     String reason = unavailableReason();
     if (reason != null) {
       System.out.println("[k3s] skipping the tests of " + context.getDisplayName() + ": " + reason);
-      return; // each test is then reported as skipped, with the reason, by beforeEach
     }
+    // Aborting here skips the whole class, its @BeforeAll methods included, with the reason.
+    Assumptions.assumeTrue(reason == null, reason);
     cluster(context);
   }
 
@@ -101,8 +102,6 @@ public class KubeTestExtension implements BeforeAllCallback, BeforeEachCallback,
 
   @Override
   public Object resolveParameter(ParameterContext p, ExtensionContext context) {
-    String reason = unavailableReason();
-    Assumptions.assumeTrue(reason == null, reason); // also covers @BeforeAll methods' parameters
     Class<?> type = p.getParameter().getType();
     TestCluster cluster = cluster(context);
     if (type == TestCluster.class) {

@@ -178,7 +178,8 @@ class TestClusterIT {
     try (var in = new FileInputStream(crdFile.toFile())) {
       crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
     }
-    client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+    // Other tests apply the same CRD under their own field manager; take the fields over.
+    client.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
     await().atMost(Duration.ofSeconds(30)).until(() -> {
       var stored = client.apiextensions().v1().customResourceDefinitions().withName(MeshInstall.CRD_NAME).get();
       return stored.getStatus() != null && stored.getStatus().getConditions().stream()

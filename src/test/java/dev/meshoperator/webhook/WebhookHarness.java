@@ -6,13 +6,10 @@ import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.testenv.TestCluster;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +33,7 @@ final class WebhookHarness implements AutoCloseable {
   WebhookHarness(TestCluster cluster) {
     this.cluster = cluster;
     this.client = cluster.client();
-    installCrd(client);
+    dev.meshoperator.reconcile.OperatorHarness.installCrd(client);
     this.operatorNamespace = "mesh-operator-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(operatorNamespace)
         .endMetadata().build()).create();
@@ -95,21 +92,6 @@ final class WebhookHarness implements AutoCloseable {
     client.namespaces().withName(namespace).edit(ns -> {
       ns.getMetadata().getLabels().putAll(labels);
       return ns;
-    });
-  }
-
-  static void installCrd(KubernetesClient client) {
-    Path crdFile = Path.of(System.getProperty("mesh.basedir", "."), "crds", MeshInstall.CRD_NAME + "-v1.yml");
-    try (var in = new FileInputStream(crdFile.toFile())) {
-      CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
-      client.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      var stored = client.apiextensions().v1().customResourceDefinitions().withName(MeshInstall.CRD_NAME).get();
-      return stored.getStatus() != null && stored.getStatus().getConditions().stream()
-          .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
     });
   }
 
