@@ -121,8 +121,8 @@ class PackagingIT {
       } finally {
         shared.restore();
       }
-      // Another test's server-side apply (without force) still owns the CRD: no conflicts with
-      // field managers Helm added.
+      // Other tests' server-side apply (without force) still works: Helm left no field managers
+      // that conflict with it.
       applyCrdServerSide(client);
       assertThat(crd(client).getMetadata().getAnnotations()).isNullOrEmpty();
     } finally {
@@ -133,7 +133,10 @@ class PackagingIT {
   private static void applyCrdServerSide(KubernetesClient client) throws Exception {
     try (var in = java.nio.file.Files.newInputStream(Manifests.CRD)) {
       CustomResourceDefinition file = client.apiextensions().v1().customResourceDefinitions().load(in).item();
-      client.apiextensions().v1().customResourceDefinitions().resource(file).serverSideApply();
+      // The field manager the other end-to-end tests apply the CRD with, without force: a field
+      // left owned by Helm would make this conflict.
+      client.apiextensions().v1().customResourceDefinitions().resource(file)
+          .fieldManager("mesh-operator-test").serverSideApply();
     }
   }
 

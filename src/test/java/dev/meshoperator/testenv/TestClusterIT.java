@@ -179,7 +179,8 @@ class TestClusterIT {
       crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
     }
     // Other tests apply the same CRD under their own field manager; take the fields over.
-    client.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
+    client.apiextensions().v1().customResourceDefinitions().resource(crd).fieldManager("mesh-operator-test")
+        .forceConflicts().serverSideApply();
     await().atMost(Duration.ofSeconds(30)).until(() -> {
       var stored = client.apiextensions().v1().customResourceDefinitions().withName(MeshInstall.CRD_NAME).get();
       return stored.getStatus() != null && stored.getStatus().getConditions().stream()
