@@ -55,6 +55,10 @@ public final class TestHttpsServer implements AutoCloseable {
         privateKey = k instanceof PEMKeyPair pair ? converter.getKeyPair(pair).getPrivate()
             : converter.getPrivateKey((PrivateKeyInfo) k);
       }
+      byte[] certPem = Files.readAllBytes(cert);
+      Files.delete(key);
+      Files.delete(cert);
+      Files.delete(dir);
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setKeyEntry("tls", privateKey, new char[0], new X509Certificate[] {x509});
@@ -67,7 +71,7 @@ public final class TestHttpsServer implements AutoCloseable {
       server.createContext(path, handler);
       server.setExecutor(Executors.newFixedThreadPool(4));
       server.start();
-      return new TestHttpsServer(server, Files.readAllBytes(cert));
+      return new TestHttpsServer(server, certPem);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (Exception e) {
