@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -55,16 +54,8 @@ public final class OperatorProcess implements AutoCloseable {
     try {
       webhook = WebhookRuntime.start(client, options.webhook(), InjectionSettingsFactory::from);
       WebhookRuntime w = webhook;
-      Operator operator = new Operator(o -> {
-        OperatorSettings.apply(o)
-            .withKubernetesClient(client)
-            .withCloseClientOnStop(false)
-            .withStopOnInformerErrorDuringStartup(true)
-            .withCacheSyncTimeout(Duration.ofSeconds(60))
-            .withReconciliationTerminationTimeout(Duration.ofSeconds(5));
-        options.leaderElectionIdentity().ifPresent(id -> o.withLeaderElectionConfiguration(
-            new LeaderElectionConfiguration(LEASE_NAME, options.webhook().operatorNamespace(), id)));
-      });
+      Operator operator = OperatorSettings.newOperator(client, options.leaderElectionIdentity().map(id ->
+          new LeaderElectionConfiguration(LEASE_NAME, options.webhook().operatorNamespace(), id)));
       operator.register(new MeshInstallReconciler(List.of(w.renderer(options.defaultFailurePolicy()))));
       operator.start();
       LOG.info("mesh-operator started: webhook on port {}, controller {}", w.server().port(),

@@ -1,6 +1,11 @@
 package dev.meshoperator.reconcile;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * JOSDK settings the MeshInstall controller needs; apply them to every {@code Operator} that
@@ -16,5 +21,21 @@ public final class OperatorSettings {
     // in istio-system. Merge patches for the finalizer and the status touch only what they change.
     // (Our own objects are still applied server-side, see Applier.)
     return overrider.withUseSSAToPatchPrimaryResource(false);
+  }
+
+  /**
+   * A JOSDK Operator for the MeshInstall controller on {@code client} (not closed on stop), with
+   * these settings, bounded cache sync and shutdown, and leader election when given.
+   */
+  public static Operator newOperator(KubernetesClient client, Optional<LeaderElectionConfiguration> leaderElection) {
+    return new Operator(o -> {
+      apply(o)
+          .withKubernetesClient(client)
+          .withCloseClientOnStop(false)
+          .withStopOnInformerErrorDuringStartup(true)
+          .withCacheSyncTimeout(Duration.ofSeconds(60))
+          .withReconciliationTerminationTimeout(Duration.ofSeconds(5));
+      leaderElection.ifPresent(o::withLeaderElectionConfiguration);
+    });
   }
 }

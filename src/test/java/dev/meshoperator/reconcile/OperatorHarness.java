@@ -60,12 +60,7 @@ public final class OperatorHarness implements AutoCloseable {
     KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(adminClient.getConfiguration()).withUserAgent(userAgent).build())
         .build();
-    Operator operator = new Operator(o -> OperatorSettings.apply(o)
-        .withKubernetesClient(client)
-        .withCloseClientOnStop(true)
-        .withStopOnInformerErrorDuringStartup(true)
-        .withCacheSyncTimeout(Duration.ofSeconds(60))
-        .withReconciliationTerminationTimeout(Duration.ofSeconds(5)));
+    Operator operator = OperatorSettings.newOperator(client, java.util.Optional.empty());
     operator.register(reconciler);
     operator.start();
     return new OperatorHarness(operator, client, userAgent);
@@ -101,5 +96,6 @@ public final class OperatorHarness implements AutoCloseable {
   @Override
   public void close() {
     operator.stop();
+    client.close();
   }
 }
