@@ -119,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
       throw CliException.failure("the local cluster did not start: " + ErrorReporter.describe(e),
           "its logs are in " + dir.resolve("logs"), e);
     }
-    step.done("API server " + running.cluster.client().getMasterUrl());
+    step.done("API server " + String.valueOf(running.cluster.client().getMasterUrl()).replaceAll("/$", ""));
     running.connection = ClusterConnection.open(new Meshctl.KubeOptions(running.cluster.kubeconfig(), null));
     ClusterConnection cluster = running.connection;
     ClusterApplier applier = new ClusterApplier(cluster, progress);
@@ -230,6 +230,7 @@ final class DemoCommand implements Callable<Integer> {
     private final ch.qos.logback.classic.Logger root;
     private final Level savedLevel;
     private boolean closed;
+    private ch.qos.logback.classic.Logger quieted;
     LocalCluster cluster;
     ClusterConnection connection;
     OperatorProcess operator;
@@ -243,6 +244,12 @@ final class DemoCommand implements Callable<Integer> {
       savedLevel = root == null ? null : root.getLevel();
       if (root != null && !debug && root.isInfoEnabled()) {
         root.setLevel(Level.WARN);
+      }
+      // The operator's client lets fabric8 pick an HTTP client and warn about the choice: no news for a demo.
+      if (!debug && LoggerFactory.getLogger("io.fabric8.kubernetes.client.utils.HttpClientUtils")
+          instanceof ch.qos.logback.classic.Logger l && l.getLevel() == null) {
+        l.setLevel(Level.ERROR);
+        quieted = l;
       }
     }
 
@@ -274,6 +281,9 @@ final class DemoCommand implements Callable<Integer> {
       }
       if (root != null) {
         root.setLevel(savedLevel);
+      }
+      if (quieted != null) {
+        quieted.setLevel(null);
       }
     }
 

@@ -104,7 +104,9 @@ public final class LocalCluster implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfigYaml)).build();
+    // The JDK client explicitly: Vert.x is on the classpath too, and fabric8 warns when it must pick.
+    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfigYaml))
+        .withHttpClientFactory(new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory()).build();
 
     String kc = kubeconfig.toString();
     Path certs = layout.kubeApiTestDir();

@@ -27,7 +27,7 @@ class DemoCommandIT {
     assertThat(run.out()).as(run.toString())
         .containsPattern("\\[ *[0-9.]+s\\] starting a local Kubernetes v" + KubeBinaries.pinnedVersion().replace(".", "\\.")
             + " \\(etcd, kube-apiserver, controller-manager, scheduler, 2 kwok nodes\\)")
-        .containsPattern("starting a local Kubernetes .*: API server https://127\\.0\\.0\\.1:\\d+/? \\([0-9.]+s\\)")
+        .containsPattern("starting a local Kubernetes .*: API server https://127\\.0\\.0\\.1:\\d+ \\([0-9.]+s\\)")
         .contains("starting the operator in this process (webhook https://127.0.0.1:")
         .contains("meshinstall/demo is Ready after")
         .containsPattern("Deployment/istiod\\s+istio-system\\s+1\\s+1\\s+Ready")
