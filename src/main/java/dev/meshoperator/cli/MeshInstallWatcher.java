@@ -69,7 +69,8 @@ final class MeshInstallWatcher {
         return;
       }
       show("finalizers", "  finalizers: " + String.join(", ", mi.getMetadata().getFinalizers()));
-      if (mi.getStatus() != null && mi.getStatus().getState() != null) {
+      // The state from before the deletion (often Ready) would only confuse here.
+      if (mi.getStatus() != null && mi.getStatus().getState() == MeshState.Deleting) {
         show("state", "  state: " + mi.getStatus().getState());
       }
       if (System.nanoTime() > deadline) {
