@@ -1,13 +1,9 @@
 package dev.meshoperator.cli;
 
 import dev.meshoperator.api.MeshInstall;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.VersionInfo;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 
 /** Reads a MeshInstall, and whether native sidecars are available, from the current kubeconfig's cluster. */
 final class ClusterMeshInstalls {
@@ -18,17 +14,10 @@ final class ClusterMeshInstalls {
 
   private ClusterMeshInstalls() {}
 
-  static Fetched fetch(String name) {
-    // A CLI should answer within seconds; fabric8's default retries a refused connection for ~20 s.
-    Config config = new ConfigBuilder(Config.autoConfigure(null))
-        .withRequestRetryBackoffLimit(0)
-        .withConnectionTimeout(5_000)
-        .build();
-    // The JDK client explicitly: both it and Vert.x are on the classpath, and fabric8 warns when
-    // it has to pick one at random.
-    try (KubernetesClient client = new KubernetesClientBuilder()
-        .withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build()) {
-      String server = String.valueOf(client.getMasterUrl());
+  static Fetched fetch(String name, Meshctl.KubeOptions kube) {
+    try (ClusterConnection cluster = ClusterConnection.open(kube)) {
+      KubernetesClient client = cluster.client();
+      String server = cluster.server();
       MeshInstall install;
       try {
         install = client.resources(MeshInstall.class).withName(name).get();
@@ -39,10 +28,8 @@ final class ClusterMeshInstalls {
         throw CliException.failure("MeshInstall " + name + " not found in " + server,
             "list them with: kubectl get meshinstalls");
       }
-      return new Fetched(install, supportsNativeSidecars(client.getKubernetesVersion()), server);
-    } catch (KubernetesClientException e) {
-      throw CliException.failure("cannot reach the cluster: " + transportCause(e),
-          "check KUBECONFIG and the current context (kubectl config current-context)", e);
+      return new Fetched(install, supportsNativeSidecars(
+          cluster.call("read the server version from " + server, client::getKubernetesVersion)), server);
     }
   }
 
@@ -50,7 +37,7 @@ final class ClusterMeshInstalls {
     if (e.getCode() <= 0) {
       // No HTTP answer at all: the cause (connection refused, unknown host, TLS) is the news.
       return CliException.failure("cannot reach the cluster at " + server + ": " + transportCause(e),
-          "check KUBECONFIG and the current context (kubectl config current-context)", e);
+          ClusterConnection.KUBECONFIG_HINT, e);
     }
     if (e.getCode() == 404) {
       return CliException.failure("cannot read MeshInstall " + name + " from " + server + ": the meshinstalls resource does not exist",
@@ -100,7 +87,7 @@ final class ClusterMeshInstalls {
   }
 
   // Managed clusters report minors such as "29+".
-  private static int leadingInt(String text) {
+  static int leadingInt(String text) {
     String digits = text == null ? "" : text.replaceAll("^(\\d*).*$", "$1");
     return digits.isEmpty() ? 0 : Integer.parseInt(digits);
   }

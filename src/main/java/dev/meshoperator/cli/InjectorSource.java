@@ -7,13 +7,18 @@ import dev.meshoperator.profile.EffectiveConfig;
 import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.wiring.InjectionSettingsFactory;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Options shared by kube-inject and check-inject: which MeshInstall's injector to use. One of a
  * file, the cluster, or a profile and revision (default: the default profile's default revision).
  */
 final class InjectorSource {
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec mixee;
+
   @Option(names = "--meshinstall", paramLabel = "FILE",
       description = "Use the injector of the MeshInstall in FILE.")
   String file;
@@ -53,7 +58,7 @@ final class InjectorSource {
       install = MeshInstallFiles.read(file);
       source = "MeshInstall " + install.getMetadata().getName() + " (" + file + ")";
     } else if (fromCluster != null) {
-      ClusterMeshInstalls.Fetched fetched = ClusterMeshInstalls.fetch(fromCluster);
+      ClusterMeshInstalls.Fetched fetched = ClusterMeshInstalls.fetch(fromCluster, Meshctl.kubeOptions(mixee));
       install = fetched.install();
       nativeSupported = nativeSidecarsSupported != null ? nativeSidecarsSupported : fetched.nativeSidecars();
       source = "MeshInstall " + fromCluster + " (" + fetched.server() + ")";

@@ -24,8 +24,14 @@ import picocli.CommandLine.Spec;
         CheckInjectCommand.class,
         // --- the operator process: reconciler + webhook ------------------------------------
         OperatorCommand.class,
-        // --- cluster commands register here: install, uninstall, verify-install, precheck,
-        //     analyze, demo (each its own *Command class in this package) ----------------------
+        // --- cluster commands: the current kubeconfig's cluster (or --kubeconfig/--context) ------
+        PrecheckCommand.class,
+        InstallCommand.class,
+        VerifyInstallCommand.class,
+        AnalyzeCommand.class,
+        UninstallCommand.class,
+        // --- a local cluster of its own -------------------------------------------------------
+        DemoCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class Meshctl implements Runnable {
@@ -38,6 +44,28 @@ public final class Meshctl implements Runnable {
   @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
       description = "Print stack traces of errors and log at DEBUG.")
   boolean debug;
+
+  // Inherited: accepted before or after the command name, the value lands here either way.
+  @Option(names = "--kubeconfig", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+      description = "Kubeconfig of the cluster commands. Default: $KUBECONFIG, else ~/.kube/config.")
+  java.nio.file.Path kubeconfig;
+
+  @Option(names = "--context", paramLabel = "NAME", scope = CommandLine.ScopeType.INHERIT,
+      description = "Kubeconfig context of the cluster commands. Default: the current context.")
+  String context;
+
+  /** Which cluster the cluster commands talk to. */
+  record KubeOptions(java.nio.file.Path kubeconfig, String context) {}
+
+  KubeOptions kubeOptions() {
+    return new KubeOptions(kubeconfig, context);
+  }
+
+  /** The global options of the meshctl a command runs under. */
+  static KubeOptions kubeOptions(CommandSpec command) {
+    Object root = command.root().userObject();
+    return root instanceof Meshctl m ? m.kubeOptions() : new KubeOptions(null, null);
+  }
 
   public static void main(String[] args) {
     if (ErrorReporter.debugRequested(args) && System.getProperty("meshctl.log.level") == null) {

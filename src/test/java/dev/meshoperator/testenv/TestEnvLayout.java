@@ -1,31 +1,21 @@
 package dev.meshoperator.testenv;
 
+import dev.meshoperator.cli.KubeBinaries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
 
 /**
- * Where hack/kube-testenv.sh put the binaries, in kube-api-test's layout
- * ({@code $KUBE_API_TEST_DIR/k8s/<version>-<os>-<arch>/}). The pinned version is read from
- * hack/kube-testenv/go.mod so that it is written down in one place only.
+ * The binaries hack/kube-testenv.sh built, for the version pinned in hack/kube-testenv/go.mod (read
+ * from there, so that the tests use what the script just built even before the jar's copy of the
+ * version is updated).
  */
-public record TestEnvLayout(Path kubeApiTestDir, String kubeVersion, Path binDir) {
+public record TestEnvLayout(KubeBinaries binaries) {
 
   public static TestEnvLayout fromEnvironment(Path projectDir) {
-    String dir = System.getenv("KUBE_API_TEST_DIR");
-    Path root = dir != null && !dir.isBlank() ? Path.of(dir)
-        : Path.of(System.getProperty("user.home"), ".kubeapitest");
-    String version = pinnedKubernetesVersion(projectDir.resolve("hack/kube-testenv/go.mod"));
-    String arch = switch (System.getProperty("os.arch").toLowerCase(Locale.ROOT)) {
-      case "aarch64" -> "arm64";
-      case "ppc64" -> "ppc64le";
-      default -> "amd64";
-    };
-    String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
-    return new TestEnvLayout(root, version, root.resolve("k8s").resolve(version + "-" + os + "-" + arch));
+    return new TestEnvLayout(KubeBinaries.fromEnvironment(
+        pinnedKubernetesVersion(projectDir.resolve("hack/kube-testenv/go.mod"))));
   }
 
   static String pinnedKubernetesVersion(Path goMod) {
@@ -38,24 +28,6 @@ public record TestEnvLayout(Path kubeApiTestDir, String kubeVersion, Path binDir
           .orElseThrow(() -> new IllegalStateException("no k8s.io/kubernetes requirement in " + goMod));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the pinned Kubernetes version from " + goMod, e);
-    }
-  }
-
-  public Path binary(String role) {
-    return binDir.resolve(role);
-  }
-
-  void requireBinaries() {
-    for (String role : List.of("kube-apiserver", "etcd", "kubectl", "kube-controller-manager",
-        "kube-scheduler", "kwok")) {
-      if (!Files.isExecutable(binary(role))) {
-        throw new IllegalStateException("The test cluster binary " + binary(role) + " is missing. Run"
-            + " hack/kube-testenv.sh first (it builds Kubernetes " + kubeVersion
-            + " from Go modules; the first build takes about 6 minutes on 2 cores).");
-      }
-    }
-    if (!Files.isRegularFile(binDir.resolve("kwok-stages.yaml"))) {
-      throw new IllegalStateException(binDir.resolve("kwok-stages.yaml") + " is missing; run hack/kube-testenv.sh");
     }
   }
 }

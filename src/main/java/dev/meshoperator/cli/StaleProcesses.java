@@ -1,4 +1,4 @@
-package dev.meshoperator.testenv;
+package dev.meshoperator.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Remembers the pids of the cluster's processes so that a test JVM killed without running its
+ * Remembers the pids of the cluster's processes so that a JVM (tests, meshctl demo) killed without running its
  * shutdown hooks (kill -9, a CI timeout) does not leave etcd and friends running into the next run.
  */
 final class StaleProcesses {

@@ -1,4 +1,4 @@
-package dev.meshoperator.testenv;
+package dev.meshoperator.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A cluster component started by the tests, its output in a log file, stopped with SIGTERM. */
+/** A cluster component of {@link LocalCluster}, its output in a log file, stopped with SIGTERM. */
 final class ManagedProcess {
   private final String name;
   private final Process process;

@@ -1,0 +1,101 @@
+package dev.meshoperator.cli;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The cluster of the current kubeconfig (or {@code --kubeconfig}/{@code --context}), with a client
+ * tuned for a CLI, and the one place that turns client errors into one-line {@link CliException}s.
+ */
+final class ClusterConnection implements AutoCloseable {
+  static final String KUBECONFIG_HINT = "check KUBECONFIG or --kubeconfig and the current context (kubectl config current-context)";
+
+  private final KubernetesClient client;
+  private final String server;
+
+  private ClusterConnection(KubernetesClient client) {
+    this.client = client;
+    this.server = String.valueOf(client.getMasterUrl()).replaceAll("/$", "");
+  }
+
+  /** Connects lazily: nothing is sent until the first request. */
+  static ClusterConnection open(Meshctl.KubeOptions options) {
+    Path kubeconfig = options == null ? null : options.kubeconfig();
+    String context = options == null ? null : options.context();
+    Config base;
+    if (kubeconfig != null) {
+      if (!Files.isRegularFile(kubeconfig)) {
+        throw CliException.failure("kubeconfig " + kubeconfig + " does not exist", "give the path of a kubeconfig file to --kubeconfig");
+      }
+      base = Config.fromKubeconfig(context, kubeconfig.toFile());
+    } else {
+      base = Config.autoConfigure(context);
+    }
+    // A CLI should answer within seconds; fabric8's default retries a refused connection for ~20 s.
+    Config config = new ConfigBuilder(base)
+        .withRequestRetryBackoffLimit(0)
+        .withConnectionTimeout(5_000)
+        .withUserAgent("meshctl/" + VersionInfo.current().meshctl())
+        .build();
+    // The JDK client explicitly: both it and Vert.x are on the classpath, and fabric8 warns when
+    // it has to pick one at random.
+    return new ClusterConnection(new KubernetesClientBuilder()
+        .withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build());
+  }
+
+  KubernetesClient client() {
+    return client;
+  }
+
+  String server() {
+    return server;
+  }
+
+  /**
+   * {@code doing} failed: "cannot reach the cluster" when no HTTP answer came at all, else the
+   * API server's own message with the status code.
+   */
+  CliException failure(String doing, KubernetesClientException e) {
+    if (e.getCode() <= 0) {
+      return CliException.failure("cannot reach the cluster at " + server + ": " + ClusterMeshInstalls.transportCause(e),
+          KUBECONFIG_HINT, e);
+    }
+    String status = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+    String hint = e.getCode() == 401 || e.getCode() == 403
+        ? "your credentials may not allow this; see what they allow with: kubectl auth can-i --list"
+        : "check the current context (kubectl config current-context)";
+    return CliException.failure("cannot " + doing + " (HTTP " + e.getCode() + "): " + ErrorReporter.oneLine(status), hint, e);
+  }
+
+  /** Runs a request, translating client errors; for the many one-off calls of the cluster commands. */
+  <T> T call(String doing, java.util.function.Supplier<T> request) {
+    try {
+      return request.get();
+    } catch (KubernetesClientException e) {
+      throw failure(doing, e);
+    }
+  }
+
+  void run(String doing, Runnable request) {
+    call(doing, () -> {
+      request.run();
+      return null;
+    });
+  }
+
+  /** Fails fast, with the one-line message, when the API server does not answer at all. */
+  io.fabric8.kubernetes.client.VersionInfo requireReachable() {
+    return call("read the server version from " + server, client::getKubernetesVersion);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}
