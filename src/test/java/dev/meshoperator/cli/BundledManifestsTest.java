@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The copies of deploy/ that meshctl carries in its jar are deploy/, byte for byte. */
+/** The copies of deploy/ that meshctl carries in its jar (copied by the build) are deploy/, byte for byte. */
 class BundledManifestsTest {
   private static final Path BASEDIR = Path.of(System.getProperty("mesh.basedir", ".")).toAbsolutePath().normalize();
 
@@ -20,7 +20,7 @@ class BundledManifestsTest {
     }
     for (String file : BundledManifests.FILES) {
       assertThat(BundledManifests.text(file))
-          .as("src/main/resources/%s%s is stale; copy deploy/%s over it", BundledManifests.DIR, file, file)
+          .as("the jar's %s%s differs from deploy/%s; check the deploy resource in pom.xml", BundledManifests.DIR, file, file)
           .isEqualTo(Files.readString(BASEDIR.resolve("deploy").resolve(file)));
     }
   }
