@@ -1,13 +1,9 @@
 package dev.meshoperator.cli;
 
 import dev.meshoperator.api.MeshInstall;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.VersionInfo;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 
 /** Reads a MeshInstall, and whether native sidecars are available, from the current kubeconfig's cluster. */
 final class ClusterMeshInstalls {
@@ -19,21 +15,13 @@ final class ClusterMeshInstalls {
   private ClusterMeshInstalls() {}
 
   static Fetched fetch(String name) {
-    // A CLI should answer within seconds; fabric8's default retries a refused connection for ~20 s.
-    Config config = new ConfigBuilder(Config.autoConfigure(null))
-        .withRequestRetryBackoffLimit(0)
-        .withConnectionTimeout(5_000)
-        .build();
-    // The JDK client explicitly: both it and Vert.x are on the classpath, and fabric8 warns when
-    // it has to pick one at random.
-    try (KubernetesClient client = new KubernetesClientBuilder()
-        .withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build()) {
+    try (KubernetesClient client = ClusterConnection.open()) {
       String server = String.valueOf(client.getMasterUrl());
       MeshInstall install;
       try {
         install = client.resources(MeshInstall.class).withName(name).get();
       } catch (KubernetesClientException e) {
-        throw readFailure(name, server, e);
+        throw ClusterConnection.readFailure("MeshInstall " + name, "get meshinstalls", server, e);
       }
       if (install == null) {
         throw CliException.failure("MeshInstall " + name + " not found in " + server,
@@ -41,26 +29,8 @@ final class ClusterMeshInstalls {
       }
       return new Fetched(install, supportsNativeSidecars(client.getKubernetesVersion()), server);
     } catch (KubernetesClientException e) {
-      throw CliException.failure("cannot reach the cluster: " + transportCause(e),
-          "check KUBECONFIG and the current context (kubectl config current-context)", e);
+      throw ClusterConnection.unreachable(e);
     }
-  }
-
-  private static CliException readFailure(String name, String server, KubernetesClientException e) {
-    if (e.getCode() <= 0) {
-      // No HTTP answer at all: the cause (connection refused, unknown host, TLS) is the news.
-      return CliException.failure("cannot reach the cluster at " + server + ": " + transportCause(e),
-          "check KUBECONFIG and the current context (kubectl config current-context)", e);
-    }
-    if (e.getCode() == 404) {
-      return CliException.failure("cannot read MeshInstall " + name + " from " + server + ": the meshinstalls resource does not exist",
-          "install the operator (its CRD) first", e);
-    }
-    String status = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
-    return CliException.failure("cannot read MeshInstall " + name + " from " + server + " (HTTP " + e.getCode() + "): " + ErrorReporter.oneLine(status),
-        e.getCode() == 401 || e.getCode() == 403
-            ? "your credentials may not get meshinstalls; try: kubectl auth can-i get meshinstalls"
-            : "check the current context (kubectl config current-context)", e);
   }
 
   /**

@@ -142,4 +142,19 @@ class CheckInjectCommandTest {
     assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err().lines()).hasSize(2);
   }
+
+  @Test
+  void clusterModeRefusesFileOptionsBeforeTouchingTheCluster() throws IOException {
+    for (String[] argv : List.of(
+        new String[] {"check-inject", "pod", "web", "-f", file(PODS).toString()},
+        new String[] {"check-inject", "-n", "shop", "--namespace-labels", "istio-injection=enabled"},
+        new String[] {"check-inject", "-n", "shop", "--revision", "canary"},
+        new String[] {"check-inject", "service", "web", "-n", "shop"},
+        new String[] {"check-inject", "deployment/", "-n", "shop"})) {
+      MeshctlRun run = MeshctlRun.of(argv);
+
+      assertThat(run.exitCode()).as(String.join(" ", argv) + "\n" + run).isEqualTo(ExitCodes.USAGE);
+      assertThat(run.err().lines()).as(run.toString()).hasSize(2);
+    }
+  }
 }
