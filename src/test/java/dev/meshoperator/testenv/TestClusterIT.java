@@ -178,7 +178,10 @@ class TestClusterIT {
     try (var in = new FileInputStream(crdFile.toFile())) {
       crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
     }
-    client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+    // Other ITs may have applied the CRD already (OperatorHarness.installCrd, as manager
+    // mesh-operator-test); the same manager and force make this order-independent.
+    client.apiextensions().v1().customResourceDefinitions().resource(crd)
+        .fieldManager("mesh-operator-test").forceConflicts().serverSideApply();
     await().atMost(Duration.ofSeconds(30)).until(() -> {
       var stored = client.apiextensions().v1().customResourceDefinitions().withName(MeshInstall.CRD_NAME).get();
       return stored.getStatus() != null && stored.getStatus().getConditions().stream()
