@@ -98,4 +98,30 @@ final class ClusterConnection implements AutoCloseable {
   public void close() {
     client.close();
   }
+
+  /** A request that got no usable answer, for code that holds a bare client. */
+  static CliException unreachable(KubernetesClientException e) {
+    return CliException.failure("cannot reach the cluster: " + ClusterMeshInstalls.transportCause(e), KUBECONFIG_HINT, e);
+  }
+
+  /**
+   * @param what what was being read, e.g. "MeshInstall default" or "pods"
+   * @param access the verb and resource for kubectl auth can-i, e.g. "get meshinstalls"
+   */
+  static CliException readFailure(String what, String access, String server, KubernetesClientException e) {
+    if (e.getCode() <= 0) {
+      // No HTTP answer at all: the cause (connection refused, unknown host, TLS) is the news.
+      return CliException.failure("cannot reach the cluster at " + server + ": " + ClusterMeshInstalls.transportCause(e),
+          KUBECONFIG_HINT, e);
+    }
+    if (e.getCode() == 404 && access.endsWith(" meshinstalls")) {
+      return CliException.failure("cannot read " + what + " from " + server + ": the meshinstalls resource does not exist",
+          "install the operator (its CRD) first", e);
+    }
+    String status = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+    return CliException.failure("cannot read " + what + " from " + server + " (HTTP " + e.getCode() + "): " + ErrorReporter.oneLine(status),
+        e.getCode() == 401 || e.getCode() == 403
+            ? "your credentials may not " + access + "; try: kubectl auth can-i " + access
+            : "check the current context (kubectl config current-context)", e);
+  }
 }

@@ -22,7 +22,7 @@ final class ClusterMeshInstalls {
       try {
         install = client.resources(MeshInstall.class).withName(name).get();
       } catch (KubernetesClientException e) {
-        throw readFailure(name, server, e);
+        throw ClusterConnection.readFailure("MeshInstall " + name, "get meshinstalls", server, e);
       }
       if (install == null) {
         throw CliException.failure("MeshInstall " + name + " not found in " + server,
@@ -31,23 +31,6 @@ final class ClusterMeshInstalls {
       return new Fetched(install, supportsNativeSidecars(
           cluster.call("read the server version from " + server, client::getKubernetesVersion)), server);
     }
-  }
-
-  private static CliException readFailure(String name, String server, KubernetesClientException e) {
-    if (e.getCode() <= 0) {
-      // No HTTP answer at all: the cause (connection refused, unknown host, TLS) is the news.
-      return CliException.failure("cannot reach the cluster at " + server + ": " + transportCause(e),
-          ClusterConnection.KUBECONFIG_HINT, e);
-    }
-    if (e.getCode() == 404) {
-      return CliException.failure("cannot read MeshInstall " + name + " from " + server + ": the meshinstalls resource does not exist",
-          "install the operator (its CRD) first", e);
-    }
-    String status = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
-    return CliException.failure("cannot read MeshInstall " + name + " from " + server + " (HTTP " + e.getCode() + "): " + ErrorReporter.oneLine(status),
-        e.getCode() == 401 || e.getCode() == 403
-            ? "your credentials may not get meshinstalls; try: kubectl auth can-i get meshinstalls"
-            : "check the current context (kubectl config current-context)", e);
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.wiring.InjectionSettingsFactory;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import picocli.CommandLine.Model.CommandSpec;
+import java.util.List;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -42,6 +43,27 @@ final class InjectorSource {
 
   /** The resolved injector and what it came from, for messages. */
   record Target(EffectiveConfig config, InjectionSettings settings, String source) {}
+
+  /** For commands that pick the injector themselves: refuses every option of this mixin but the native-sidecar one. */
+  void requireNoChoice(String why) {
+    List<String> given = new java.util.ArrayList<>();
+    if (file != null) {
+      given.add("--meshinstall");
+    }
+    if (fromCluster != null) {
+      given.add("--from-cluster");
+    }
+    if (profile != null) {
+      given.add("--profile");
+    }
+    if (revision != null) {
+      given.add("--revision");
+    }
+    if (!given.isEmpty()) {
+      throw CliException.usage(String.join(", ", given) + " cannot be used here: " + why,
+          "drop " + String.join(" and ", given) + ", or check a YAML file with -f");
+    }
+  }
 
   Target resolve() {
     if (file != null && fromCluster != null) {

@@ -1,14 +1,19 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshInstallSpec;
 import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.render.Renderer;
+import dev.meshoperator.webhook.InjectorWebhookRenderer;
+import dev.meshoperator.webhook.WebhookEndpoint;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,12 +22,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * The objects the operator would apply for a MeshInstall, in its apply order. Same resolve and
- * render calls as the reconciler, so what this prints is what the cluster gets; no cluster needed.
+ * render calls as the reconciler, with the same extra renderer for the injector's webhook
+ * configuration, so what this prints is what the cluster gets; no cluster needed. The one thing
+ * only the running operator knows is its CA, so the webhook configuration has no caBundle here.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
     description = {
         "Print the objects the operator would apply for a MeshInstall, in apply order.",
-        "Needs no cluster. Starts from the MeshInstall in -f (or an empty one), then --profile, then each --set in order."},
+        "Needs no cluster. Starts from the MeshInstall in -f (or an empty one), then --profile, then each --set in order.",
+        "The injector's MutatingWebhookConfiguration is included with an empty caBundle: the operator fills it in."},
     footer = {"", "Examples:",
         "  meshctl manifest generate --profile demo",
         "  meshctl manifest generate -f examples/meshinstall-demo.yaml --set components.ingressGateways[0].replicas=3",
@@ -51,6 +59,23 @@ final class ManifestGenerateCommand implements Callable<Integer> {
       description = "yaml (default: one document per object) or json (a v1 List).")
   OutputFormat output = OutputFormat.YAML;
 
+  // The same names and defaults as `meshctl operator` and deploy/, so the webhook's clientConfig
+  // points where the default deployment's Service is.
+  @Option(names = "--operator-namespace", paramLabel = "NS", defaultValue = "mesh-operator",
+      description = "Namespace of the operator's Service, for the webhook's clientConfig (default ${DEFAULT-VALUE}).")
+  String operatorNamespace;
+
+  @Option(names = "--webhook-service", paramLabel = "NAME", defaultValue = "mesh-operator",
+      description = "The operator's Service that the API server calls for injection (default ${DEFAULT-VALUE}).")
+  String webhookService;
+
+  @Option(names = "--default-failure-policy", paramLabel = "POLICY", defaultValue = "Fail",
+      description = "Webhook failurePolicy when the MeshInstall sets none, as the operator's option of that name: Fail or Ignore (default ${DEFAULT-VALUE}).")
+  FailurePolicy defaultFailurePolicy;
+
+  static final String CA_BUNDLE_NOTE =
+      "caBundle is left out: the running operator fills in the CA of its webhook certificate";
+
   @Override
   public Integer call() {
     if (output != OutputFormat.YAML && output != OutputFormat.JSON) {
@@ -72,14 +97,32 @@ final class ManifestGenerateCommand implements Callable<Integer> {
     install.setSpec(SpecSetter.apply(spec, sets));
 
     MeshInstallFiles.requireValid(install, "MeshInstall " + install.getMetadata().getName());
-    List<HasMetadata> objects = new Renderer().render(Profiles.resolve(install));
+    List<HasMetadata> objects = new Renderer(List.of(injectorWebhook())).render(Profiles.resolve(install));
 
     var out = command.commandLine().getOut();
     if (output == OutputFormat.JSON) {
       out.println(Yaml.json(new KubernetesListBuilder().withItems(objects).build()));
+      if (objects.stream().anyMatch(MutatingWebhookConfiguration.class::isInstance)) {
+        // JSON has no comments; stderr keeps stdout a clean List for kubectl.
+        command.commandLine().getErr().println("meshctl: note: " + CA_BUNDLE_NOTE);
+      }
     } else {
-      out.print(Yaml.documents(objects));
+      objects.forEach(o -> out.print(document(o)));
     }
     return ExitCodes.OK;
+  }
+
+  /** The renderer the operator adds (OperatorProcess), with the default deployment's Service. */
+  InjectorWebhookRenderer injectorWebhook() {
+    return new InjectorWebhookRenderer(WebhookEndpoint.service(operatorNamespace, webhookService, 443),
+        Optional::empty, defaultFailurePolicy);
+  }
+
+  private static String document(HasMetadata object) {
+    String yaml = Yaml.documents(List.of(object));
+    if (object instanceof MutatingWebhookConfiguration && yaml.startsWith("---\n")) {
+      return "---\n# " + CA_BUNDLE_NOTE + "\n" + yaml.substring(4);
+    }
+    return yaml;
   }
 }

@@ -1,6 +1,7 @@
 package dev.meshoperator.cli;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -33,26 +34,48 @@ final class Workloads {
     }
   }
 
-  private record Kind<T extends HasMetadata>(
-      String apiVersion, Class<T> type, Function<T, PodTemplateSpec> template, BiConsumer<T, PodTemplateSpec> setTemplate) {}
+  /** @param selector the pods the workload runs, for reading them from a cluster; null where none is kept */
+  private record Kind<T extends HasMetadata>(String apiVersion, Class<T> type, Function<T, PodTemplateSpec> template,
+      BiConsumer<T, PodTemplateSpec> setTemplate, Function<T, LabelSelector> selector) {}
 
   // Templates are read null-safely: a workload without a spec has no pod to inject.
   private static final Map<String, Kind<?>> KINDS = Map.of(
       "Deployment", new Kind<>("apps/v1", Deployment.class,
-          d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t)),
+          d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t),
+          d -> d.getSpec() == null ? null : d.getSpec().getSelector()),
       "StatefulSet", new Kind<>("apps/v1", StatefulSet.class,
-          d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t)),
+          d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t),
+          d -> d.getSpec() == null ? null : d.getSpec().getSelector()),
       "DaemonSet", new Kind<>("apps/v1", DaemonSet.class,
-          d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t)),
+          d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t),
+          d -> d.getSpec() == null ? null : d.getSpec().getSelector()),
       "ReplicaSet", new Kind<>("apps/v1", ReplicaSet.class,
-          d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t)),
+          d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t),
+          d -> d.getSpec() == null ? null : d.getSpec().getSelector()),
       "Job", new Kind<>("batch/v1", Job.class,
-          j -> j.getSpec() == null ? null : j.getSpec().getTemplate(), (j, t) -> j.getSpec().setTemplate(t)),
+          j -> j.getSpec() == null ? null : j.getSpec().getTemplate(), (j, t) -> j.getSpec().setTemplate(t),
+          j -> j.getSpec() == null ? null : j.getSpec().getSelector()),
       "CronJob", new Kind<>("batch/v1", CronJob.class,
           c -> c.getSpec() == null || c.getSpec().getJobTemplate() == null || c.getSpec().getJobTemplate().getSpec() == null
               ? null : c.getSpec().getJobTemplate().getSpec().getTemplate(),
-          (c, t) -> c.getSpec().getJobTemplate().getSpec().setTemplate(t)),
-      "Pod", new Kind<>("v1", Pod.class, null, null));
+          (c, t) -> c.getSpec().getJobTemplate().getSpec().setTemplate(t),
+          c -> null),
+      "Pod", new Kind<>("v1", Pod.class, null, null, p -> null));
+
+  /** Every kind, workloads before pods, in the order check-inject lists a namespace. */
+  static final List<String> LISTING_ORDER =
+      List.of("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod");
+
+  static Class<? extends HasMetadata> type(String kind) {
+    return KINDS.get(kind).type();
+  }
+
+  /** The selector of the pods a workload runs; null for a Pod, a CronJob (its Jobs run them) or none set. */
+  @SuppressWarnings("unchecked")
+  static <T extends HasMetadata> LabelSelector podSelector(T object) {
+    Kind<T> kind = (Kind<T>) KINDS.get(object.getKind());
+    return kind == null ? null : kind.selector().apply(object);
+  }
 
   private Workloads() {}
 

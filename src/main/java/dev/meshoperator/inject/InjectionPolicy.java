@@ -117,6 +117,22 @@ public final class InjectionPolicy {
   }
 
   /**
+   * The revision whose injector the namespace's and pod's labels ask for, i.e. whose webhook the
+   * API server would call; empty when the namespace switches injection off or nothing selects the
+   * pod. Lets a caller that holds several revisions' settings pick the one to {@link #decide} with.
+   */
+  public static Optional<String> requestedRevision(Pod pod, Map<String, String> namespaceLabels) {
+    Map<String, String> nsLabels = namespaceLabels == null ? Map.of() : namespaceLabels;
+    String nsInjection = nsLabels.get(INJECTION_LABEL);
+    if (nsInjection != null && !nsInjection.equals("enabled")) {
+      return Optional.empty();
+    }
+    Map<String, String> podLabels = pod.getMetadata() == null || pod.getMetadata().getLabels() == null
+        ? Map.of() : pod.getMetadata().getLabels();
+    return select(nsInjection, nsLabels, podLabels).map(Selection::revision);
+  }
+
+  /**
    * Which revision is asked for. As with Istio's webhook selectors: istio-injection=enabled beats
    * a namespace istio.io/rev, a namespace's labels beat the pod's, and a pod label counts only in a
    * namespace without either label.

@@ -142,4 +142,47 @@ class CheckInjectCommandTest {
     assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err().lines()).hasSize(2);
   }
+
+  @Test
+  void clusterModeRefusesFileOptionsBeforeTouchingTheCluster() throws IOException {
+    for (String[] argv : List.of(
+        new String[] {"check-inject", "pod", "web", "-f", file(PODS).toString()},
+        new String[] {"check-inject", "-n", "shop", "--namespace-labels", "istio-injection=enabled"},
+        new String[] {"check-inject", "-n", "shop", "--revision", "canary"},
+        new String[] {"check-inject", "service", "web", "-n", "shop"},
+        new String[] {"check-inject", "deployment/", "-n", "shop"})) {
+      MeshctlRun run = MeshctlRun.of(argv);
+
+      assertThat(run.exitCode()).as(String.join(" ", argv) + "\n" + run).isEqualTo(ExitCodes.USAGE);
+      assertThat(run.err().lines()).as(run.toString()).hasSize(2);
+    }
+  }
+
+  @Test
+  void clusterThatDoesNotAnswerIsOneErrorLine() throws IOException {
+    Path kubeconfig = file("""
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]
+        users: [{name: none, user: {token: x}}]
+        contexts: [{name: none, context: {cluster: none, user: none}}]
+        current-context: none
+        """);
+    String saved = System.getProperty("kubeconfig");
+    System.setProperty("kubeconfig", kubeconfig.toString());
+    try {
+      MeshctlRun run = MeshctlRun.of("check-inject", "pod", "web", "-n", "shop");
+
+      assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILURE);
+      assertThat(run.out()).isEmpty();
+      assertThat(run.err().lines()).as(run.toString()).hasSize(2);
+      assertThat(run.err()).startsWith("meshctl: error: cannot reach the cluster").contains("127.0.0.1:1");
+    } finally {
+      if (saved == null) {
+        System.clearProperty("kubeconfig");
+      } else {
+        System.setProperty("kubeconfig", saved);
+      }
+    }
+  }
 }

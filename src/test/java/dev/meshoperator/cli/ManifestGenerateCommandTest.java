@@ -3,14 +3,18 @@ package dev.meshoperator.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meshoperator.MeshInstalls;
+import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.Profile;
 import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.render.Renderer;
+import dev.meshoperator.webhook.InjectorWebhookRenderer;
+import dev.meshoperator.webhook.WebhookEndpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
@@ -18,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,9 +31,15 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ManifestGenerateCommandTest {
   private static final KubernetesSerialization KUBE = new KubernetesSerialization();
 
-  /** What the operator applies for a MeshInstall, straight from the pure packages. */
+  /**
+   * What the operator applies for a MeshInstall, straight from the pure packages: the renderer plus
+   * the injector's webhook configuration as OperatorProcess adds it, for the default deployment's
+   * Service and with no caBundle (only the running operator has its CA).
+   */
   private static List<HasMetadata> rendered(MeshInstall install) {
-    return new Renderer().render(Profiles.resolve(install));
+    var webhook = new InjectorWebhookRenderer(WebhookEndpoint.service("mesh-operator", "mesh-operator", 443),
+        Optional::empty, FailurePolicy.Fail);
+    return new Renderer(List.of(webhook)).render(Profiles.resolve(install));
   }
 
   /**
@@ -74,12 +85,51 @@ class ManifestGenerateCommandTest {
     assertThat(trees(parse(run.out()))).isEqualTo(trees(rendered(install)));
   }
 
+  /**
+   * The renderer's golden (GoldenRenderTest) followed by the webhook configuration, which only the
+   * operator process adds; that last document is golden/manifest-generate-webhook.yaml.
+   * {@code -Dgolden.update=true} rewrites it.
+   */
   @Test
-  void defaultProfileIsTheGoldenFileByteForByte() throws IOException {
+  void defaultProfileIsTheRenderersGoldenPlusTheWebhookConfigurationByteForByte() throws IOException {
     MeshctlRun run = MeshctlRun.of("manifest", "generate", "--name", "default");
 
-    Path golden = Path.of(System.getProperty("mesh.basedir", ".")).resolve("src/test/resources/golden/default.yaml");
-    assertThat(run.out()).isEqualTo(Files.readString(golden));
+    Path dir = Path.of(System.getProperty("mesh.basedir", ".")).resolve("src/test/resources/golden");
+    String rendererGolden = Files.readString(dir.resolve("default.yaml"));
+    assertThat(run.out()).startsWith(rendererGolden);
+    Path webhookGolden = dir.resolve("manifest-generate-webhook.yaml");
+    String webhook = run.out().substring(rendererGolden.length());
+    if (Boolean.getBoolean("golden.update")) {
+      Files.writeString(webhookGolden, webhook);
+    }
+    assertThat(webhook).isEqualTo(Files.readString(webhookGolden));
+    assertThat(webhook).startsWith("---\n# caBundle is left out").doesNotContain("caBundle:");
+  }
+
+  @Test
+  void webhookConfigurationFollowsTheServiceAndFailurePolicyOptions() {
+    MeshctlRun run = MeshctlRun.of("manifest", "generate", "--set", "revision=canary",
+        "--operator-namespace", "ops", "--webhook-service", "injector", "--default-failure-policy", "Ignore");
+
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    var mwc = find(parse(run.out()), MutatingWebhookConfiguration.class, "mesh-operator-sidecar-injector-canary");
+    assertThat(mwc.getWebhooks()).isNotEmpty().allSatisfy(w -> {
+      assertThat(w.getFailurePolicy()).isEqualTo("Ignore");
+      assertThat(w.getClientConfig().getCaBundle()).isNull();
+      assertThat(w.getClientConfig().getService().getNamespace()).isEqualTo("ops");
+      assertThat(w.getClientConfig().getService().getName()).isEqualTo("injector");
+      assertThat(w.getClientConfig().getService().getPort()).isEqualTo(443);
+      assertThat(w.getClientConfig().getService().getPath()).isEqualTo("/inject/canary");
+    });
+  }
+
+  @Test
+  void aFailurePolicyInTheSpecBeatsTheDefaultOption() {
+    MeshctlRun run = MeshctlRun.of("manifest", "generate", "--set", "sidecarInjector.failurePolicy=Ignore");
+
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    var mwc = find(parse(run.out()), MutatingWebhookConfiguration.class, "mesh-operator-sidecar-injector");
+    assertThat(mwc.getWebhooks()).allSatisfy(w -> assertThat(w.getFailurePolicy()).isEqualTo("Ignore"));
   }
 
   @Test
@@ -205,6 +255,7 @@ class ManifestGenerateCommandTest {
     MeshctlRun run = MeshctlRun.of("manifest", "generate", "--profile", "minimal", "-o", "json");
 
     assertThat(run.exitCode()).as(run.toString()).isZero();
+    assertThat(run.err()).isEqualTo("meshctl: note: " + ManifestGenerateCommand.CA_BUNDLE_NOTE + "\n");
     KubernetesList list = KUBE.unmarshal(run.out(), KubernetesList.class);
     MeshInstall install = MeshInstalls.named(Profiles.UNNAMED, Profile.MINIMAL);
     assertThat(trees(list.getItems())).isEqualTo(trees(rendered(install)));

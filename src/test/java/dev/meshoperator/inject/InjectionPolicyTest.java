@@ -183,4 +183,19 @@ class InjectionPolicyTest {
   void metricValueIsLowerSnakeCase() {
     assertThat(DecisionCode.HOST_NETWORK.metricValue()).isEqualTo("host_network");
   }
+
+  @Test
+  void requestedRevisionFollowsTheWebhookSelectors() {
+    Pod plain = new PodBuilder().withNewMetadata().withName("p").endMetadata().build();
+    Pod canaryPod = new PodBuilder().withNewMetadata().withName("p").addToLabels("istio.io/rev", "canary").endMetadata().build();
+    Pod optIn = new PodBuilder().withNewMetadata().withName("p").addToLabels("sidecar.istio.io/inject", "true").endMetadata().build();
+
+    assertThat(InjectionPolicy.requestedRevision(plain, Map.of("istio-injection", "enabled"))).contains("default");
+    assertThat(InjectionPolicy.requestedRevision(canaryPod, Map.of("istio-injection", "enabled"))).contains("default");
+    assertThat(InjectionPolicy.requestedRevision(plain, Map.of("istio.io/rev", "blue"))).contains("blue");
+    assertThat(InjectionPolicy.requestedRevision(canaryPod, Map.of())).contains("canary");
+    assertThat(InjectionPolicy.requestedRevision(optIn, null)).contains("default");
+    assertThat(InjectionPolicy.requestedRevision(canaryPod, Map.of("istio-injection", "disabled"))).isEmpty();
+    assertThat(InjectionPolicy.requestedRevision(plain, Map.of())).isEmpty();
+  }
 }

@@ -63,7 +63,10 @@ class SidecarInjectorGoldenTest {
         new Case("probes", "probes", d),
         new Case("probes-rewrite-off", "probes-rewrite-off", d),
         new Case("probes-rewrite-off-by-settings", "probes", d.toBuilder().rewriteAppHTTPProbers(false).build()),
-        new Case("status-port-off", "status-port-off", d));
+        new Case("status-port-off", "status-port-off", d),
+        new Case("lifecycle", "lifecycle", d),
+        new Case("lifecycle-native", "lifecycle", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
+        new Case("lifecycle-rewrite-off-by-settings", "lifecycle", d.toBuilder().rewriteAppHTTPProbers(false).build()));
   }
 
   static Pod load(String input) {

@@ -109,6 +109,33 @@ class SidecarInjectorTest {
   }
 
   @Test
+  void lifecycleHooksGoToTheAgentAndComeBackWhenTheProbeRewriteIsTurnedOff() {
+    Pod user = new PodBuilder(pod(Map.of())).editSpec().editFirstContainer()
+        .addNewPort().withName("http").withContainerPort(8080).endPort()
+        .withNewLifecycle()
+        .withNewPreStop().withNewHttpGet().withPath("/drain").withNewPort("http").endHttpGet().endPreStop()
+        .withNewPostStart().withNewExec().withCommand("/bin/warm").endExec().endPostStart()
+        .endLifecycle().endContainer().endSpec().build();
+
+    Pod injected = SidecarInjector.inject(user, S).pod();
+    var hooks = injected.getSpec().getContainers().get(0).getLifecycle();
+    assertThat(hooks.getPreStop().getHttpGet().getPath()).isEqualTo("/app-lifecycle/app/prestopz");
+    assertThat(hooks.getPreStop().getHttpGet().getPort().getIntVal()).isEqualTo(15020);
+    assertThat(hooks.getPostStart().getExec().getCommand()).containsExactly("/bin/warm");
+    assertThat(env(proxy(injected), "ISTIO_KUBE_APP_PROBERS"))
+        .isEqualTo("{\"/app-lifecycle/app/prestopz\":{\"httpGet\":{\"path\":\"/drain\",\"port\":8080}}}");
+
+    // Re-injected without the rewrite, the user's hook is back as written (the named port is resolved).
+    Pod optedOut = new PodBuilder(injected).editMetadata()
+        .addToAnnotations("sidecar.istio.io/rewriteAppHTTPProbers", "false").endMetadata().build();
+    Pod again = SidecarInjector.inject(optedOut, S).pod();
+    var restored = again.getSpec().getContainers().get(0).getLifecycle();
+    assertThat(restored.getPreStop().getHttpGet().getPath()).isEqualTo("/drain");
+    assertThat(restored.getPreStop().getHttpGet().getPort().getIntVal()).isEqualTo(8080);
+    assertThat(env(proxy(again), "ISTIO_KUBE_APP_PROBERS")).isNull();
+  }
+
+  @Test
   void switchingFromNativeToClassicMovesTheProxy() {
     Pod nativePod = SidecarInjector.inject(pod(Map.of()),
         S.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()).pod();
