@@ -2,21 +2,19 @@ package dev.meshoperator.cli;
 
 import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.MeshInstall;
-import dev.meshoperator.api.MeshInstallSpec;
 import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.render.Renderer;
 import dev.meshoperator.webhook.InjectorWebhookRenderer;
 import dev.meshoperator.webhook.WebhookEndpoint;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -39,21 +37,8 @@ final class ManifestGenerateCommand implements Callable<Integer> {
   @Spec
   CommandSpec command;
 
-  @Option(names = {"-f", "--filename"}, paramLabel = "FILE",
-      description = "A MeshInstall YAML file (- for stdin).")
-  String file;
-
-  @Option(names = "--profile", paramLabel = "PROFILE",
-      description = "Profile: default, demo, minimal, remote or empty. Overrides the file's.")
-  String profile;
-
-  @Option(names = "--set", paramLabel = "PATH=VALUE",
-      description = "Set a spec field, e.g. components.pilot.replicas=2, revision=canary. Repeatable.")
-  List<String> sets = new ArrayList<>();
-
-  @Option(names = "--name", paramLabel = "NAME",
-      description = "The MeshInstall's name (the meshoperator.dev/install label). Default: the file's, else '" + Profiles.UNNAMED + "'.")
-  String name;
+  @Mixin
+  MeshInstallOptions meshInstall;
 
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
       description = "yaml (default: one document per object) or json (a v1 List).")
@@ -81,22 +66,7 @@ final class ManifestGenerateCommand implements Callable<Integer> {
     if (output != OutputFormat.YAML && output != OutputFormat.JSON) {
       throw CliException.usage("manifest generate prints yaml or json, not " + output.wire(), "use -o yaml or -o json");
     }
-    MeshInstall install = file == null ? new MeshInstall() : MeshInstallFiles.read(file);
-    if (install.getMetadata() == null) {
-      install.setMetadata(new ObjectMetaBuilder().build());
-    }
-    if (name != null) {
-      install.getMetadata().setName(name);
-    } else if (install.getMetadata().getName() == null) {
-      install.getMetadata().setName(Profiles.UNNAMED);
-    }
-    MeshInstallSpec spec = install.getSpec() == null ? new MeshInstallSpec() : install.getSpec();
-    if (profile != null) {
-      spec.setProfile(MeshInstallFiles.profile(profile));
-    }
-    install.setSpec(SpecSetter.apply(spec, sets));
-
-    MeshInstallFiles.requireValid(install, "MeshInstall " + install.getMetadata().getName());
+    MeshInstall install = meshInstall.build();
     List<HasMetadata> objects = new Renderer(List.of(injectorWebhook())).render(Profiles.resolve(install));
 
     var out = command.commandLine().getOut();
