@@ -12,6 +12,11 @@ final class HttpResponses {
     }
 
     static void text(HttpExchange exchange, int status, String message) throws IOException {
+        if (status >= 400) {
+            // Refusals come before the request body is read: close rather than let an unread body
+            // sit in front of the next request on a kept-alive connection.
+            exchange.getResponseHeaders().set("Connection", "close");
+        }
         send(exchange, status, "text/plain; charset=utf-8", (message + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
