@@ -1,6 +1,7 @@
 package dev.meshoperator.reconcile;
 
 import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.api.MeshState;
 import dev.meshoperator.api.MeshInstallStatus;
 import dev.meshoperator.profile.EffectiveConfig;
 import dev.meshoperator.profile.Problem;
@@ -228,6 +229,23 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     return UpdateControl.patchStatus(install);
   }
 
+  /** Says Deleting while the uninstall runs (up to its budget); best effort, it never blocks it. */
+  private void markDeleting(KubernetesClient client, MeshInstall install) {
+    if (install.getStatus() != null && install.getStatus().getState() == MeshState.Deleting) {
+      return;
+    }
+    MeshInstallStatus status = statuses.deleting(install);
+    try {
+      client.resources(MeshInstall.class).withName(install.getMetadata().getName())
+          .editStatus(current -> {
+            current.setStatus(status);
+            return current;
+          });
+    } catch (RuntimeException e) {
+      log.debug("cannot mark MeshInstall {} Deleting: {}", install.getMetadata().getName(), e.toString());
+    }
+  }
+
   @Override
   public ErrorStatusUpdateControl<MeshInstall> updateErrorStatus(MeshInstall install, Context<MeshInstall> context, Exception e) {
     String reason = e instanceof ReconcileStepException step ? step.reason() : "ReconcileFailed";
@@ -248,6 +266,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     List<MeshInstall> others = context.getPrimaryCache().list()
         .filter(o -> !o.getMetadata().getName().equals(name) && o.getMetadata().getDeletionTimestamp() == null)
         .toList();
+    markDeleting(client, install);
     Uninstaller.Report report = uninstaller.uninstall(client, install, others);
     log.info("MeshInstall {} uninstalled: deleted {}{}", name, report.deleted(),
         report.failures().isEmpty() ? "" : "; not deleted: " + report.failures());

@@ -23,6 +23,7 @@ public final class StatusFactory {
   public static final String REASON_CONFLICT = "Conflict";
   public static final String REASON_AVAILABLE = "AllComponentsAvailable";
   public static final String REASON_UNAVAILABLE = "ComponentsUnavailable";
+  public static final String REASON_UNINSTALLING = "Uninstalling";
 
   private final Clock clock;
 
@@ -54,6 +55,18 @@ public final class StatusFactory {
   }
 
   /** An API request failed in {@code step}; retried with backoff. */
+  /** While the finalizer removes what the install created. */
+  public MeshInstallStatus deleting(MeshInstall install) {
+    MeshInstallStatus status = base(install);
+    status.setState(MeshState.Deleting);
+    keepReadiness(install, status);
+    status.setConditions(conditions(install,
+        condition(install, MeshInstallStatus.RECONCILED, false, REASON_UNINSTALLING,
+            "removing everything this MeshInstall created"),
+        condition(install, MeshInstallStatus.READY, false, REASON_UNINSTALLING, "being uninstalled")));
+    return status;
+  }
+
   public MeshInstallStatus failed(MeshInstall install, String reason, String message) {
     MeshInstallStatus status = base(install);
     status.setState(MeshState.Error);

@@ -38,6 +38,18 @@ class StatusTest {
   }
 
   @Test
+  void deletingSaysSoAndKeepsTheLastComponentCounts() {
+    MeshInstall install = install(3);
+    install.setStatus(at("2026-01-01T00:00:00Z").installed(install, 12, READY));
+    MeshInstallStatus status = at("2026-01-01T00:05:00Z").deleting(install);
+    assertThat(status.getState()).isEqualTo(dev.meshoperator.api.MeshState.Deleting);
+    assertThat(status.getComponents()).isEqualTo(install.getStatus().getComponents());
+    assertThat(condition(status, MeshInstallStatus.READY).getStatus()).isEqualTo("False");
+    assertThat(condition(status, MeshInstallStatus.READY).getReason()).isEqualTo(StatusFactory.REASON_UNINSTALLING);
+    assertThat(condition(status, MeshInstallStatus.RECONCILED).getMessage()).contains("removing everything");
+  }
+
+  @Test
   void sameStatusAtALaterTimeIsNoChange() {
     MeshInstall install = install(1);
     install.setStatus(at("2025-01-01T10:00:00Z").installed(install, 12, READY));
