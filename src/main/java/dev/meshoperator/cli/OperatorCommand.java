@@ -5,6 +5,7 @@ import dev.meshoperator.webhook.CertificateManager;
 import dev.meshoperator.webhook.WebhookRuntime;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -71,7 +72,8 @@ final class OperatorCommand implements Callable<Integer> {
         ? Optional.of(podName == null || podName.isBlank() ? java.net.InetAddress.getLocalHost().getHostName() : podName)
         : Optional.empty();
     var latch = new CountDownLatch(1);
-    try (KubernetesClient client = new KubernetesClientBuilder().build();
+    try (KubernetesClient client = new KubernetesClientBuilder()
+            .withHttpClientFactory(new JdkHttpClientFactory()).build();
         OperatorProcess process = OperatorProcess.start(client, new OperatorProcess.Options(webhook, identity,
             OperatorProcess.USER_AGENT, defaultFailurePolicy))) {
       Runtime.getRuntime().addShutdownHook(new Thread(latch::countDown, "meshctl-operator-stop"));

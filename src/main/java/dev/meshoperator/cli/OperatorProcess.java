@@ -8,6 +8,7 @@ import dev.meshoperator.wiring.InjectionSettingsFactory;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.util.List;
@@ -49,6 +50,9 @@ public final class OperatorProcess implements AutoCloseable {
   public static OperatorProcess start(KubernetesClient base, Options options) {
     KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(base.getConfiguration()).withUserAgent(options.userAgent()).build())
+        // Both the JDK and the Vert.x client are on the classpath; say which, rather than let
+        // fabric8 pick one at random (and warn about it).
+        .withHttpClientFactory(new JdkHttpClientFactory())
         .build();
     WebhookRuntime webhook = null;
     try {
