@@ -160,29 +160,13 @@ class CheckInjectCommandTest {
 
   @Test
   void clusterThatDoesNotAnswerIsOneErrorLine() throws IOException {
-    Path kubeconfig = file("""
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]
-        users: [{name: none, user: {token: x}}]
-        contexts: [{name: none, context: {cluster: none, user: none}}]
-        current-context: none
-        """);
-    String saved = System.getProperty("kubeconfig");
-    System.setProperty("kubeconfig", kubeconfig.toString());
-    try {
-      MeshctlRun run = MeshctlRun.of("check-inject", "pod", "web", "-n", "shop");
+    int port = MeshctlRun.freePort();
+    Path kubeconfig = MeshctlRun.unreachableKubeconfig(dir, port);
+    MeshctlRun run = MeshctlRun.of("--kubeconfig", kubeconfig.toString(), "check-inject", "pod", "web", "-n", "shop");
 
-      assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILURE);
-      assertThat(run.out()).isEmpty();
-      assertThat(run.err().lines()).as(run.toString()).hasSize(2);
-      assertThat(run.err()).startsWith("meshctl: error: cannot reach the cluster").contains("127.0.0.1:1");
-    } finally {
-      if (saved == null) {
-        System.clearProperty("kubeconfig");
-      } else {
-        System.setProperty("kubeconfig", saved);
-      }
-    }
+    assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err().lines()).as(run.toString()).hasSize(2);
+    assertThat(run.err()).startsWith("meshctl: error: cannot reach the cluster").contains("127.0.0.1:" + port);
   }
 }

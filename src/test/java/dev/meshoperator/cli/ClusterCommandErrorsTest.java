@@ -3,7 +3,6 @@ package dev.meshoperator.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,26 +18,7 @@ class ClusterCommandErrorsTest {
 
   /** A kubeconfig naming a port nothing listens on. */
   private String unreachableKubeconfig() throws IOException {
-    int port;
-    try (var socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    Path file = dir.resolve("kubeconfig");
-    Files.writeString(file, """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: gone
-          cluster: {server: "https://127.0.0.1:%d", insecure-skip-tls-verify: true}
-        users:
-        - name: u
-          user: {token: abc}
-        contexts:
-        - name: gone
-          context: {cluster: gone, user: u}
-        current-context: gone
-        """.formatted(port));
-    return file.toString();
+    return MeshctlRun.unreachableKubeconfig(dir, MeshctlRun.freePort()).toString();
   }
 
   @ParameterizedTest

@@ -280,31 +280,14 @@ class KubeInjectCommandTest {
 
   @Test
   void fromClusterWithoutAClusterFailsCleanly(@TempDir Path dir) throws IOException {
-    // An empty kubeconfig: fabric8 falls back to in-cluster defaults, which do not answer here.
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]
-        users: [{name: none, user: {token: x}}]
-        contexts: [{name: none, context: {cluster: none, user: none}}]
-        current-context: none
-        """);
-    String saved = System.getProperty("kubeconfig");
-    System.setProperty("kubeconfig", kubeconfig.toString());
-    try {
-      MeshctlRun run = MeshctlRun.of("kube-inject", "-f", write(dir, "d.yaml", DEPLOYMENT).toString(), "--from-cluster", "default");
+    int port = MeshctlRun.freePort();
+    Path kubeconfig = MeshctlRun.unreachableKubeconfig(dir, port);
+    MeshctlRun run = MeshctlRun.of("--kubeconfig", kubeconfig.toString(),
+        "kube-inject", "-f", write(dir, "d.yaml", DEPLOYMENT).toString(), "--from-cluster", "default");
 
-      assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILURE);
-      assertThat(run.out()).isEmpty();
-      assertThat(run.err().lines()).hasSize(2);
-      assertThat(run.err()).startsWith("meshctl: error: cannot ").contains("127.0.0.1:1");
-    } finally {
-      if (saved == null) {
-        System.clearProperty("kubeconfig");
-      } else {
-        System.setProperty("kubeconfig", saved);
-      }
-    }
+    assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err().lines()).hasSize(2);
+    assertThat(run.err()).startsWith("meshctl: error: cannot ").contains("127.0.0.1:" + port);
   }
 }

@@ -1,10 +1,14 @@
 package dev.meshoperator.cli;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** meshctl run in-process, as a user would type it, with stdout, stderr and the exit code kept. */
 record MeshctlRun(int exitCode, String out, String err) {
@@ -25,6 +29,33 @@ record MeshctlRun(int exitCode, String out, String err) {
     } finally {
       System.setIn(saved);
     }
+  }
+
+  /** A free local port: nothing listens on it once this returns. */
+  static int freePort() throws IOException {
+    try (var socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** A kubeconfig in {@code dir} whose only cluster is https://127.0.0.1:{@code port}. */
+  static Path unreachableKubeconfig(Path dir, int port) throws IOException {
+    Path file = dir.resolve("kubeconfig");
+    Files.writeString(file, """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: gone
+          cluster: {server: "https://127.0.0.1:%d", insecure-skip-tls-verify: true}
+        users:
+        - name: u
+          user: {token: abc}
+        contexts:
+        - name: gone
+          context: {cluster: gone, user: u}
+        current-context: gone
+        """.formatted(port));
+    return file;
   }
 
   @Override
