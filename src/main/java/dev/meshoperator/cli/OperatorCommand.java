@@ -1,6 +1,7 @@
 package dev.meshoperator.cli;
 
 import dev.meshoperator.api.FailurePolicy;
+import dev.meshoperator.operator.OperatorProcess;
 import dev.meshoperator.webhook.CertificateManager;
 import dev.meshoperator.webhook.WebhookRuntime;
 import io.fabric8.kubernetes.client.KubernetesClient;

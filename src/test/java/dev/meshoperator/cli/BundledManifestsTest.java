@@ -2,6 +2,7 @@ package dev.meshoperator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meshoperator.localcluster.KubeBinaries;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.operator.OperatorProcess;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.testenv.KubeTest;
 import dev.meshoperator.testenv.TestCluster;

@@ -2,6 +2,7 @@ package dev.meshoperator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meshoperator.localcluster.KubeBinaries;
 import dev.meshoperator.testenv.KubeTestExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;

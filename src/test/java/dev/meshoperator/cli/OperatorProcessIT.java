@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshState;
+import dev.meshoperator.operator.OperatorProcess;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.render.Labels;
 import dev.meshoperator.testenv.KubeTest;

@@ -1,6 +1,6 @@
 package dev.meshoperator.testenv;
 
-import dev.meshoperator.cli.LocalCluster;
+import dev.meshoperator.localcluster.LocalCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.meshoperator.testenv;
 
-import dev.meshoperator.cli.KubeBinaries;
+import dev.meshoperator.localcluster.KubeBinaries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

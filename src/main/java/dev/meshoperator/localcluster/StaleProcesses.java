@@ -1,4 +1,4 @@
-package dev.meshoperator.cli;
+package dev.meshoperator.localcluster;
 
 import java.io.IOException;
 import java.nio.file.Files;

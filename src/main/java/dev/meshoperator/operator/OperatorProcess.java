@@ -1,4 +1,4 @@
-package dev.meshoperator.cli;
+package dev.meshoperator.operator;
 
 import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.reconcile.MeshInstallReconciler;

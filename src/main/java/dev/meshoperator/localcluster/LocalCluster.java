@@ -1,4 +1,4 @@
-package dev.meshoperator.cli;
+package dev.meshoperator.localcluster;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
