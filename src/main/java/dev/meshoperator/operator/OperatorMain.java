@@ -1,0 +1,122 @@
+package dev.meshoperator.operator;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Entry point of {@code target/mesh-operator.jar}, the operator image's jar: runs the operator and
+ * nothing else (no meshctl commands, no local cluster). A leading {@code operator} argument is
+ * accepted and dropped, so the Deployment's {@code args: [operator, ...]} mean the same here as to
+ * {@code meshctl operator}.
+ */
+@Command(name = "mesh-operator", mixinStandardHelpOptions = true, versionProvider = OperatorMain.Version.class,
+    description = "Run the operator: the MeshInstall controller and the sidecar injection webhook.")
+public final class OperatorMain implements Callable<Integer> {
+  static final String OPERATOR_COMMAND = "operator";
+
+  @Mixin
+  OperatorOptions options;
+
+  @Option(names = "--kubeconfig", paramLabel = "FILE",
+      description = "Kubeconfig to use. Default: in the cluster, the pod's ServiceAccount; else $KUBECONFIG, else ~/.kube/config.")
+  Path kubeconfig;
+
+  @Option(names = "--context", paramLabel = "NAME", description = "Kubeconfig context. Default: the current context.")
+  String context;
+
+  @Option(names = "--debug", description = "Print the stack trace of a fatal error.")
+  boolean debug;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(withoutOperatorCommand(args)));
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cmd = new CommandLine(new OperatorMain());
+    cmd.setCaseInsensitiveEnumValuesAllowed(true);
+    cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
+      // One line a reader of `kubectl logs` can act on; the stack trace only with --debug.
+      line.getErr().println("mesh-operator: error: " + describe(ex));
+      if (line.getCommand() instanceof OperatorMain main && main.debug) {
+        ex.printStackTrace(line.getErr());
+      }
+      line.getErr().flush();
+      return 1;
+    });
+    cmd.setParameterExceptionHandler((ex, args) -> {
+      ex.getCommandLine().getErr().println("mesh-operator: error: " + ex.getMessage() + " (see 'mesh-operator --help')");
+      ex.getCommandLine().getErr().flush();
+      return 2;
+    });
+    return cmd;
+  }
+
+  /** {@code operator --flag ...} and {@code --flag ...} are the same command line. */
+  static String[] withoutOperatorCommand(String[] args) {
+    return args.length > 0 && OPERATOR_COMMAND.equals(args[0]) ? Arrays.copyOfRange(args, 1, args.length) : args;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    OperatorProcess.Options processOptions = options.processOptions();
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config())
+        .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
+      runUntilStopped(client, processOptions);
+    }
+    return 0;
+  }
+
+  private Config config() {
+    if (kubeconfig == null) {
+      return Config.autoConfigure(context);
+    }
+    if (!Files.isRegularFile(kubeconfig)) {
+      throw new IllegalArgumentException("kubeconfig " + kubeconfig + " does not exist");
+    }
+    return Config.fromKubeconfig(context, kubeconfig.toFile());
+  }
+
+  /**
+   * Starts the operator on {@code client} and blocks until the JVM is asked to stop (SIGTERM from
+   * the kubelet); then stops the controller and the webhook before returning.
+   */
+  public static void runUntilStopped(KubernetesClient client, OperatorProcess.Options options)
+      throws InterruptedException {
+    var stop = new CountDownLatch(1);
+    try (OperatorProcess process = OperatorProcess.start(client, options)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "mesh-operator-stop"));
+      stop.await();
+    }
+  }
+
+  private static String describe(Throwable ex) {
+    Throwable root = ex;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String text = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    int nl = text.indexOf('\n');
+    return nl < 0 ? text : text.substring(0, nl);
+  }
+
+  /** The jar manifest's Implementation-Version (the build writes it). */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = OperatorMain.class.getPackage().getImplementationVersion();
+      return new String[] {"mesh-operator " + (version == null ? "(not running from mesh-operator.jar)" : version)};
+    }
+  }
+}
