@@ -37,6 +37,17 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
+{{/* The common labels of the roles for users: the same as mesh-operator.labels but their own component. */}}
+{{- define "mesh-operator.userRoleLabels" -}}
+helm.sh/chart: {{ include "mesh-operator.chart" . }}
+app.kubernetes.io/name: {{ include "mesh-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: user-roles
+app.kubernetes.io/part-of: mesh-operator
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
 {{- define "mesh-operator.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "mesh-operator.fullname" .) .Values.serviceAccount.name }}

@@ -22,7 +22,7 @@ final class BundledManifests {
   static final String DIR = "meshctl/deploy/";
   /** In apply order; the names are those of deploy/, numbered so that kubectl applies them in this order too. */
   static final List<String> FILES = List.of("00-namespace.yaml", "01-crd.yaml", "02-rbac.yaml",
-      "03-deployment.yaml", "04-service.yaml", "05-pdb.yaml");
+      "03-deployment.yaml", "04-service.yaml", "05-pdb.yaml", "06-user-roles.yaml");
   static final String OPERATOR_NAMESPACE = "mesh-operator";
   static final String OPERATOR_CONTAINER = "operator";
 

@@ -44,7 +44,7 @@ class DeployManifestsTest {
     List<String> names = Manifests.yamlFiles(Manifests.DEPLOY).stream()
         .map(p -> p.getFileName().toString()).toList();
     assertThat(names).containsExactly("00-namespace.yaml", "01-crd.yaml", "02-rbac.yaml",
-        "03-deployment.yaml", "04-service.yaml", "05-pdb.yaml");
+        "03-deployment.yaml", "04-service.yaml", "05-pdb.yaml", "06-user-roles.yaml");
     assertThat(Manifests.parse(Manifests.DEPLOY.resolve("00-namespace.yaml")))
         .singleElement().isInstanceOf(Namespace.class);
     assertThat(Manifests.parse(Manifests.DEPLOY.resolve("01-crd.yaml")))
@@ -67,11 +67,11 @@ class DeployManifestsTest {
   @Test
   void rbacIsExactlyWhatTheOperatorManagesBoundToItsServiceAccount() {
     ServiceAccount sa = Manifests.single(objects, ServiceAccount.class);
-    OperatorPermissions.assertClusterRules(Manifests.single(objects, ClusterRole.class).getRules());
+    OperatorPermissions.assertClusterRules(Manifests.operatorClusterRole(objects).getRules());
     OperatorPermissions.assertNamespaceRules(Manifests.single(objects, Role.class).getRules(), true);
 
     ClusterRoleBinding crb = Manifests.single(objects, ClusterRoleBinding.class);
-    assertThat(crb.getRoleRef().getName()).isEqualTo(Manifests.single(objects, ClusterRole.class).getMetadata().getName());
+    assertThat(crb.getRoleRef().getName()).isEqualTo(Manifests.operatorClusterRole(objects).getMetadata().getName());
     assertThat(crb.getSubjects()).singleElement().satisfies(s -> {
       assertThat(s.getKind()).isEqualTo("ServiceAccount");
       assertThat(s.getName()).isEqualTo(sa.getMetadata().getName());
@@ -83,6 +83,11 @@ class DeployManifestsTest {
         .satisfies(s -> assertThat(s.getName()).isEqualTo(sa.getMetadata().getName()));
     assertThat(Manifests.single(objects, Deployment.class).getSpec().getTemplate().getSpec()
         .getServiceAccountName()).isEqualTo(sa.getMetadata().getName());
+  }
+
+  @Test
+  void userRolesLetViewersReadAndOnlyExplicitlyBoundEditorsWrite() {
+    UserRoles.assertShape(Manifests.userRoles(objects), "mesh-operator");
   }
 
   @Test

@@ -51,10 +51,10 @@ class HelmChartTest {
     assertThat(chart.stream().map(HelmChartTest::id).sorted().toList())
         .isEqualTo(deploy.stream().filter(o -> !(o instanceof Namespace)).map(HelmChartTest::id).sorted().toList());
 
-    OperatorPermissions.assertClusterRules(Manifests.single(chart, ClusterRole.class).getRules());
+    OperatorPermissions.assertClusterRules(Manifests.operatorClusterRole(chart).getRules());
     OperatorPermissions.assertNamespaceRules(Manifests.single(chart, Role.class).getRules(), true);
-    assertThat(Manifests.single(chart, ClusterRole.class).getRules())
-        .isEqualTo(Manifests.single(deploy, ClusterRole.class).getRules());
+    assertThat(Manifests.operatorClusterRole(chart).getRules())
+        .isEqualTo(Manifests.operatorClusterRole(deploy).getRules());
 
     Deployment d = Manifests.single(chart, Deployment.class);
     Deployment plain = Manifests.single(deploy, Deployment.class);
@@ -114,6 +114,28 @@ class HelmChartTest {
     assertThat(pod.getPriorityClassName()).isEqualTo("system-cluster-critical");
     assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations()).containsEntry("example.com/team", "mesh");
     OperatorPodAssertions.assertRestricted(d);
+  }
+
+  @Test
+  void userRolesAreDeployDirsAggregatingOnlyReadsAndCanBeLeftOut() {
+    List<HasMetadata> chart = render(t -> t);
+    List<ClusterRole> rendered = Manifests.userRoles(chart);
+    List<ClusterRole> plain = Manifests.userRoles(Manifests.parseDir(Manifests.DEPLOY));
+    UserRoles.assertShape(rendered, RELEASE);
+    assertThat(rendered).extracting(r -> r.getMetadata().getName())
+        .containsExactlyElementsOf(plain.stream().map(r -> r.getMetadata().getName()).toList());
+    for (int i = 0; i < rendered.size(); i++) {
+      assertThat(rendered.get(i).getRules()).isEqualTo(plain.get(i).getRules());
+      assertThat(UserRoles.aggregation(rendered.get(i))).isEqualTo(UserRoles.aggregation(plain.get(i)));
+    }
+
+    // Another release name: its own role names, no clash with a second install.
+    assertThat(Manifests.userRoles(render(t -> t.withName("mesh"))))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactly("mesh-mesh-operator-meshinstall-viewer", "mesh-mesh-operator-meshinstall-editor");
+    assertThat(Manifests.userRoles(render(t -> t.set("userRoles.aggregateToView", false))))
+        .allSatisfy(r -> assertThat(UserRoles.aggregation(r)).isEmpty());
+    assertThat(Manifests.userRoles(render(t -> t.set("userRoles.create", false)))).isEmpty();
   }
 
   @Test

@@ -67,6 +67,26 @@ final class Manifests {
     return found.get(0);
   }
 
+  /** The label value that marks the ClusterRoles for users (06-user-roles.yaml, the chart's user-roles.yaml). */
+  static final String USER_ROLES = "user-roles";
+
+  static boolean isUserRole(HasMetadata o) {
+    return o instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRole
+        && o.getMetadata().getLabels() != null
+        && USER_ROLES.equals(o.getMetadata().getLabels().get("app.kubernetes.io/component"));
+  }
+
+  /** The operator's own ClusterRole: deploy/ and the chart also ship ClusterRoles for users. */
+  static io.fabric8.kubernetes.api.model.rbac.ClusterRole operatorClusterRole(List<HasMetadata> objects) {
+    return single(objects.stream().filter(o -> !isUserRole(o)).toList(),
+        io.fabric8.kubernetes.api.model.rbac.ClusterRole.class);
+  }
+
+  static List<io.fabric8.kubernetes.api.model.rbac.ClusterRole> userRoles(List<HasMetadata> objects) {
+    return ofType(objects, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class).stream()
+        .filter(Manifests::isUserRole).toList();
+  }
+
   static String read(Path file) {
     try {
       return Files.readString(file);
