@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# The mesh-operator image: the operator (reconciler + injection webhook) from target/meshctl.jar.
+# The mesh-operator image: the operator (reconciler + injection webhook) from target/mesh-operator.jar,
+# the jar built for it: no meshctl commands, no local test cluster, no kube-api-test.
 #
 #   docker build -t mesh-operator:0.1.0-SNAPSHOT .
 #
@@ -7,26 +8,34 @@
 # pulls from (or `kind load docker-image mesh-operator:0.1.0-SNAPSHOT`) and set the image there.
 # Not built by this project's tests or CI: the development machines have no Docker engine, so this
 # file is written to the documented behaviour of the base images and has never been built here.
-# It relies on target/meshctl.jar being the runnable all-in-one jar (`java -jar meshctl.jar`).
+# DockerfileTest checks that the build stage copies everything `mvn package` reads (pom.xml's
+# resource directories outside src/ included) and that the image runs the operator jar as a
+# numeric non-root user.
 
 FROM maven:3-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY src ./src
 COPY crds ./crds
+# pom.xml copies deploy/*.yaml into the jars (meshctl/deploy/): without it they would silently lack it.
+COPY deploy ./deploy
 # Tests need the local test cluster (hack/kube-testenv.sh) and run outside the image build.
-RUN --mount=type=cache,target=/root/.m2 mvn -B -ntp -DskipTests package
+RUN --mount=type=cache,target=/root/.m2 mvn -B -ntp -Dmaven.test.skip=true package
 
 FROM eclipse-temurin:17-jre
 LABEL org.opencontainers.image.title="mesh-operator" \
       org.opencontainers.image.description="Installs an Istio-style service mesh control plane from MeshInstall resources and injects Envoy sidecars" \
       org.opencontainers.image.licenses="Apache-2.0"
-COPY --from=build /src/target/meshctl.jar /app/meshctl.jar
-# Non-root, numeric so that Kubernetes can verify runAsNonRoot without /etc/passwd; the Deployment
-# also runs with a read-only root filesystem and an emptyDir on /tmp.
+COPY --from=build /src/target/mesh-operator.jar /app/mesh-operator.jar
+# Runs under Pod Security "restricted" (see deploy/03-deployment.yaml): a numeric non-root user, so
+# that Kubernetes can verify runAsNonRoot without /etc/passwd; no capabilities (both ports are above
+# 1024); a read-only root filesystem, where the only writes are the JVM's temporary and perf files
+# under /tmp (an emptyDir in the Deployment). HOME points there too.
 USER 65532:65532
 ENV HOME=/tmp
 # 9443: HTTPS admission webhook; 8080: /healthz, /readyz, /metrics.
 EXPOSE 9443 8080
-ENTRYPOINT ["java", "-jar", "/app/meshctl.jar"]
+# The Deployment's args begin with `operator`, which mesh-operator.jar accepts and drops, as
+# `meshctl operator` does; JAVA_TOOL_OPTIONS (set by the Deployment) carries -Djava.io.tmpdir=/tmp.
+ENTRYPOINT ["java", "-Djava.io.tmpdir=/tmp", "-jar", "/app/mesh-operator.jar"]
 CMD ["operator"]
