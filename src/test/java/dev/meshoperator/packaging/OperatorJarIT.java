@@ -1,0 +1,166 @@
+package dev.meshoperator.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.api.MeshState;
+import dev.meshoperator.reconcile.OperatorHarness;
+import dev.meshoperator.testenv.KubeTest;
+import dev.meshoperator.testenv.TestCluster;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.spi.ToolProvider;
+import org.junit.jupiter.api.Test;
+
+/**
+ * target/mesh-operator.jar, the image's jar, as built by {@code mvn package}: what is in it, that
+ * nothing of ours in it needs a class it lacks, and that it runs the operator on the real cluster.
+ */
+@KubeTest
+class OperatorJarIT {
+  private static final Path TARGET = Manifests.BASEDIR.resolve("target");
+  private static final Path JAR = TARGET.resolve("mesh-operator.jar");
+  /** What only meshctl demo and the tests need: meshctl's commands, the local cluster, kube-api-test and its own dependencies. */
+  private static final List<String> LEFT_OUT = List.of("dev/meshoperator/cli/", "dev/meshoperator/localcluster/",
+      "io/fabric8/kubeapitest/", "org/apache/commons/compress/", "org/apache/commons/io/", "org/apache/commons/codec/");
+
+  private static List<String> entries(Path jar) throws IOException {
+    try (var file = new JarFile(jar.toFile())) {
+      return file.stream().map(e -> e.getName()).toList();
+    }
+  }
+
+  @Test
+  void holdsTheOperatorAndDeployButNotTheLocalClusterOrKubeApiTest() throws Exception {
+    assertThat(JAR).as("built by mvn package").exists();
+    List<String> entries = entries(JAR);
+    for (String prefix : LEFT_OUT) {
+      assertThat(entries).as("nothing under %s", prefix).noneMatch(e -> e.startsWith(prefix));
+    }
+    // Positive control: meshctl.jar, built from the same classes, does carry them (demo needs them).
+    List<String> meshctl = entries(TARGET.resolve("meshctl.jar"));
+    for (String prefix : LEFT_OUT) {
+      assertThat(meshctl).as("meshctl.jar has %s", prefix).anyMatch(e -> e.startsWith(prefix));
+    }
+
+    assertThat(entries).contains("dev/meshoperator/operator/OperatorMain.class",
+        "dev/meshoperator/reconcile/MeshInstallReconciler.class", "dev/meshoperator/webhook/WebhookRuntime.class");
+    // deploy/ as pom.xml copies it (the Dockerfile's build must COPY deploy for this).
+    for (Path file : Manifests.yamlFiles(Manifests.DEPLOY)) {
+      String entry = "meshctl/deploy/" + file.getFileName();
+      try (var jar = new JarFile(JAR.toFile())) {
+        assertThat(jar.getEntry(entry)).as(entry).isNotNull();
+        assertThat(new String(jar.getInputStream(jar.getEntry(entry)).readAllBytes(), StandardCharsets.UTF_8))
+            .isEqualTo(Files.readString(file));
+      }
+    }
+    try (var jar = new JarFile(JAR.toFile())) {
+      assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class"))
+          .isEqualTo("dev.meshoperator.operator.OperatorMain");
+    }
+  }
+
+  @Test
+  void noOperatorClassRefersToAClassTheJarLacks() {
+    // jdeps, the JDK's own dependency analyser: "not found" names a referenced class that neither
+    // the jar nor the JDK has, i.e. a NoClassDefFoundError waiting to happen.
+    List<String> missing = notFound(JAR);
+    assertThat(missing).as("classes of ours in mesh-operator.jar referring to classes it lacks").isEmpty();
+    // Positive control: the project's own classes without their dependencies (the jar shade started
+    // from) do show the local cluster's reference to kube-api-test as missing.
+    assertThat(notFound(TARGET.resolve("original-meshctl.jar")))
+        .anyMatch(l -> l.contains("dev.meshoperator.localcluster.LocalCluster") && l.contains("io.fabric8.kubeapitest."));
+  }
+
+  private static List<String> notFound(Path jar) {
+    ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElseThrow(() -> new IllegalStateException("jdeps needs a JDK"));
+    var out = new ByteArrayOutputStream();
+    var err = new ByteArrayOutputStream();
+    int code = jdeps.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+        "-verbose:class", "--multi-release", "17", "-include", "dev\\.meshoperator\\..*", jar.toString());
+    assertThat(code).as("jdeps: %s", err.toString(StandardCharsets.UTF_8)).isZero();
+    return out.toString(StandardCharsets.UTF_8).lines()
+        .filter(l -> l.strip().startsWith("dev.meshoperator.") && l.contains("not found")).toList();
+  }
+
+  @Test
+  void runsWithTheDeploymentsLeadingOperatorArgumentAndReconciles(TestCluster cluster, KubernetesClient client)
+      throws Exception {
+    Process help = new ProcessBuilder("java", "-jar", JAR.toString(), "operator", "--help").redirectErrorStream(true).start();
+    String usage = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(help.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(help.exitValue()).as(usage).isZero();
+    assertThat(usage).contains("Usage: mesh-operator", "--webhook-port", "--leader-election", "--kubeconfig");
+
+    OperatorHarness.installCrd(client);
+    String suffix = Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
+    String operatorNs = "mesh-operator-jar-" + suffix;
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(operatorNs).endMetadata().build()).create();
+    int port = freePort();
+    Path log = Files.createTempFile("mesh-operator-jar", ".log");
+    // As the Deployment starts it (its args, leader election with POD_NAME/POD_NAMESPACE), outside
+    // the cluster: --kubeconfig instead of the pod's ServiceAccount and a url webhook.
+    var command = new ArrayList<>(List.of("java", "-jar", JAR.toString(), "operator",
+        "--kubeconfig=" + cluster.kubeconfig(), "--webhook-port=" + port, "--health-port=" + freePort(),
+        "--leader-election", "--default-failure-policy=Ignore",
+        "--webhook-url-host=" + cluster.hostReachableFromApiServer(port)));
+    var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().remove("KUBECONFIG");
+    builder.environment().put("POD_NAMESPACE", operatorNs);
+    builder.environment().put("POD_NAME", "mesh-operator-jar-0");
+    Process process = builder.start();
+    String name = "opjar-" + suffix;
+    var installs = client.resources(MeshInstall.class);
+    try {
+      installs.resource(new KubernetesSerialization().unmarshal("""
+          apiVersion: meshoperator.dev/v1alpha1
+          kind: MeshInstall
+          metadata: {name: %s}
+          spec: {profile: minimal, revision: opjar%s, namespace: opjar%s-system}
+          """.formatted(name, suffix, suffix), MeshInstall.class)).create();
+      await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+        assertThat(process.isAlive()).as("mesh-operator.jar is running; log: " + log).isTrue();
+        MeshInstall current = installs.withName(name).get();
+        assertThat(current.getStatus()).isNotNull();
+        assertThat(current.getStatus().getState()).isEqualTo(MeshState.Ready);
+        assertThat(current.getStatus().getWebhook().getState()).isEqualTo("Ready");
+      });
+      // Leader election ran in the namespace POD_NAMESPACE names, under POD_NAME.
+      assertThat(client.resources(io.fabric8.kubernetes.api.model.coordination.v1.Lease.class).inNamespace(operatorNs).withName("mesh-operator-leader").get().getSpec()
+          .getHolderIdentity()).isEqualTo("mesh-operator-jar-0");
+      installs.withName(name).delete();
+      await().atMost(Duration.ofSeconds(90)).until(() -> installs.withName(name).get() == null);
+    } finally {
+      process.destroy();
+      boolean exited = process.waitFor(30, TimeUnit.SECONDS);
+      if (!exited) {
+        process.destroyForcibly();
+      }
+      installs.withName(name).delete();
+      client.namespaces().withName(operatorNs).delete();
+      assertThat(exited).as("mesh-operator.jar exits on SIGTERM; log: " + log).isTrue();
+    }
+    assertThat(Files.readString(log)).contains("mesh-operator started").doesNotContain("NoClassDefFoundError");
+  }
+
+  private static int freePort() throws IOException {
+    try (var socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
