@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
     description = "Run the operator: the MeshInstall controller and the sidecar injection webhook.")
 final class OperatorCommand implements Callable<Integer> {
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--namespace", defaultValue = "${env:POD_NAMESPACE:-mesh-operator}",
       description = "Namespace of the operator: its leader election Lease and webhook certificate Secret (default: $POD_NAMESPACE or ${DEFAULT-VALUE}).")
   String namespace;
@@ -72,7 +75,11 @@ final class OperatorCommand implements Callable<Integer> {
         ? Optional.of(podName == null || podName.isBlank() ? java.net.InetAddress.getLocalHost().getHostName() : podName)
         : Optional.empty();
     var latch = new CountDownLatch(1);
-    try (KubernetesClient client = new KubernetesClientBuilder()
+    // --kubeconfig/--context like every cluster command; without them KUBECONFIG, ~/.kube/config
+    // or, in a pod, its ServiceAccount.
+    io.fabric8.kubernetes.client.Config config = ClusterConnection.config(Meshctl.kubeOptions(spec));
+    requireReachable(config);
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
             .withHttpClientFactory(new JdkHttpClientFactory()).build();
         OperatorProcess process = OperatorProcess.start(client, new OperatorProcess.Options(webhook, identity,
             OperatorProcess.USER_AGENT, defaultFailurePolicy))) {
@@ -80,5 +87,29 @@ final class OperatorCommand implements Callable<Integer> {
       latch.await();
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * One request, without the client's retries, so that an unreachable cluster or rejected
+   * credentials end the command with one line rather than a stack from deep inside the operator.
+   */
+  private static void requireReachable(io.fabric8.kubernetes.client.Config config) {
+    var probe = new io.fabric8.kubernetes.client.ConfigBuilder(config)
+        .withRequestRetryBackoffLimit(0).withConnectionTimeout(10_000).build();
+    String server = String.valueOf(config.getMasterUrl()).replaceAll("/$", "");
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(probe)
+        .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
+      // /version answers any client that may talk to the server; /api also needs valid credentials.
+      client.getKubernetesVersion();
+      client.getApiGroups();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() <= 0) {
+        throw CliException.failure("cannot reach the cluster at " + server + ": " + ClusterMeshInstalls.transportCause(e),
+            ClusterConnection.KUBECONFIG_HINT, e);
+      }
+      throw CliException.failure("the cluster at " + server + " refused the operator's credentials (HTTP " + e.getCode() + "): "
+          + ErrorReporter.oneLine(e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()),
+          ClusterConnection.KUBECONFIG_HINT, e);
+    }
   }
 }
