@@ -55,9 +55,14 @@ public final class OperatorHarness implements AutoCloseable {
   /** Starts the operator with a reconciler built elsewhere. */
   public static OperatorHarness start(KubernetesClient adminClient, Reconciler<MeshInstall> reconciler) {
     installCrd(adminClient);
-    String userAgent = USER_AGENT_PREFIX + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
     // As users run it: the ServiceAccount of deploy/ with deploy/'s roles, not the admin's certificate.
-    KubernetesClient client = OperatorIdentity.fromDeploy(adminClient).client(userAgent);
+    return start(OperatorIdentity.fromDeploy(adminClient), reconciler);
+  }
+
+  /** Starts the operator as {@code identity} (the CRD must be installed). */
+  public static OperatorHarness start(OperatorIdentity identity, Reconciler<MeshInstall> reconciler) {
+    String userAgent = USER_AGENT_PREFIX + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    KubernetesClient client = identity.client(userAgent);
     Operator operator = OperatorSettings.newOperator(client, java.util.Optional.empty());
     operator.register(reconciler);
     operator.start();
