@@ -81,12 +81,26 @@ final class OperatorCommand implements Callable<Integer> {
     requireReachable(config);
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
             .withHttpClientFactory(new JdkHttpClientFactory()).build();
-        OperatorProcess process = OperatorProcess.start(client, new OperatorProcess.Options(webhook, identity,
+        OperatorProcess process = start(client, new OperatorProcess.Options(webhook, identity,
             OperatorProcess.USER_AGENT, defaultFailurePolicy))) {
       Runtime.getRuntime().addShutdownHook(new Thread(latch::countDown, "meshctl-operator-stop"));
       latch.await();
     }
     return ExitCodes.OK;
+  }
+
+  /** What the webhook needs at start (its Secret, namespaces, MeshInstalls), refused, is one line. */
+  private static OperatorProcess start(KubernetesClient client, OperatorProcess.Options options) {
+    try {
+      return OperatorProcess.start(client, options);
+    } catch (RuntimeException e) {
+      var forbidden = dev.meshoperator.reconcile.Permission.forbiddenMessage(e);
+      if (forbidden.isPresent()) {
+        throw CliException.failure("missing permission: " + ErrorReporter.oneLine(forbidden.get()),
+            "the operator needs the RBAC of deploy/02-rbac.yaml (or the Helm chart)", e);
+      }
+      throw e;
+    }
   }
 
   /**
