@@ -20,6 +20,14 @@ import java.util.stream.Stream;
  */
 final class AuditPermissions {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * What Kubernetes' own ClusterRole system:basic-user grants every authenticated user (JOSDK's
+   * leader election asks a SelfSubjectRulesReview before taking the Lease).
+   */
+  static final List<PolicyRule> BASIC_USER = List.of(new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
+      .withApiGroups("authorization.k8s.io", "authentication.k8s.io")
+      .withResources("selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews")
+      .withVerbs("create").build());
 
   /** One kind of request; {@code resource} includes the subresource ("meshinstalls/status"). */
   record Use(String verb, String group, String resource, boolean namespaced) implements Comparable<Use> {
@@ -77,7 +85,7 @@ final class AuditPermissions {
         return;
       }
       used.add(use);
-      boolean byCluster = covers(clusterRules, use);
+      boolean byCluster = covers(clusterRules, use) || covers(BASIC_USER, use);
       boolean byRole = namespace.equals(roleNamespace) && covers(roleRules, use);
       if (!byCluster && !byRole) {
         notGranted.add(use);
