@@ -22,8 +22,9 @@ public record Permission(String verb, String group, String resource) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof KubernetesClientException k && k.getCode() == 403) {
         String message = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage();
-        int newline = message.indexOf('\n');
-        return Optional.of(newline < 0 ? message : message.substring(0, newline));
+        // One line: RBAC's escalation refusal lists the rules not held on the following lines.
+        String oneLine = message.strip().replaceAll("\\s*\n\\s*", " ");
+        return Optional.of(oneLine.length() > 800 ? oneLine.substring(0, 800) + "..." : oneLine);
       }
     }
     return Optional.empty();
