@@ -26,17 +26,7 @@ final class ClusterConnection implements AutoCloseable {
 
   /** Connects lazily: nothing is sent until the first request. */
   static ClusterConnection open(Meshctl.KubeOptions options) {
-    Path kubeconfig = options == null ? null : options.kubeconfig();
-    String context = options == null ? null : options.context();
-    Config base;
-    if (kubeconfig != null) {
-      if (!Files.isRegularFile(kubeconfig)) {
-        throw CliException.failure("kubeconfig " + kubeconfig + " does not exist", "give the path of a kubeconfig file to --kubeconfig");
-      }
-      base = Config.fromKubeconfig(context, kubeconfig.toFile());
-    } else {
-      base = Config.autoConfigure(context);
-    }
+    Config base = config(options);
     // A CLI should answer within seconds; fabric8's default retries a refused connection for ~20 s.
     Config config = new ConfigBuilder(base)
         .withRequestRetryBackoffLimit(0)
@@ -47,6 +37,22 @@ final class ClusterConnection implements AutoCloseable {
     // it has to pick one at random.
     return new ClusterConnection(new KubernetesClientBuilder()
         .withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build());
+  }
+
+  /**
+   * The client configuration of {@code --kubeconfig}/{@code --context} when given, else of
+   * KUBECONFIG, ~/.kube/config or the pod's ServiceAccount, without the CLI's tuning.
+   */
+  static Config config(Meshctl.KubeOptions options) {
+    Path kubeconfig = options == null ? null : options.kubeconfig();
+    String context = options == null ? null : options.context();
+    if (kubeconfig != null) {
+      if (!Files.isRegularFile(kubeconfig)) {
+        throw CliException.failure("kubeconfig " + kubeconfig + " does not exist", "give the path of a kubeconfig file to --kubeconfig");
+      }
+      return Config.fromKubeconfig(context, kubeconfig.toFile());
+    }
+    return Config.autoConfigure(context);
   }
 
   KubernetesClient client() {

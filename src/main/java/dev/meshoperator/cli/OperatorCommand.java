@@ -17,16 +17,61 @@ import picocli.CommandLine.Mixin;
     description = "Run the operator: the MeshInstall controller and the sidecar injection webhook.")
 final class OperatorCommand implements Callable<Integer> {
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin
   OperatorOptions options;
 
   @Override
   public Integer call() throws Exception {
     var processOptions = options.processOptions();
-    try (KubernetesClient client = new KubernetesClientBuilder()
+    // --kubeconfig/--context like every cluster command; without them KUBECONFIG, ~/.kube/config
+    // or, in a pod, its ServiceAccount.
+    io.fabric8.kubernetes.client.Config config = ClusterConnection.config(Meshctl.kubeOptions(spec));
+    requireReachable(config);
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
             .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
-      OperatorMain.runUntilStopped(client, processOptions);
+      try {
+        OperatorMain.runUntilStopped(client, processOptions);
+      } catch (RuntimeException e) {
+        throw permissionFailure(e);
+      }
     }
     return ExitCodes.OK;
+  }
+
+  /** What the webhook needs at start (its Secret, namespaces, MeshInstalls), refused, is one line. */
+  private static RuntimeException permissionFailure(RuntimeException e) {
+    var forbidden = dev.meshoperator.reconcile.Permission.forbiddenMessage(e);
+    if (forbidden.isPresent()) {
+      return CliException.failure("missing permission: " + ErrorReporter.oneLine(forbidden.get()),
+          "the operator needs the RBAC of deploy/02-rbac.yaml (or the Helm chart)", e);
+    }
+    return e;
+  }
+
+  /**
+   * One request, without the client's retries, so that an unreachable cluster or rejected
+   * credentials end the command with one line rather than a stack from deep inside the operator.
+   */
+  private static void requireReachable(io.fabric8.kubernetes.client.Config config) {
+    var probe = new io.fabric8.kubernetes.client.ConfigBuilder(config)
+        .withRequestRetryBackoffLimit(0).withConnectionTimeout(10_000).build();
+    String server = String.valueOf(config.getMasterUrl()).replaceAll("/$", "");
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(probe)
+        .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
+      // /version answers any client that may talk to the server; /api also needs valid credentials.
+      client.getKubernetesVersion();
+      client.getApiGroups();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() <= 0) {
+        throw CliException.failure("cannot reach the cluster at " + server + ": " + ClusterMeshInstalls.transportCause(e),
+            ClusterConnection.KUBECONFIG_HINT, e);
+      }
+      throw CliException.failure("the cluster at " + server + " refused the operator's credentials (HTTP " + e.getCode() + "): "
+          + ErrorReporter.oneLine(e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()),
+          ClusterConnection.KUBECONFIG_HINT, e);
+    }
   }
 }

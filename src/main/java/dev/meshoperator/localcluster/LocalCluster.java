@@ -192,7 +192,7 @@ public final class LocalCluster implements AutoCloseable {
     return kubeconfig;
   }
 
-  /** The API server's audit log (writes only, JSON lines). */
+  /** The API server's audit log (JSON lines): writes, and service accounts' reads. */
   public Path auditLog() {
     return workDir.resolve("audit.log");
   }
@@ -297,7 +297,14 @@ public final class LocalCluster implements AutoCloseable {
       kind: Policy
       omitStages: ["RequestReceived"]
       rules:
-      # Reads are many and say nothing about needless writes; keep the log to writes.
+      # Service accounts' reads too (the operator runs as one), so that every request of the
+      # operator is on record for the permission report; not those of kube-system's controllers.
+      - level: None
+        userGroups: ["system:serviceaccounts:kube-system"]
+        verbs: ["get", "list", "watch"]
+      - level: Metadata
+        userGroups: ["system:serviceaccounts"]
+      # Other reads are many and say nothing about needless writes; keep the log to writes.
       - level: None
         verbs: ["get", "list", "watch"]
       - level: None

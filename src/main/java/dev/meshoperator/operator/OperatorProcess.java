@@ -40,10 +40,32 @@ public final class OperatorProcess implements AutoCloseable {
   private final WebhookRuntime webhook;
   private final Operator operator;
 
-  private OperatorProcess(KubernetesClient client, WebhookRuntime webhook, Operator operator) {
+  private final java.util.concurrent.atomic.AtomicBoolean closing;
+
+  private OperatorProcess(KubernetesClient client, WebhookRuntime webhook, Operator operator,
+      java.util.concurrent.atomic.AtomicBoolean closing) {
     this.client = client;
     this.webhook = webhook;
     this.operator = operator;
+    this.closing = closing;
+  }
+
+  /**
+   * JOSDK's defaults, except who exits: a replica that loses the Lease while running ends the
+   * process (so two never reconcile at once), but one giving it up because it is being closed
+   * does not (JOSDK's own exit would also end a JVM that only embeds the operator, like the tests).
+   */
+  private static LeaderElectionConfiguration leaderElection(String namespace, String identity,
+      java.util.concurrent.atomic.AtomicBoolean closing) {
+    var callbacks = new io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks(() -> { }, () -> {
+      if (!closing.get()) {
+        LOG.error("lost the leader election Lease {}/{}; exiting so that only the leader reconciles", namespace, LEASE_NAME);
+        System.exit(1);
+      }
+    }, leader -> { });
+    return new LeaderElectionConfiguration(LEASE_NAME, namespace, LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE, LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+        identity, callbacks, false);
   }
 
   /** Starts everything on a client of its own derived from {@code base} (with its user agent). */
@@ -58,13 +80,14 @@ public final class OperatorProcess implements AutoCloseable {
     try {
       webhook = WebhookRuntime.start(client, options.webhook(), InjectionSettingsFactory::from);
       WebhookRuntime w = webhook;
+      var closing = new java.util.concurrent.atomic.AtomicBoolean();
       Operator operator = OperatorSettings.newOperator(client, options.leaderElectionIdentity().map(id ->
-          new LeaderElectionConfiguration(LEASE_NAME, options.webhook().operatorNamespace(), id)));
+          leaderElection(options.webhook().operatorNamespace(), id, closing)));
       operator.register(new MeshInstallReconciler(List.of(w.renderer(options.defaultFailurePolicy()))));
       operator.start();
       LOG.info("mesh-operator started: webhook on port {}, controller {}", w.server().port(),
           options.leaderElectionIdentity().isPresent() ? "under leader election" : "active");
-      return new OperatorProcess(client, w, operator);
+      return new OperatorProcess(client, w, operator, closing);
     } catch (RuntimeException e) {
       if (webhook != null) {
         webhook.close();
@@ -85,6 +108,7 @@ public final class OperatorProcess implements AutoCloseable {
 
   @Override
   public void close() {
+    closing.set(true);
     try {
       operator.stop();
     } finally {

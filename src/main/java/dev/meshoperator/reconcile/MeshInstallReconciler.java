@@ -81,6 +81,8 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
 
   /** @param extraRenderers rendered after the built-in components, e.g. the injection webhook configuration */
   private InformerEventSource<Namespace, MeshInstall> namespaces;
+  /** What the start-up check found the operator may not do; reported in every status. */
+  private volatile List<Permission> missingPermissions = List.of();
 
   public MeshInstallReconciler(List<ComponentRenderer> extraRenderers) {
     this.renderer = new Renderer(extraRenderers);
@@ -91,7 +93,16 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   public List<EventSource<?, MeshInstall>> prepareEventSources(EventSourceContext<MeshInstall> context) {
     List<EventSource<?, MeshInstall>> sources = new ArrayList<>();
     SecondaryToPrimaryMapper<HasMetadata> toInstall = object -> installsOf(object, context);
+    // A kind the operator may not watch gets no informer (reads of it go to the API server and
+    // drift there is caught by the periodic reconcile) instead of an informer that fails, which
+    // used to stop the process at start. Each MeshInstall's status names what is missing.
+    List<Permission> cannotWatch = new ArrayList<>();
     for (ManagedKind kind : ManagedKinds.ALL) {
+      List<Permission> denied = PermissionCheck.denied(context.getClient(), PermissionCheck.toWatch(kind.type()));
+      if (!denied.isEmpty()) {
+        cannotWatch.addAll(denied);
+        continue;
+      }
       var configuration = InformerEventSourceConfiguration.from((Class<HasMetadata>) kind.type(), MeshInstall.class)
           .withName(kind.kind())
           .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE)
@@ -117,9 +128,25 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
         .withOnDeleteFilter((ns, unknown) -> injectionLabels(ns).values().stream().anyMatch(Objects::nonNull))
         .withOnUpdateFilter((newer, older) -> !injectionLabels(newer).equals(injectionLabels(older)))
         .build();
-    namespaces = new InformerEventSource<>(injectionNamespaces, context);
-    sources.add(namespaces);
+    if (cannotWatch.stream().noneMatch(p -> p.resource().equals("namespaces"))) {
+      namespaces = new InformerEventSource<>(injectionNamespaces, context);
+      sources.add(namespaces);
+    }
+    missingPermissions = List.copyOf(cannotWatch);
+    if (!missingPermissions.isEmpty()) {
+      log.warn("missing permission: the operator cannot {} (cluster-wide); those kinds are not watched, so their drift is "
+          + "corrected by the periodic reconcile only; grant what deploy/02-rbac.yaml grants", describe(missingPermissions));
+    }
     return sources;
+  }
+
+  /** "list, watch validatingwebhookconfigurations.admissionregistration.k8s.io" style, verbs merged per resource. */
+  private static String describe(List<Permission> permissions) {
+    Map<String, List<String>> verbs = new java.util.LinkedHashMap<>();
+    permissions.forEach(p -> verbs.computeIfAbsent(p.resource() + (p.group().isEmpty() ? "" : "." + p.group()),
+        k -> new ArrayList<>()).add(p.verb()));
+    return verbs.entrySet().stream().map(e -> String.join(",", e.getValue()) + " " + e.getKey())
+        .collect(Collectors.joining("; "));
   }
 
   private static Map<String, String> injectionLabels(Namespace ns) {
@@ -188,7 +215,13 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     Readiness.Report readiness = Readiness.assess(desired, o -> live.current(o, client));
     MeshInstallStatus status = statuses.installed(install, desired.size(), readiness);
     status.setWebhook(InjectionReport.webhook(desired, o -> live.current(o, client)));
-    status.setInjectionNamespaces(InjectionReport.namespaces(namespaces.list().toList(), config.revision()));
+    if (namespaces != null) {
+      status.setInjectionNamespaces(InjectionReport.namespaces(namespaces.list().toList(), config.revision()));
+    }
+    if (!missingPermissions.isEmpty()) {
+      status = statuses.missingPermission(install, status, "the operator cannot " + describe(missingPermissions)
+          + " (cluster-wide): it does not see edits of those kinds until its periodic reconcile; grant what deploy/02-rbac.yaml grants");
+    }
     return statusUpdate(install, status);
   }
 
@@ -250,6 +283,12 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   public ErrorStatusUpdateControl<MeshInstall> updateErrorStatus(MeshInstall install, Context<MeshInstall> context, Exception e) {
     String reason = e instanceof ReconcileStepException step ? step.reason() : "ReconcileFailed";
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    Optional<String> forbidden = Permission.forbiddenMessage(e);
+    if (forbidden.isPresent()) {
+      // The API server's message names the user, verb, resource, group and scope: all one needs.
+      reason = Permission.REASON_MISSING;
+      message = "missing permission: " + forbidden.get();
+    }
     log.warn("MeshInstall {}: {} (will retry)", install.getMetadata().getName(), message);
     MeshInstallStatus status = statuses.failed(install, reason, message);
     if (StatusDiff.same(install.getStatus(), status)) {

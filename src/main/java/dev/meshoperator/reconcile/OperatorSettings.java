@@ -32,7 +32,10 @@ public final class OperatorSettings {
       apply(o)
           .withKubernetesClient(client)
           .withCloseClientOnStop(false)
-          .withStopOnInformerErrorDuringStartup(true)
+          // An informer that cannot start (a permission taken away, a kind not served) is logged
+          // and retried in the background instead of stopping the whole process; the reconciler
+          // checks its watch permissions first and names what is missing in every status.
+          .withStopOnInformerErrorDuringStartup(false)
           .withCacheSyncTimeout(Duration.ofSeconds(60))
           .withReconciliationTerminationTimeout(Duration.ofSeconds(5));
       leaderElection.ifPresent(o::withLeaderElectionConfiguration);

@@ -93,6 +93,18 @@ public final class StatusFactory {
     return status;
   }
 
+  /**
+   * {@code installed} with Reconciled=False, MissingPermission: what could be applied was, but the
+   * operator lacks a permission it needs (named in {@code message}).
+   */
+  public MeshInstallStatus missingPermission(MeshInstall install, MeshInstallStatus installed, String message) {
+    List<Condition> conditions = new ArrayList<>();
+    conditions.add(condition(install, MeshInstallStatus.RECONCILED, false, Permission.REASON_MISSING, message));
+    installed.getConditions().stream().filter(c -> !MeshInstallStatus.RECONCILED.equals(c.getType())).forEach(conditions::add);
+    installed.setConditions(conditions(install, conditions.toArray(Condition[]::new)));
+    return installed;
+  }
+
   /** Degraded only once it was installed at this generation; a new spec rolling out is Installing. */
   static MeshState state(MeshInstall install, Readiness.Report readiness) {
     if (readiness.allAvailable()) {

@@ -27,6 +27,10 @@ import java.util.Map;
 final class Base implements ComponentRenderer {
   static final String READER_SERVICE_ACCOUNT = "istio-reader-service-account";
   private static final List<String> GATEWAY_API_GROUPS = List.of("gateway.networking.k8s.io", "gateway.networking.x-k8s.io");
+  // The Gateway API kinds istiod handles, named rather than "*" (see IstioApiKinds.readRules).
+  private static final List<String> GATEWAY_API_RESOURCES = List.of(
+      "backendtlspolicies", "gatewayclasses", "gateways", "grpcroutes", "httproutes", "listenersets",
+      "referencegrants", "tcproutes", "tlsroutes", "udproutes");
 
   @Override
   public List<HasMetadata> render(EffectiveConfig config) {
@@ -37,13 +41,13 @@ final class Base implements ComponentRenderer {
     }
     if (config.istiodMode() == IstiodMode.LOCAL) {
       String sa = config.revision().qualify("istiod");
-      objects.addAll(clusterRole(config, clusterName(config, "istiod-clusterrole"), istiodRules(), sa, labels));
+      objects.addAll(clusterRole(config, clusterName(config, "istiod-clusterrole"), withIstioReads(istiodRules()), sa, labels));
       objects.addAll(clusterRole(config, clusterName(config, "istiod-gateway-controller"), gatewayControllerRules(), sa, labels));
     }
     if (config.istiodMode() == IstiodMode.REMOTE) {
       String sa = config.revision().qualify(READER_SERVICE_ACCOUNT);
       objects.add(new ServiceAccountBuilder().withMetadata(Meta.namespaced(config, sa, labels)).build());
-      objects.addAll(clusterRole(config, clusterName(config, "istio-reader-clusterrole"), readerRules(), sa, labels));
+      objects.addAll(clusterRole(config, clusterName(config, "istio-reader-clusterrole"), withIstioReads(readerRules()), sa, labels));
     }
     return objects;
   }
@@ -96,7 +100,6 @@ final class Base implements ComponentRenderer {
     return List.of(
         rule("admissionregistration.k8s.io", List.of("mutatingwebhookconfigurations"), List.of("get", "list", "watch", "update", "patch")),
         rule("admissionregistration.k8s.io", List.of("validatingwebhookconfigurations"), List.of("get", "list", "watch", "update")),
-        rule(IstioApiKinds.GROUPS, List.of("*"), READ),
         rule("networking.istio.io", List.of("workloadentries"), ALL),
         rule("networking.istio.io", List.of("workloadentries/status", "serviceentries/status"), ALL),
         rule("security.istio.io", List.of("authorizationpolicies/status"), ALL),
@@ -108,12 +111,15 @@ final class Base implements ComponentRenderer {
         rule("", List.of("configmaps"), List.of("create", "get", "list", "watch", "update")),
         rule("authentication.k8s.io", List.of("tokenreviews"), List.of("create")),
         rule("authorization.k8s.io", List.of("subjectaccessreviews"), List.of("create")),
-        rule(GATEWAY_API_GROUPS, List.of("*"), READ),
-        rule(GATEWAY_API_GROUPS, List.of(
-            "backendtlspolicies/status", "gatewayclasses/status", "gateways/status", "grpcroutes/status",
-            "httproutes/status", "listenersets/status", "referencegrants/status", "tcproutes/status",
-            "tlsroutes/status", "udproutes/status"), List.of("update", "patch")),
+        rule(GATEWAY_API_GROUPS, GATEWAY_API_RESOURCES, READ),
+        rule(GATEWAY_API_GROUPS, GATEWAY_API_RESOURCES.stream().map(r -> r + "/status").toList(), List.of("update", "patch")),
         rule("gateway.networking.k8s.io", List.of("gatewayclasses"), List.of("create", "update", "patch", "delete")));
+  }
+
+  private static List<PolicyRule> withIstioReads(List<PolicyRule> rules) {
+    List<PolicyRule> all = new ArrayList<>(IstioApiKinds.readRules());
+    all.addAll(rules);
+    return all;
   }
 
   private static List<PolicyRule> gatewayControllerRules() {
@@ -127,12 +133,11 @@ final class Base implements ComponentRenderer {
   /** Read-only access for an external istiod discovering this cluster's workloads. */
   private static List<PolicyRule> readerRules() {
     return List.of(
-        rule(IstioApiKinds.GROUPS, List.of("*"), READ),
         rule("", List.of("endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets"), READ),
         rule("discovery.k8s.io", List.of("endpointslices"), READ),
         rule("apps", List.of("replicasets"), READ),
         rule("apiextensions.k8s.io", List.of("customresourcedefinitions"), READ),
-        rule(GATEWAY_API_GROUPS, List.of("*"), READ),
+        rule(GATEWAY_API_GROUPS, GATEWAY_API_RESOURCES, READ),
         rule("authentication.k8s.io", List.of("tokenreviews"), List.of("create")),
         rule("authorization.k8s.io", List.of("subjectaccessreviews"), List.of("create")));
   }

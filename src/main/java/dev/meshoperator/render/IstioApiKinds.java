@@ -37,10 +37,18 @@ final class IstioApiKinds {
       new Kind("extensions.istio.io", "WasmPlugin", "wasmplugins", List.of("v1alpha1")),
       new Kind("extensions.istio.io", "TrafficExtension", "trafficextensions", List.of("v1alpha1")));
 
-  /** Every API group istiod reads config from. */
-  static final List<String> GROUPS = List.of(
-      "config.istio.io", "security.istio.io", "networking.istio.io", "authentication.istio.io",
-      "rbac.istio.io", "telemetry.istio.io", "extensions.istio.io");
+  /**
+   * Read access to every kind above, named one by one. Istio's chart grants {@code "*"} in its
+   * groups instead, but the operator may create a role only with rules it holds itself, and only a
+   * {@code "*"} covers a {@code "*"}: naming the kinds keeps wildcards out of the operator's RBAC. Istio's
+   * legacy groups in that chart rule (config, authentication, rbac.istio.io) have no kind among
+   * the CRDs installed here, so they are left out.
+   */
+  static List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> readRules() {
+    return ALL.stream().map(Kind::group).distinct()
+        .map(group -> Rbac.rule(group, ALL.stream().filter(k -> k.group().equals(group)).map(Kind::plural).toList(), Rbac.READ))
+        .toList();
+  }
 
   private IstioApiKinds() {}
 }

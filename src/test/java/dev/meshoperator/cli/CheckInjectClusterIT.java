@@ -201,7 +201,8 @@ class CheckInjectClusterIT {
     String revision = "op" + suffix;
     String installName = "check-op-" + suffix;
     var installs = client.resources(MeshInstall.class);
-    try (var operator = OperatorProcess.start(client, new OperatorProcess.Options(webhook, java.util.Optional.empty(),
+    try (var asServiceAccount = dev.meshoperator.testenv.OperatorIdentity.fromDeploy(client).client("check-inject-it");
+        var operator = OperatorProcess.start(asServiceAccount, new OperatorProcess.Options(webhook, java.util.Optional.empty(),
         "check-inject-it/" + suffix, dev.meshoperator.api.FailurePolicy.Fail))) {
       client.pods().inNamespace(ns.name()).resource(plainPod("before", Map.of())).create();
       // creation timestamps have whole seconds; "started before the MeshInstall" needs a later one

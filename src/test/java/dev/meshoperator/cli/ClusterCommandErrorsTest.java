@@ -22,7 +22,7 @@ class ClusterCommandErrorsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"install --profile minimal", "uninstall", "verify-install", "precheck", "analyze"})
+  @ValueSource(strings = {"install --profile minimal", "uninstall", "verify-install", "precheck", "analyze", "operator"})
   void unreachableClusterIsOneLineWithAHintAndExit1(String command) throws IOException {
     String kubeconfig = unreachableKubeconfig();
     String port = Files.readString(Path.of(kubeconfig)).replaceAll("(?s).*127\\.0\\.0\\.1:(\\d+).*", "$1");
@@ -44,6 +44,19 @@ class ClusterCommandErrorsTest {
 
     assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILURE);
     assertThat(run.err()).startsWith("meshctl: error: cannot reach the cluster at https://127.0.0.1:");
+  }
+
+  @Test
+  void operatorUsesTheKubeconfigOptionAndNotTheEnvironment() throws IOException {
+    // Issue 8: `meshctl operator --kubeconfig FILE` used to ignore FILE and try
+    // https://kubernetes.default.svc (a bare UnresolvedAddressException outside a pod).
+    String kubeconfig = unreachableKubeconfig();
+    MeshctlRun run = MeshctlRun.of("operator", "--kubeconfig", kubeconfig, "--webhook-port=0", "--health-port=0");
+
+    assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(run.err().lines()).as(run.toString()).hasSize(2).first().asString()
+        .startsWith("meshctl: error: cannot reach the cluster at https://127.0.0.1:")
+        .doesNotContain("kubernetes.default.svc");
   }
 
   @Test

@@ -178,8 +178,11 @@ class ClusterInstallIT {
     int port = freePort();
     var webhook = WebhookRuntime.Options.defaults(operatorNs)
         .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(0);
-    return OperatorProcess.start(client, new OperatorProcess.Options(webhook, Optional.empty(),
-        "mesh-operator-cli-it", FailurePolicy.Fail));
+    try (var asServiceAccount = dev.meshoperator.testenv.OperatorIdentity.fromDeploy(client).client("mesh-operator-cli-it")) {
+      // OperatorProcess builds a client of its own from this one's configuration (the token).
+      return OperatorProcess.start(asServiceAccount, new OperatorProcess.Options(webhook, Optional.empty(),
+          "mesh-operator-cli-it", FailurePolicy.Fail));
+    }
   }
 
   static String suffix() {

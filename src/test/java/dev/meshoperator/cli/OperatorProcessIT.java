@@ -9,6 +9,7 @@ import dev.meshoperator.operator.OperatorProcess;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.render.Labels;
 import dev.meshoperator.testenv.KubeTest;
+import dev.meshoperator.testenv.OperatorIdentity;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.testenv.TestNamespace;
 import dev.meshoperator.webhook.CertificateManager;
@@ -53,7 +54,8 @@ class OperatorProcessIT {
         .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(0);
     String revision = "e2e" + suffix;
     String controlPlaneNs = "cp-" + suffix;
-    try (var operator = OperatorProcess.start(client, new OperatorProcess.Options(webhook, Optional.empty(),
+    try (var asServiceAccount = OperatorIdentity.fromDeploy(client).client("mesh-operator-e2e");
+        var operator = OperatorProcess.start(asServiceAccount, new OperatorProcess.Options(webhook, Optional.empty(),
         "mesh-operator-e2e/" + suffix, dev.meshoperator.api.FailurePolicy.Fail))) {
       MeshInstall mi = new KubernetesSerialization().unmarshal("""
           apiVersion: meshoperator.dev/v1alpha1
@@ -131,8 +133,14 @@ class OperatorProcessIT {
     var command = new ArrayList<>(List.of("java", "-jar", jar.toString(), "operator",
         "--namespace=" + operatorNs, "--webhook-port=" + port, "--health-port=" + freePort(),
         "--webhook-url-host=" + cluster.hostReachableFromApiServer(port), "--default-failure-policy=Ignore"));
+    // As the Deployment runs it: deploy/'s ServiceAccount token in a kubeconfig given with
+    // --kubeconfig (KUBECONFIG points at the admin's, which must not be used), pod name and
+    // namespace from the environment, leader election on.
+    Path kubeconfig = OperatorIdentity.fromDeploy(client).writeKubeconfig(Files.createTempFile("operator", ".kubeconfig"));
+    command.addAll(List.of("--kubeconfig", kubeconfig.toString(), "--leader-election"));
     var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("KUBECONFIG", cluster.kubeconfig().toString());
+    builder.environment().put("POD_NAME", "operator-" + suffix);
     Process process = builder.start();
     String name = "jar-" + suffix;
     try {

@@ -2,6 +2,7 @@ package dev.meshoperator.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meshoperator.reconcile.OperatorRbac;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import java.util.List;
 import java.util.Map;
@@ -10,35 +11,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * What the operator is allowed to do, written once as "group/resource -> verbs" and compared
- * exactly with the RBAC of deploy/ and of the Helm chart: a missing verb breaks the operator, an
- * extra one (or a wildcard) breaks least privilege.
+ * What the operator is allowed to do, as {@link OperatorRbac} derives it (its own needs plus the
+ * rules of the roles it renders), compared exactly with the RBAC of deploy/ and of the Helm chart:
+ * a missing verb breaks the operator, an extra one breaks least privilege. Whatever the derivation
+ * says, a wildcard or a verb that grants more than it names (escalate, bind, impersonate) fails.
  */
 final class OperatorPermissions {
-  private static final Set<String> WRITE = Set.of("create", "get", "list", "watch", "patch", "update", "delete");
-
-  static final Map<String, Set<String>> CLUSTER = new TreeMap<>(Map.ofEntries(
-      Map.entry("meshoperator.dev/meshinstalls", Set.of("get", "list", "watch", "patch", "update")),
-      Map.entry("meshoperator.dev/meshinstalls/status", Set.of("get", "patch", "update")),
-      Map.entry("meshoperator.dev/meshinstalls/finalizers", Set.of("update")),
-      Map.entry("/namespaces", WRITE),
-      Map.entry("/services", WRITE),
-      Map.entry("/serviceaccounts", WRITE),
-      Map.entry("/configmaps", WRITE),
-      Map.entry("/secrets", WRITE),
-      Map.entry("apps/deployments", WRITE),
-      Map.entry("discovery.k8s.io/endpointslices", WRITE),
-      Map.entry("autoscaling/horizontalpodautoscalers", WRITE),
-      Map.entry("policy/poddisruptionbudgets", WRITE),
-      Map.entry("rbac.authorization.k8s.io/roles", WRITE),
-      Map.entry("rbac.authorization.k8s.io/rolebindings", WRITE),
-      Map.entry("rbac.authorization.k8s.io/clusterrolebindings", WRITE),
-      Map.entry("rbac.authorization.k8s.io/clusterroles", union(WRITE, Set.of("escalate", "bind"))),
-      Map.entry("apiextensions.k8s.io/customresourcedefinitions", WRITE),
-      Map.entry("admissionregistration.k8s.io/mutatingwebhookconfigurations", WRITE),
-      Map.entry("/pods", Set.of("get", "list", "watch")),
-      Map.entry("/events", Set.of("create", "patch")),
-      Map.entry("authorization.k8s.io/selfsubjectaccessreviews", Set.of("create"))));
+  static final Map<String, Set<String>> CLUSTER = OperatorRbac.flatten(OperatorRbac.clusterRules());
 
   static final Map<String, Set<String>> LEADER_ELECTION = Map.of(
       "coordination.k8s.io/leases", Set.of("get", "create", "update"));
@@ -55,7 +34,7 @@ final class OperatorPermissions {
     for (PolicyRule rule : rules) {
       assertThat(rule.getApiGroups()).as("apiGroups of %s", rule).isNotEmpty().doesNotContain("*");
       assertThat(rule.getResources()).as("resources of %s", rule).isNotEmpty().doesNotContain("*");
-      assertThat(rule.getVerbs()).as("verbs of %s", rule).isNotEmpty().doesNotContain("*");
+      assertThat(rule.getVerbs()).as("verbs of %s", rule).isNotEmpty().doesNotContainAnyElementsOf(OperatorRbac.FORBIDDEN_VERBS);
       assertThat(rule.getNonResourceURLs()).as("nonResourceURLs of %s", rule).isNullOrEmpty();
       for (String group : rule.getApiGroups()) {
         for (String resource : rule.getResources()) {
@@ -82,12 +61,6 @@ final class OperatorPermissions {
   private static Map<String, Set<String>> sorted(Map<String, Set<String>> map) {
     Map<String, Set<String>> out = new TreeMap<>();
     map.forEach((k, v) -> out.put(k, new TreeSet<>(v)));
-    return out;
-  }
-
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    Set<String> out = new TreeSet<>(a);
-    out.addAll(b);
     return out;
   }
 }

@@ -65,10 +65,14 @@ class PackagingIT {
       // The bindings reach the ServiceAccount: the API server's own authorizer answers.
       String sa = "system:serviceaccount:mesh-operator:mesh-operator";
       assertThat(allowed(client, sa, "update", "meshoperator.dev", "meshinstalls/status", null)).isTrue();
-      assertThat(allowed(client, sa, "escalate", "rbac.authorization.k8s.io", "clusterroles", null)).isTrue();
+      // It creates and binds istiod's roles by holding their rules, never by escalate or bind.
+      assertThat(allowed(client, sa, "escalate", "rbac.authorization.k8s.io", "clusterroles", null)).isFalse();
+      assertThat(allowed(client, sa, "bind", "rbac.authorization.k8s.io", "clusterroles", null)).isFalse();
+      assertThat(allowed(client, sa, "create", "rbac.authorization.k8s.io", "clusterrolebindings", null)).isTrue();
       assertThat(allowed(client, sa, "create", "apps", "deployments", "istio-system")).isTrue();
       assertThat(allowed(client, sa, "update", "coordination.k8s.io", "leases", "mesh-operator")).isTrue();
-      assertThat(allowed(client, sa, "update", "coordination.k8s.io", "leases", "istio-system")).isFalse();
+      // istiod's Role (leader election in its namespace) needs leases, so the operator holds them too.
+      assertThat(allowed(client, sa, "update", "coordination.k8s.io", "leases", "istio-system")).isTrue();
       assertThat(allowed(client, sa, "delete", "", "pods", "istio-system")).isFalse();
       assertThat(allowed(client, sa, "create", "meshoperator.dev", "meshinstalls", null)).isFalse();
     } finally {

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
-/** Reads the test API server's audit log (writes only, JSON lines) for one client's requests. */
+/** Reads the test API server's audit log (JSON lines; writes, and service accounts' reads) for one client's requests. */
 public final class AuditLog {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> WRITE_VERBS = Set.of("create", "update", "patch", "delete", "deletecollection");

@@ -2,10 +2,9 @@ package dev.meshoperator.reconcile;
 
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.render.ComponentRenderer;
+import dev.meshoperator.testenv.OperatorIdentity;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import java.io.IOException;
@@ -20,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs the operator in this JVM against a test cluster: installs the MeshInstall CRD from crds/,
  * registers a {@link MeshInstallReconciler} with a JOSDK {@link Operator} on a client of its own, and
- * stops it on {@link #close()}. The client's user agent is unique per harness, so the API server's
+ * stops it on {@link #close()}. That client authenticates as deploy/'s ServiceAccount, bound only
+ * to deploy/'s roles ({@link OperatorIdentity}), as the operator runs in a user's cluster. The client's user agent is unique per harness, so the API server's
  * audit log tells this operator's requests from the test's own.
  *
  * <pre>{@code
@@ -55,10 +55,14 @@ public final class OperatorHarness implements AutoCloseable {
   /** Starts the operator with a reconciler built elsewhere. */
   public static OperatorHarness start(KubernetesClient adminClient, Reconciler<MeshInstall> reconciler) {
     installCrd(adminClient);
+    // As users run it: the ServiceAccount of deploy/ with deploy/'s roles, not the admin's certificate.
+    return start(OperatorIdentity.fromDeploy(adminClient), reconciler);
+  }
+
+  /** Starts the operator as {@code identity} (the CRD must be installed). */
+  public static OperatorHarness start(OperatorIdentity identity, Reconciler<MeshInstall> reconciler) {
     String userAgent = USER_AGENT_PREFIX + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
-    KubernetesClient client = new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder(adminClient.getConfiguration()).withUserAgent(userAgent).build())
-        .build();
+    KubernetesClient client = identity.client(userAgent);
     Operator operator = OperatorSettings.newOperator(client, java.util.Optional.empty());
     operator.register(reconciler);
     operator.start();

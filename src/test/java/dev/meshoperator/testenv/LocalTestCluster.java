@@ -39,7 +39,7 @@ public final class LocalTestCluster implements TestCluster {
     return cluster.kubeconfig();
   }
 
-  /** The API server's audit log (writes only, JSON lines). */
+  /** The API server's audit log (JSON lines): writes, and service accounts' reads. */
   public Path auditLog() {
     return cluster.auditLog();
   }

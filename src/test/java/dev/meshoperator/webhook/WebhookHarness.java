@@ -29,6 +29,7 @@ final class WebhookHarness implements AutoCloseable {
   final int port;
   final String host;
   WebhookRuntime runtime;
+  private KubernetesClient operatorClient;
 
   WebhookHarness(TestCluster cluster) {
     this.cluster = cluster;
@@ -44,7 +45,9 @@ final class WebhookHarness implements AutoCloseable {
   WebhookHarness start(UnaryOperator<WebhookRuntime.Options> customize) {
     var options = customize.apply(WebhookRuntime.Options.defaults(operatorNamespace)
         .withPort(port).withUrlHost(host).withManagementPort(0));
-    runtime = WebhookRuntime.start(client, options, InjectionSettingsFactory::from);
+    // The webhook side as deploy/'s ServiceAccount; the test itself acts as admin through client.
+    operatorClient = dev.meshoperator.testenv.OperatorIdentity.fromDeploy(client).client("mesh-operator-webhook-test");
+    runtime = WebhookRuntime.start(operatorClient, options, InjectionSettingsFactory::from);
     return this;
   }
 
@@ -116,6 +119,9 @@ final class WebhookHarness implements AutoCloseable {
   public void close() {
     if (runtime != null) {
       runtime.close();
+    }
+    if (operatorClient != null) {
+      operatorClient.close();
     }
     client.namespaces().withName(operatorNamespace).delete();
   }
