@@ -54,6 +54,10 @@ final class OperatorCommand implements Callable<Integer> {
       description = "Webhook failurePolicy for MeshInstalls that do not set one: Fail or Ignore (default ${DEFAULT-VALUE}).")
   FailurePolicy defaultFailurePolicy;
 
+  @Option(names = "--resync-interval", converter = DurationConverter.class,
+      description = "Longest time a MeshInstall goes without a reconcile, e.g. 10m or 30s (default: 10m).")
+  java.time.Duration resyncInterval;
+
   @Override
   public Integer call() throws Exception {
     CertificateManager.Mode mode = switch (certificates.toLowerCase(java.util.Locale.ROOT)) {
@@ -75,7 +79,7 @@ final class OperatorCommand implements Callable<Integer> {
     try (KubernetesClient client = new KubernetesClientBuilder()
             .withHttpClientFactory(new JdkHttpClientFactory()).build();
         OperatorProcess process = OperatorProcess.start(client, new OperatorProcess.Options(webhook, identity,
-            OperatorProcess.USER_AGENT, defaultFailurePolicy))) {
+            OperatorProcess.USER_AGENT, defaultFailurePolicy, Optional.ofNullable(resyncInterval)))) {
       Runtime.getRuntime().addShutdownHook(new Thread(latch::countDown, "meshctl-operator-stop"));
       latch.await();
     }

@@ -61,6 +61,19 @@ public final class OwnedFields {
     return absent;
   }
 
+  /** Whether the field at {@code path} (field names from the top, e.g. "spec", "replicas") is owned. */
+  @SuppressWarnings("unchecked")
+  public boolean owns(String... path) {
+    Map<String, Object> node = fields;
+    for (String name : path) {
+      if (!(node.get("f:" + name) instanceof Map<?, ?> next)) {
+        return false;
+      }
+      node = (Map<String, Object>) next;
+    }
+    return true;
+  }
+
   @SuppressWarnings("unchecked")
   private static void walk(Map<String, Object> owned, Object desired, String path, List<String> absent) {
     for (var entry : owned.entrySet()) {

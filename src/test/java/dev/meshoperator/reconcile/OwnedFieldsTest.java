@@ -150,6 +150,9 @@ class OwnedFieldsTest {
     // desired never has replicas (the HPA's) nor the hand-added label: neither is ours
     assertThat(ours.absentFrom(asMap(istiod(b -> b)))).isEmpty();
     assertThat(OwnedFields.of(live, "someone-else")).isEmpty();
+    assertThat(ours.owns("spec", "template", "spec", "nodeSelector", "disktype")).isTrue();
+    assertThat(ours.owns("spec", "replicas")).as("the HPA's, not ours").isFalse();
+    assertThat(OwnedFields.of(live, "kube-controller-manager")).isEmpty(); // an Update, not an apply
   }
 
   // --- Service -----------------------------------------------------------------------------------
