@@ -40,7 +40,8 @@ public final class OwnedFields {
       return Optional.empty();
     }
     return entries.stream()
-        .filter(e -> manager.equals(e.getManager()) && APPLY.equals(e.getOperation()) && e.getFieldsV1() != null)
+        .filter(e -> manager.equals(e.getManager()) && APPLY.equals(e.getOperation()) && e.getFieldsV1() != null
+            && (e.getSubresource() == null || e.getSubresource().isEmpty()))
         .findFirst()
         .map(e -> new OwnedFields(e.getFieldsV1().getAdditionalProperties()));
   }
