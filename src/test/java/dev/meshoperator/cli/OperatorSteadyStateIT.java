@@ -19,6 +19,8 @@ import dev.meshoperator.testenv.TestNamespace;
 import dev.meshoperator.webhook.WebhookRuntime;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -90,9 +92,9 @@ class OperatorSteadyStateIT {
         int reconcilesAtBase = reconciles.count();
 
         // Touch a label on the MeshInstall and on a managed object (a watched kind: reconciles).
-        installs.withName(name).edit(mi -> { mi.getMetadata().getLabels().put("example.com/touched", "1"); return mi; });
+        installs.withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"example.com/touched\":\"1\"}}}");
         client.apps().deployments().inNamespace(controlPlaneNs).withName("istiod-" + revision)
-            .edit(d -> { d.getMetadata().getLabels().put("example.com/touched", "1"); return d; });
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"example.com/touched\":\"1\"}}}");
         // Past resyncs: each runs a full reconcile.
         await().atMost(Duration.ofSeconds(60)).until(() -> reconciles.count() >= reconcilesAtBase + 3);
         Thread.sleep(RESYNC.toMillis() + 1000);

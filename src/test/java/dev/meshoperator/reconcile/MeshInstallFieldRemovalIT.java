@@ -25,6 +25,8 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +63,7 @@ class MeshInstallFieldRemovalIT {
 
         // Others' fields: a hand-added label (kubectl's manager) and the replicas an HPA sets.
         assertThat(client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(cp).withName(istiod).get()).isNotNull();
-        deployment.edit(d -> { d.getMetadata().getLabels().put("example.com/hand", "kept"); return d; });
+        deployment.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"example.com/hand\":\"kept\"}}}");
         deployment.scale(2);
 
         // Add: pod annotation, nodeSelector, toleration, a limit, an env var, a Service annotation, a gateway port.

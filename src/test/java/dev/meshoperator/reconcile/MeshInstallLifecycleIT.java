@@ -89,8 +89,7 @@ class MeshInstallLifecycleIT {
         // An apply never names replicas in its URI; what would show it is managedFields: our
         // manager must not own spec.replicas, or every apply would set it back.
         assertThat(client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(cp).withName(istiod).get()).isNotNull();
-        deployment.scale(2);
-        deployment.edit(d -> { d.getMetadata().getLabels().put("example.com/wake", "1"); return d; }); // a reconcile
+        deployment.scale(2); // a Deployment event: the operator reconciles
         Thread.sleep(5000);
         assertThat(deployment.get().getSpec().getReplicas()).isEqualTo(2);
         assertThat(ours(deployment.get()).owns("spec", "replicas")).as("mesh-operator owns spec.replicas under an HPA").isFalse();
