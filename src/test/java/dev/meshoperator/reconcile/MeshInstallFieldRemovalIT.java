@@ -72,7 +72,7 @@ class MeshInstallFieldRemovalIT {
                 .withProtocol(p.getProtocol()).build())
             .toList());
         gatewayPorts.add(new ServicePortBuilder().withName(EXTRA_PORT).withPort(31999).withProtocol("TCP").build());
-        client.resources(MeshInstall.class).withName(name).edit(mi -> {
+        MeshInstallTestSupport.edit(client, name, mi -> {
           PilotSpec pilot = new PilotSpec();
           pilot.setPodAnnotations(Map.of("team", "mesh"));
           pilot.setNodeSelector(Map.of("disktype", "ssd"));
@@ -91,7 +91,6 @@ class MeshInstallFieldRemovalIT {
           components.setPilot(pilot);
           components.setIngressGateways(List.of(ingress));
           mi.getSpec().setComponents(components);
-          return mi;
         });
         await().atMost(TIMEOUT).untilAsserted(() -> {
           DeploymentSpec spec = deployment.get().getSpec();
@@ -110,7 +109,7 @@ class MeshInstallFieldRemovalIT {
         int writesBefore = AuditLog.writesBy(local.auditLog(), operator.userAgent()).size();
 
         // Remove them all, in one edit, with nothing else changed.
-        client.resources(MeshInstall.class).withName(name).edit(mi -> { mi.getSpec().setComponents(null); return mi; });
+        MeshInstallTestSupport.edit(client, name, mi -> mi.getSpec().setComponents(null));
         await().atMost(TIMEOUT).untilAsserted(() -> {
           DeploymentSpec spec = deployment.get().getSpec();
           assertThat(Optional.ofNullable(spec.getTemplate().getMetadata().getAnnotations()).orElse(Map.of())).doesNotContainKey("team");

@@ -97,7 +97,7 @@ class MeshInstallLifecycleIT {
         MeshInstallTestSupport.awaitReady(client, name);
 
         // Positive control: without autoscaling, replicas are ours, set by the apply.
-        client.resources(MeshInstall.class).withName(name).edit(mi -> {
+        MeshInstallTestSupport.edit(client, name, mi -> {
           AutoscalingSpec off = new AutoscalingSpec();
           off.setEnabled(false);
           PilotSpec pilot = new PilotSpec();
@@ -106,7 +106,6 @@ class MeshInstallLifecycleIT {
           Components components = new Components();
           components.setPilot(pilot);
           mi.getSpec().setComponents(components);
-          return mi;
         });
         await().atMost(TIMEOUT).untilAsserted(() -> {
           assertThat(client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(cp).withName(istiod).get()).isNull();
