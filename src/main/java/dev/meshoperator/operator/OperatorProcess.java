@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -28,11 +29,22 @@ public final class OperatorProcess implements AutoCloseable {
 
   /**
    * @param leaderElectionIdentity present to take part in leader election (the pod name)
+   * @param resyncInterval how long a MeshInstall may go without a reconcile; empty for the
+   *     controller's own default ({@link MeshInstallReconciler}'s maxReconciliationInterval)
    */
   public record Options(WebhookRuntime.Options webhook, Optional<String> leaderElectionIdentity,
-      String userAgent, FailurePolicy defaultFailurePolicy) {
+      String userAgent, FailurePolicy defaultFailurePolicy, Optional<Duration> resyncInterval) {
+    public Options(WebhookRuntime.Options webhook, Optional<String> leaderElectionIdentity,
+        String userAgent, FailurePolicy defaultFailurePolicy) {
+      this(webhook, leaderElectionIdentity, userAgent, defaultFailurePolicy, Optional.empty());
+    }
+
     public Options withUserAgent(String agent) {
-      return new Options(webhook, leaderElectionIdentity, agent, defaultFailurePolicy);
+      return new Options(webhook, leaderElectionIdentity, agent, defaultFailurePolicy, resyncInterval);
+    }
+
+    public Options withResyncInterval(Duration interval) {
+      return new Options(webhook, leaderElectionIdentity, userAgent, defaultFailurePolicy, Optional.of(interval));
     }
   }
 
@@ -83,7 +95,8 @@ public final class OperatorProcess implements AutoCloseable {
       var closing = new java.util.concurrent.atomic.AtomicBoolean();
       Operator operator = OperatorSettings.newOperator(client, options.leaderElectionIdentity().map(id ->
           leaderElection(options.webhook().operatorNamespace(), id, closing)));
-      operator.register(new MeshInstallReconciler(List.of(w.renderer(options.defaultFailurePolicy()))));
+      operator.register(new MeshInstallReconciler(List.of(w.renderer(options.defaultFailurePolicy()))),
+          o -> options.resyncInterval().map(o::withReconciliationMaxInterval).orElse(o));
       operator.start();
       LOG.info("mesh-operator started: webhook on port {}, controller {}", w.server().port(),
           options.leaderElectionIdentity().isPresent() ? "under leader election" : "active");

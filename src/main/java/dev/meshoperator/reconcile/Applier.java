@@ -12,8 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Step 5: server-side apply, forced, as field manager {@value MeshInstallReconciler#FIELD_MANAGER},
- * in render order. An object whose live state already holds every field we own with our values is
- * skipped, so a reconcile with nothing changed makes no write. Forcing takes fields back from
+ * in render order. An object whose live state already holds every field we send with our values,
+ * and for which we still send every field our manager owns, is skipped ({@link LiveStateMatcher}),
+ * so a reconcile with nothing changed makes no write; a field the spec dropped makes the apply
+ * that removes it. Forcing takes fields back from
  * whoever edited them by hand; fields we never set (replicas under an HPA, a Service's clusterIP)
  * stay with their owners.
  */

@@ -13,8 +13,12 @@ import java.util.Set;
  * ("2000m" as "2", "1024Mi" as "1Gi"); zero values of non-pointer fields ("" env values,
  * {@code readOnly: false}) are dropped; and an atomic list (a webhook's {@code rules}) is owned as
  * a whole, so the defaults the server fills in inside it ({@code scope: "*"}) show up among our
- * fields. A key only the live side has is therefore not a difference; a value we want that is
- * missing or different is. Without this the no-op check fails forever and every reconcile writes.
+ * fields. A key only the live side has is therefore not a difference here; a value we want that
+ * is missing or different is. Without this the no-op check fails forever and every reconcile
+ * writes. A field we own that the desired object dropped is a difference all the same, found from
+ * managedFields by {@link OwnedFields} (see {@link LiveStateMatcher}). What this leniency still
+ * hides: a key dropped from inside a list we own as a whole (an atomic list such as tolerations)
+ * while the list keeps its length; the next change to that list carries it.
  */
 final class LenientEquality {
   private LenientEquality() {}

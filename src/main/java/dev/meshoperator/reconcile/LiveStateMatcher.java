@@ -3,17 +3,49 @@ package dev.meshoperator.reconcile;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.SSABasedGenericKubernetesResourceMatcher;
+import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * JOSDK's server-side-apply matcher (it keeps only the fields our field manager owns in the live
- * object) with the final comparison made lenient about server normalization, see
- * {@link LenientEquality}. A match means applying would change nothing, so the apply is skipped.
+ * Says whether server-side applying the desired object would change the live one. Two questions,
+ * both about the fields our field manager owns (managedFields), never about anyone else's:
+ * <ol>
+ *   <li>Does every field we send already have our value? JOSDK's server-side-apply matcher keeps
+ *       only our fields of the live object; the comparison is lenient about server normalization
+ *       ({@link LenientEquality}).
+ *   <li>Do we still send every field we own? One we own and no longer send is removed by the apply
+ *       ({@link OwnedFields}): a nodeSelector entry, an env var, a port the spec dropped.
+ * </ol>
+ * A match on both means applying would change nothing, so the apply is skipped.
  */
 public final class LiveStateMatcher extends SSABasedGenericKubernetesResourceMatcher<HasMetadata> {
   public static final LiveStateMatcher INSTANCE = new LiveStateMatcher();
+  private static final Logger log = LoggerFactory.getLogger(LiveStateMatcher.class);
 
   private LiveStateMatcher() {}
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public boolean matches(HasMetadata actual, HasMetadata desired, Context<?> context) {
+    if (!super.matches(actual, desired, context)) {
+      return false;
+    }
+    String manager = context.getControllerConfiguration().fieldManager();
+    var owned = OwnedFields.of(actual, manager);
+    if (owned.isEmpty()) {
+      return false;
+    }
+    Map<String, Object> desiredMap = context.getClient().getKubernetesSerialization().convertValue(desired, Map.class);
+    List<String> removed = owned.get().absentFrom(desiredMap);
+    if (!removed.isEmpty()) {
+      log.debug("{} {}: {} owns {} which the desired object no longer has; applying removes it",
+          actual.getKind(), actual.getMetadata().getName(), manager, removed);
+      return false;
+    }
+    return true;
+  }
 
   @Override
   protected boolean matches(Map<String, Object> actualMap, Map<String, Object> desiredMap,

@@ -16,11 +16,18 @@ public final class AuditLog {
 
   private AuditLog() {}
 
-  /** Write requests made with {@code userAgent}, as "verb requestURI" lines in log order. */
-  public static List<String> writesBy(Path auditLog, String userAgent) {
+  /**
+   * Write requests made by {@code identity}, as "verb requestURI" lines in log order. The identity
+   * is a User-Agent or an authenticated user name ({@code user.username}, e.g.
+   * {@code system:serviceaccount:mesh-operator:mesh-operator}): a client is found by either, so
+   * callers keep working whether the operator runs with a user agent of its own, as a
+   * ServiceAccount, or both.
+   */
+  public static List<String> writesBy(Path auditLog, String identity) {
     try (var lines = Files.lines(auditLog)) {
       return lines.map(AuditLog::parse)
-          .filter(e -> e != null && userAgent.equals(e.path("userAgent").asText())
+          .filter(e -> e != null
+              && (identity.equals(e.path("userAgent").asText()) || identity.equals(e.path("user").path("username").asText()))
               && "ResponseComplete".equals(e.path("stage").asText())
               && WRITE_VERBS.contains(e.path("verb").asText()))
           .map(e -> e.path("verb").asText() + " " + e.path("requestURI").asText())

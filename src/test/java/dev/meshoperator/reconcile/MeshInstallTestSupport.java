@@ -45,6 +45,23 @@ final class MeshInstallTestSupport {
     return cut.replaceAll("-+$", "");
   }
 
+  /**
+   * Edits the MeshInstall as a user would, again on a conflict: the operator's status writes
+   * change its resourceVersion between our read and our write.
+   */
+  static void edit(KubernetesClient client, String name, java.util.function.Consumer<MeshInstall> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(MeshInstall.class).withName(name).edit(mi -> { change.accept(mi); return mi; });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
   static MeshInstall get(KubernetesClient client, String name) {
     return client.resources(MeshInstall.class).withName(name).get();
   }

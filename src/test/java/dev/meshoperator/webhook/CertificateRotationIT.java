@@ -35,7 +35,7 @@ class CertificateRotationIT {
 
   @Test
   void rotatingServingCertificateAndCaUnderAStreamOfPodCreationsLosesNone(TestCluster cluster,
-      KubernetesClient client, TestNamespace ns) {
+      KubernetesClient client, TestNamespace ns) throws Exception {
     try (var harness = new WebhookHarness(cluster)) {
       harness.start(options -> options.withCertificates(CertificateManager.Mode.MANAGED,
           CertificatePolicy.forService(options.serviceName(), options.operatorNamespace()).withTimings(
@@ -51,7 +51,18 @@ class CertificateRotationIT {
             .contains("init:istio-proxy"));
 
         Set<BigInteger> servingSerials = new LinkedHashSet<>();
+        // What the API server sees: the caBundle in the cluster, and what a new connection is shown.
+        Set<String> clusterBundles = new LinkedHashSet<>();
+        Set<BigInteger> verifiedSerials = new LinkedHashSet<>();
+        List<String> tlsFailures = new ArrayList<>();
+        String configuration = "mesh-operator-sidecar-injector-rotation";
         Set<String> caBundles = new LinkedHashSet<>();
+        // Negative control: the same check fails for a CA the server's certificate does not chain to.
+        try (var socket = (javax.net.ssl.SSLSocket) TestTls.trusting(List.of(TestTls.ca("stranger").certificate()))
+            .getSocketFactory().createSocket(harness.host, harness.port)) {
+          org.assertj.core.api.Assertions.assertThatThrownBy(socket::startHandshake)
+              .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+        }
         X509Certificate firstCa = Certificates.certificatesFromPem(
             harness.runtime.certificates().caBundle().orElseThrow()).get(0);
         boolean movedToNewCa = false;
@@ -64,6 +75,7 @@ class CertificateRotationIT {
           servingSerials.add(identity.leaf().getSerialNumber());
           movedToNewCa |= !signedBy(identity.leaf(), firstCa);
           harness.runtime.certificates().caBundle().ifPresent(caBundles::add);
+          checkAgainstClusterBundle(client, configuration, harness.host, harness.port, clusterBundles, verifiedSerials, tlsFailures);
           String name = "stream-" + created;
           try {
             Pod pod = client.pods().inNamespace(ns.name()).resource(pod(name, Map.of(), Map.of())).create();
@@ -83,12 +95,49 @@ class CertificateRotationIT {
         }
         System.out.printf("[rotation] %d pods created while %d serving certificates and %d CA bundles were in use%n",
             created, servingSerials.size(), caBundles.size());
+        System.out.printf("[rotation] %d caBundles read from the cluster, %d serving certificates verified against them on new connections%n",
+            clusterBundles.size(), verifiedSerials.size());
         assertThat(failures).as("admissions that failed during rotation").isEmpty();
+        assertThat(tlsFailures).as("new TLS connections not trusted by the cluster's caBundle").isEmpty();
+        assertThat(verifiedSerials).as("serving certificates verified against the cluster's caBundle")
+            .hasSizeGreaterThanOrEqualTo(4);
+        assertThat(clusterBundles).as("caBundles seen in the cluster (old, old+new, new)").hasSizeGreaterThanOrEqualTo(2);
         assertThat(servingSerials).as("serving certificates seen").hasSizeGreaterThanOrEqualTo(4);
         assertThat(movedToNewCa).as("the server presented a certificate of the new CA").isTrue();
         assertThat(caBundles).as("CA bundles published (old, old+new, new)").hasSizeGreaterThanOrEqualTo(2);
       } finally {
         harness.uninstall(mi);
+      }
+    }
+  }
+
+  /**
+   * Reads the caBundle of every webhook in the configuration from the API server, and opens a new
+   * TLS connection to the webhook trusting only that bundle: the handshake fails unless the
+   * certificate the server presents now chains to a CA the API server was told to trust.
+   */
+  private static void checkAgainstClusterBundle(KubernetesClient client, String configuration, String host, int port,
+      Set<String> bundles, Set<BigInteger> verified, List<String> failures) {
+    var mwc = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(configuration).get();
+    if (mwc == null) {
+      failures.add(configuration + " is missing");
+      return;
+    }
+    for (var webhook : mwc.getWebhooks()) {
+      String encoded = webhook.getClientConfig().getCaBundle();
+      if (encoded == null || encoded.isEmpty()) {
+        failures.add(webhook.getName() + " has no caBundle");
+        continue;
+      }
+      String pem = new String(java.util.Base64.getDecoder().decode(encoded), java.nio.charset.StandardCharsets.UTF_8);
+      bundles.add(pem);
+      var trusted = Certificates.certificatesFromPem(pem);
+      try (var socket = (javax.net.ssl.SSLSocket) TestTls.trusting(trusted).getSocketFactory().createSocket(host, port)) {
+        socket.setSoTimeout(10_000);
+        socket.startHandshake();
+        verified.add(((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber());
+      } catch (java.io.IOException e) {
+        failures.add(webhook.getName() + " (bundle of " + trusted.size() + " CA): " + e);
       }
     }
   }

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Rotating the serving certificate (and the CA, with an overlap bundle) under load loses nothing. */
@@ -77,12 +78,28 @@ class CertificateRotationTest {
             issued.add(serial);
             await().atMost(Duration.ofMinutes(2)).until(() -> servedSerials.contains(serial) || !failures.isEmpty());
             assertThat(failures).isEmpty();
+            // A new connection at this step: it is shown this step's certificate, which chains to
+            // its signer alone (and not to the other CA, so the check can fail).
+            IssuedCertificate other = signer == oldCa ? newCa : oldCa;
+            assertThat(presentedSerial(List.of(signer.certificate()))).isEqualTo(serial);
+            assertThatThrownBy(() -> presentedSerial(List.of(other.certificate())))
+                    .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
         }
         int before = ok.get();
         await().atMost(Duration.ofMinutes(2)).until(() -> ok.get() > before + 10 || !failures.isEmpty());
 
         assertThat(failures).isEmpty();
         assertThat(servedSerials).containsAll(issued);
+    }
+
+    /** Opens a new TLS connection trusting only {@code cas}; the serial of the certificate shown. */
+    private BigInteger presentedSerial(List<X509Certificate> cas) throws java.io.IOException {
+        try (var socket = (javax.net.ssl.SSLSocket) TestTls.trusting(cas).getSocketFactory()
+                .createSocket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.startHandshake();
+            return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
+        }
     }
 
     private void startLoop(String name, java.util.function.Supplier<HttpClient> clientFactory, URI uri,
