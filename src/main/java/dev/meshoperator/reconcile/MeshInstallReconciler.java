@@ -3,7 +3,13 @@ package dev.meshoperator.reconcile;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshState;
 import dev.meshoperator.api.MeshInstallStatus;
+import dev.meshoperator.api.MeshInstallSpec;
 import dev.meshoperator.profile.EffectiveConfig;
+import dev.meshoperator.profile.Revision;
+import dev.meshoperator.render.LastValidSpec;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import dev.meshoperator.profile.Problem;
 import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.render.ComponentRenderer;
@@ -172,12 +178,14 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     List<Problem> problems = Profiles.validate(install);
     if (!problems.isEmpty()) {
       MeshInstallStatus status = statuses.invalid(install, problems);
+      status.setWebhook(InjectionReport.whileInvalid(status.getWebhook(), lastValidSpec(install, client)));
       announceTransition(client, install, status);
       return statusUpdate(install, status);
     }
 
     EffectiveConfig config = Profiles.resolve(install);
-    List<HasMetadata> desired = renderer.render(config).stream().map(o -> ownership.forApply(o, install)).toList();
+    List<HasMetadata> desired = withLastValidSpec(renderer.render(config), config, install).stream()
+        .map(o -> ownership.forApply(o, install)).toList();
 
     boolean createdNamespace = namespace.ensure(client, install, config.namespace(), desired);
     Applier.Result applied = applier.apply(desired, context);
@@ -190,6 +198,32 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     status.setWebhook(InjectionReport.webhook(desired, o -> live.current(o, client)));
     status.setInjectionNamespaces(InjectionReport.namespaces(namespaces.list().toList(), config.revision()));
     return statusUpdate(install, status);
+  }
+
+  /**
+   * Where the injector has a webhook configuration, the spec that validated now is kept beside it
+   * ({@link LastValidSpec}): the webhook serves it while a later edit leaves the spec invalid.
+   */
+  static List<HasMetadata> withLastValidSpec(List<HasMetadata> rendered, EffectiveConfig config, MeshInstall install) {
+    if (rendered.stream().noneMatch(MutatingWebhookConfiguration.class::isInstance)) {
+      return rendered;
+    }
+    List<HasMetadata> objects = new ArrayList<>(rendered);
+    objects.add(LastValidSpec.render(config, install.getSpec(), install.getMetadata().getGeneration()));
+    return objects;
+  }
+
+  /** The last valid spec kept for an install whose current spec does not validate. */
+  private Optional<ConfigMap> lastValidSpec(MeshInstall install, KubernetesClient client) {
+    var spec = install.getSpec();
+    String namespace = spec == null || spec.getNamespace() == null || spec.getNamespace().isEmpty()
+        ? MeshInstallSpec.DEFAULT_NAMESPACE : spec.getNamespace();
+    ConfigMap key = new ConfigMapBuilder().withNewMetadata()
+        .withName(LastValidSpec.name(Revision.of(spec == null ? null : spec.getRevision())))
+        .withNamespace(namespace).endMetadata().build();
+    return live.current(key, client).map(ConfigMap.class::cast)
+        .filter(cm -> cm.getMetadata().getOwnerReferences() != null && cm.getMetadata().getOwnerReferences().stream()
+            .anyMatch(o -> install.getMetadata().getUid().equals(o.getUid())));
   }
 
   private void report(KubernetesClient client, MeshInstall install, EffectiveConfig config, boolean createdNamespace,
