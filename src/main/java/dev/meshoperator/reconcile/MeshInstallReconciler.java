@@ -71,7 +71,9 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   public static final String FINALIZER = "meshoperator.dev/uninstall";
   static final String PEERS = "peer-meshinstalls";
   static final String INJECTION_NAMESPACES = "injection-namespaces";
-  private static final Duration UNINSTALL_BUDGET = Duration.ofSeconds(30);
+  /** Retries of an unfinished uninstall: 1 s, doubling up to a minute; events of labelled objects come sooner. */
+  private static final Duration UNINSTALL_RETRY_FIRST = Duration.ofSeconds(1);
+  private static final Duration UNINSTALL_RETRY_MAX = Duration.ofSeconds(60);
   private static final Duration CONFLICT_RECHECK = Duration.ofSeconds(10);
   private static final Logger log = LoggerFactory.getLogger(MeshInstallReconciler.class);
 
@@ -82,7 +84,8 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   private final Applier applier = new Applier(live);
   private final Pruner pruner = new Pruner(live);
   private final StatusFactory statuses = new StatusFactory(Clock.systemUTC());
-  private final Uninstaller uninstaller = new Uninstaller(Clock.systemUTC(), UNINSTALL_BUDGET);
+  private final Uninstaller uninstaller = new Uninstaller();
+  private final Map<String, Integer> uninstallAttempts = new java.util.concurrent.ConcurrentHashMap<>();
   private final EventRecorder events = new EventRecorder();
 
   /** @param extraRenderers rendered after the built-in components, e.g. the injection webhook configuration */
@@ -263,12 +266,11 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     return UpdateControl.patchStatus(install);
   }
 
-  /** Says Deleting while the uninstall runs (up to its budget); best effort, it never blocks it. */
-  private void markDeleting(KubernetesClient client, MeshInstall install) {
-    if (install.getStatus() != null && install.getStatus().getState() == MeshState.Deleting) {
+  /** Writes the status of an install being deleted (JOSDK's DeleteControl carries no status). */
+  private void patchStatus(KubernetesClient client, MeshInstall install, MeshInstallStatus status) {
+    if (StatusDiff.same(install.getStatus(), status)) {
       return;
     }
-    MeshInstallStatus status = statuses.deleting(install);
     try {
       client.resources(MeshInstall.class).withName(install.getMetadata().getName())
           .editStatus(current -> {
@@ -276,7 +278,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
             return current;
           });
     } catch (RuntimeException e) {
-      log.debug("cannot mark MeshInstall {} Deleting: {}", install.getMetadata().getName(), e.toString());
+      log.debug("cannot write the status of MeshInstall {}: {}", install.getMetadata().getName(), e.toString());
     }
   }
 
@@ -293,6 +295,11 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     return ErrorStatusUpdateControl.patchStatus(install);
   }
 
+  /**
+   * Deletes what the install created, then keeps the finalizer (retrying with backoff, and on every
+   * event of a labelled object) until nothing of it is left; status says Deleting and names what is
+   * left and why, and a Warning Event says so when something holds it (a finalizer, a refusal).
+   */
   @Override
   public DeleteControl cleanup(MeshInstall install, Context<MeshInstall> context) {
     KubernetesClient client = context.getClient();
@@ -300,13 +307,27 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     List<MeshInstall> others = context.getPrimaryCache().list()
         .filter(o -> !o.getMetadata().getName().equals(name) && o.getMetadata().getDeletionTimestamp() == null)
         .toList();
-    markDeleting(client, install);
     Uninstaller.Report report = uninstaller.uninstall(client, install, others);
-    log.info("MeshInstall {} uninstalled: deleted {}{}", name, report.deleted(),
-        report.failures().isEmpty() ? "" : "; not deleted: " + report.failures());
-    if (!report.failures().isEmpty()) {
-      events.warning(client, install, "UninstallIncomplete", String.join("; ", report.failures()));
+    if (!report.deleted().isEmpty()) {
+      log.info("MeshInstall {} uninstalling: deleted {}", name, report.deleted());
     }
-    return DeleteControl.defaultDelete();
+    if (report.done()) {
+      uninstallAttempts.remove(name);
+      log.info("MeshInstall {} uninstalled: nothing of it is left", name);
+      return DeleteControl.defaultDelete();
+    }
+    MeshInstallStatus status = statuses.deleting(install, report.remaining());
+    Condition before = StatusFactory.find(install.getStatus(), MeshInstallStatus.RECONCILED);
+    Condition now = StatusFactory.find(status, MeshInstallStatus.RECONCILED);
+    if (report.blocked() && (before == null || !Objects.equals(before.getMessage(), now.getMessage()))) {
+      events.warning(client, install, StatusFactory.REASON_UNINSTALL_BLOCKED, now.getMessage());
+    }
+    patchStatus(client, install, status);
+    int attempt = uninstallAttempts.merge(name, 1, Integer::sum);
+    Duration delay = UNINSTALL_RETRY_MAX.compareTo(UNINSTALL_RETRY_FIRST.multipliedBy(1L << Math.min(attempt - 1, 10))) < 0
+        ? UNINSTALL_RETRY_MAX : UNINSTALL_RETRY_FIRST.multipliedBy(1L << Math.min(attempt - 1, 10));
+    log.info("MeshInstall {} not uninstalled yet (attempt {}, next in {}s): {}", name, attempt, delay.toSeconds(),
+        report.remaining());
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
   }
 }
