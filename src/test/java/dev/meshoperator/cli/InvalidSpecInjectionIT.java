@@ -85,7 +85,7 @@ class InvalidSpecInjectionIT {
       // Invalid in a way the schema cannot catch, and a new proxy request in the same edit.
       installs.withName(name).edit(mi -> {
         mi.getSpec().setComponents(new KubernetesSerialization().unmarshal(
-            "{pilot: {autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 2}}}", dev.meshoperator.api.Components.class));
+            "{\"pilot\": {\"autoscaling\": {\"enabled\": true, \"minReplicas\": 5, \"maxReplicas\": 2}}}", dev.meshoperator.api.Components.class));
         mi.getSpec().getSidecarInjector().getResources().getRequests()
             .put("cpu", new io.fabric8.kubernetes.api.model.Quantity("456m"));
         return mi;

@@ -66,10 +66,12 @@ class UninstallForceIT {
       } catch (RuntimeException ignored) {
         // already gone
       }
-      installs.withName(name).edit(mi -> {
-        mi.getMetadata().setFinalizers(null);
-        return mi;
-      });
+      if (installs.withName(name).get() != null) {
+        installs.withName(name).edit(mi -> {
+          mi.getMetadata().setFinalizers(null);
+          return mi;
+        });
+      }
     }
   }
 }
