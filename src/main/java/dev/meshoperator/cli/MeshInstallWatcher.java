@@ -72,13 +72,15 @@ final class MeshInstallWatcher {
       // The state from before the deletion (often Ready) would only confuse here.
       if (mi.getStatus() != null && mi.getStatus().getState() == MeshState.Deleting) {
         show("state", "  state: " + mi.getStatus().getState());
+        condition(mi.getStatus(), MeshInstallStatus.RECONCILED).map(Condition::getMessage)
+            .ifPresent(message -> show("left", "  " + message));
       }
       if (System.nanoTime() > deadline) {
         throw CliException.failure("meshinstall/" + name + " is still there after " + DurationConverter.format(timeout)
             + " (finalizers: " + String.join(", ", mi.getMetadata().getFinalizers()) + ")",
             "the operator runs the finalizer: is it running? (kubectl -n " + BundledManifests.OPERATOR_NAMESPACE
-                + " get pods). As a last resort: kubectl patch meshinstall " + name
-                + " --type=merge -p '{\"metadata\":{\"finalizers\":null}}' (leaves what it installed behind)");
+                + " get pods); kubectl get meshinstall " + name + " -o yaml says what is left and why. As a last resort: "
+                + "meshctl uninstall --force " + name + " (removes the finalizer, leaves what is left behind)");
       }
       sleep();
     }

@@ -57,7 +57,9 @@ final class RevisionInjectors {
     List<Problem> problems = Profiles.validate(mi);
     if (!problems.isEmpty()) {
       return "MeshInstall " + name(mi) + " of revision " + revision + " is invalid (" + problems.get(0)
-          + (problems.size() > 1 ? " and " + (problems.size() - 1) + " more" : "") + "), so its injector serves no pods";
+          + (problems.size() > 1 ? " and " + (problems.size() - 1) + " more" : "") + "); the webhook injects new pods "
+          + "with its last valid settings (ConfigMap mesh-operator-last-valid-spec in its namespace) and a warning, "
+          + "or fails the call when it has none";
     }
     return "MeshInstall " + name(mi) + " of revision " + revision + " has its sidecar injector turned off";
   }

@@ -12,6 +12,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import dev.meshoperator.reconcile.MeshInstallReconciler;
+import dev.meshoperator.reconcile.Uninstaller;
+import dev.meshoperator.render.Labels;
 import picocli.CommandLine.Spec;
 
 /**
@@ -22,16 +26,26 @@ import picocli.CommandLine.Spec;
 @Command(name = "uninstall", mixinStandardHelpOptions = true,
     description = {
         "Delete MeshInstalls (all, or --name) and wait until the operator has removed what they installed.",
-        "--purge then also removes the operator (the objects of deploy/) and the MeshInstall CRD."},
+        "--purge then also removes the operator (the objects of deploy/) and the MeshInstall CRD.",
+        "--force NAME is the escape hatch when an uninstall is stuck: it lists what is still there and why,",
+        "then removes the MeshInstall's finalizer, leaving those objects behind."},
     footer = {"", "Examples:",
         "  meshctl uninstall --name demo",
-        "  meshctl uninstall --purge"})
+        "  meshctl uninstall --purge",
+        "  meshctl uninstall --force demo"})
 final class UninstallCommand implements Callable<Integer> {
   @Spec
   CommandSpec command;
 
   @Option(names = "--name", paramLabel = "NAME", description = "Delete this MeshInstall only. Default: every MeshInstall.")
   String name;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Same as --name.")
+  String positionalName;
+
+  @Option(names = "--force",
+      description = "Do not wait for the operator: list what the MeshInstall still has in the cluster, then remove its finalizer (those objects stay behind).")
+  boolean force;
 
   @Option(names = "--purge", description = "Also remove the operator and the MeshInstall CRD (needs every MeshInstall gone).")
   boolean purge;
@@ -42,9 +56,25 @@ final class UninstallCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (positionalName != null) {
+      if (name != null && !name.equals(positionalName)) {
+        throw CliException.usage("two names: --name " + name + " and " + positionalName, "give the MeshInstall's name once");
+      }
+      name = positionalName;
+    }
+    if (force && name == null) {
+      throw CliException.usage("--force needs the name of one MeshInstall", "meshctl uninstall --force NAME");
+    }
+    if (force && purge) {
+      throw CliException.usage("--force and --purge do not go together",
+          "force the stuck MeshInstall out first, then run meshctl uninstall --purge");
+    }
     Progress progress = new Progress(command.commandLine().getOut());
     try (ClusterConnection cluster = ClusterConnection.open(Meshctl.kubeOptions(command))) {
       cluster.requireReachable();
+      if (force) {
+        return forceOut(cluster, progress);
+      }
       boolean crdInstalled = cluster.call("read the MeshInstall CRD", () -> cluster.client().apiextensions().v1()
           .customResourceDefinitions().withName(MeshInstall.CRD_NAME).get()) != null;
       List<MeshInstall> installs = crdInstalled ? targets(cluster) : List.of();
@@ -78,6 +108,44 @@ final class UninstallCommand implements Callable<Integer> {
         purgeOperator(cluster, progress);
       }
     }
+    return ExitCodes.OK;
+  }
+
+  /**
+   * Deletes the MeshInstall if that was not asked yet, says what of it is still in the cluster, then
+   * removes the operator's finalizer so the MeshInstall goes without waiting for those objects.
+   */
+  private int forceOut(ClusterConnection cluster, Progress progress) {
+    var installs = cluster.client().resources(MeshInstall.class);
+    MeshInstall mi = cluster.call("read MeshInstall " + name, () -> installs.withName(name).get());
+    if (mi == null) {
+      throw CliException.failure("MeshInstall " + name + " not found in " + cluster.server(),
+          "list them with: kubectl get meshinstalls");
+    }
+    if (mi.getMetadata().getDeletionTimestamp() == null) {
+      cluster.run("delete MeshInstall " + name, () -> installs.withName(name).delete());
+      progress.line("meshinstall/" + name + " deleting");
+    }
+    List<Uninstaller.Leftover> left = cluster.call("list what MeshInstall " + name + " installed",
+        () -> Uninstaller.remaining(cluster.client(), name));
+    if (left.isEmpty()) {
+      progress.line("nothing labelled " + Labels.INSTALL + "=" + name + " is left in the cluster");
+    } else {
+      progress.line("leaving behind " + left.size() + " object(s) labelled " + Labels.MANAGED_BY + "="
+          + Labels.MANAGED_BY_VALUE + "," + Labels.INSTALL + "=" + name + ":");
+      left.forEach(o -> progress.line("  " + o));
+      progress.line("those with an ownerReference to the MeshInstall are deleted by the garbage collector once it "
+          + "is gone, unless a finalizer holds them; find them later with: kubectl get all,cm,secret,sa,role,rolebinding,"
+          + "clusterrole,clusterrolebinding,mutatingwebhookconfiguration,ns -A -l " + Labels.INSTALL + "=" + name);
+    }
+    cluster.run("remove the finalizer of MeshInstall " + name, () -> installs.withName(name).edit(current -> {
+      if (current.getMetadata().getFinalizers() != null) {
+        current.getMetadata().getFinalizers().remove(MeshInstallReconciler.FINALIZER);
+      }
+      return current;
+    }));
+    progress.line("meshinstall/" + name + ": finalizer " + MeshInstallReconciler.FINALIZER + " removed");
+    new MeshInstallWatcher(cluster, progress).awaitDeleted(name, timeout);
     return ExitCodes.OK;
   }
 

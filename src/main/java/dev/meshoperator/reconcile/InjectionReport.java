@@ -2,6 +2,8 @@ package dev.meshoperator.reconcile;
 
 import dev.meshoperator.api.WebhookStatus;
 import dev.meshoperator.profile.Revision;
+import dev.meshoperator.render.LastValidSpec;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
@@ -41,6 +43,35 @@ final class InjectionReport {
       return revision.isDefault() && "enabled".equals(injection);
     }
     return revision.label().equals(labels.get(REV_LABEL));
+  }
+
+  /**
+   * The webhook part of the status while the spec is invalid: nothing is applied, and the injector
+   * keeps serving the last valid settings when it has them (the webhook does the same lookup).
+   */
+  static WebhookStatus whileInvalid(WebhookStatus current, Optional<ConfigMap> lastValid) {
+    WebhookStatus status = new WebhookStatus();
+    if (current != null) {
+      status.setConfigurationName(current.getConfigurationName());
+      status.setState(current.getState());
+    }
+    if (lastValid.isPresent()) {
+      String generation = LastValidSpec.generation(lastValid.get()).map(g -> " (generation " + g + ")").orElse("");
+      status.setMessage("the spec is invalid: the injector serves the last valid settings" + generation
+          + " from ConfigMap " + lastValid.get().getMetadata().getNamespace() + "/"
+          + lastValid.get().getMetadata().getName() + " until the spec is fixed; each injected pod gets a warning");
+    } else {
+      if (status.getConfigurationName() == null) {
+        status.setState("Disabled");
+        status.setMessage("the spec is invalid and was never valid with the injector on: no webhook configuration, "
+            + "nothing is injected until the spec is fixed");
+      } else {
+        status.setState("Error");
+        status.setMessage("the spec is invalid and no valid settings of it are kept: the injector cannot serve, so "
+            + "the webhook's failurePolicy decides each pod until the spec is fixed");
+      }
+    }
+    return status;
   }
 
   /** Disabled without a desired configuration; Ready once the live one carries a CA bundle everywhere. */

@@ -3,7 +3,13 @@ package dev.meshoperator.reconcile;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshState;
 import dev.meshoperator.api.MeshInstallStatus;
+import dev.meshoperator.api.MeshInstallSpec;
 import dev.meshoperator.profile.EffectiveConfig;
+import dev.meshoperator.profile.Revision;
+import dev.meshoperator.render.LastValidSpec;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import dev.meshoperator.profile.Problem;
 import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.render.ComponentRenderer;
@@ -65,7 +71,9 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   public static final String FINALIZER = "meshoperator.dev/uninstall";
   static final String PEERS = "peer-meshinstalls";
   static final String INJECTION_NAMESPACES = "injection-namespaces";
-  private static final Duration UNINSTALL_BUDGET = Duration.ofSeconds(30);
+  /** Retries of an unfinished uninstall: 1 s, doubling up to a minute; events of labelled objects come sooner. */
+  private static final Duration UNINSTALL_RETRY_FIRST = Duration.ofSeconds(1);
+  private static final Duration UNINSTALL_RETRY_MAX = Duration.ofSeconds(60);
   private static final Duration CONFLICT_RECHECK = Duration.ofSeconds(10);
   private static final Logger log = LoggerFactory.getLogger(MeshInstallReconciler.class);
 
@@ -76,7 +84,8 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   private final Applier applier = new Applier(live);
   private final Pruner pruner = new Pruner(live);
   private final StatusFactory statuses = new StatusFactory(Clock.systemUTC());
-  private final Uninstaller uninstaller = new Uninstaller(Clock.systemUTC(), UNINSTALL_BUDGET);
+  private final Uninstaller uninstaller = new Uninstaller();
+  private final Map<String, Integer> uninstallAttempts = new java.util.concurrent.ConcurrentHashMap<>();
   private final EventRecorder events = new EventRecorder();
 
   /** @param extraRenderers rendered after the built-in components, e.g. the injection webhook configuration */
@@ -199,12 +208,14 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     List<Problem> problems = Profiles.validate(install);
     if (!problems.isEmpty()) {
       MeshInstallStatus status = statuses.invalid(install, problems);
+      status.setWebhook(InjectionReport.whileInvalid(status.getWebhook(), lastValidSpec(install, client)));
       announceTransition(client, install, status);
       return statusUpdate(install, status);
     }
 
     EffectiveConfig config = Profiles.resolve(install);
-    List<HasMetadata> desired = renderer.render(config).stream().map(o -> ownership.forApply(o, install)).toList();
+    List<HasMetadata> desired = withLastValidSpec(renderer.render(config), config, install).stream()
+        .map(o -> ownership.forApply(o, install)).toList();
 
     boolean createdNamespace = namespace.ensure(client, install, config.namespace(), desired);
     Applier.Result applied = applier.apply(desired, context);
@@ -223,6 +234,32 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
           + " (cluster-wide): it does not see edits of those kinds until its periodic reconcile; grant what deploy/02-rbac.yaml grants");
     }
     return statusUpdate(install, status);
+  }
+
+  /**
+   * Where the injector has a webhook configuration, the spec that validated now is kept beside it
+   * ({@link LastValidSpec}): the webhook serves it while a later edit leaves the spec invalid.
+   */
+  static List<HasMetadata> withLastValidSpec(List<HasMetadata> rendered, EffectiveConfig config, MeshInstall install) {
+    if (rendered.stream().noneMatch(MutatingWebhookConfiguration.class::isInstance)) {
+      return rendered;
+    }
+    List<HasMetadata> objects = new ArrayList<>(rendered);
+    objects.add(LastValidSpec.render(config, install.getSpec(), install.getMetadata().getGeneration()));
+    return objects;
+  }
+
+  /** The last valid spec kept for an install whose current spec does not validate. */
+  private Optional<ConfigMap> lastValidSpec(MeshInstall install, KubernetesClient client) {
+    var spec = install.getSpec();
+    String namespace = spec == null || spec.getNamespace() == null || spec.getNamespace().isEmpty()
+        ? MeshInstallSpec.DEFAULT_NAMESPACE : spec.getNamespace();
+    ConfigMap key = new ConfigMapBuilder().withNewMetadata()
+        .withName(LastValidSpec.name(Revision.of(spec == null ? null : spec.getRevision())))
+        .withNamespace(namespace).endMetadata().build();
+    return live.current(key, client).map(ConfigMap.class::cast)
+        .filter(cm -> cm.getMetadata().getOwnerReferences() != null && cm.getMetadata().getOwnerReferences().stream()
+            .anyMatch(o -> install.getMetadata().getUid().equals(o.getUid())));
   }
 
   private void report(KubernetesClient client, MeshInstall install, EffectiveConfig config, boolean createdNamespace,
@@ -262,12 +299,11 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     return UpdateControl.patchStatus(install);
   }
 
-  /** Says Deleting while the uninstall runs (up to its budget); best effort, it never blocks it. */
-  private void markDeleting(KubernetesClient client, MeshInstall install) {
-    if (install.getStatus() != null && install.getStatus().getState() == MeshState.Deleting) {
+  /** Writes the status of an install being deleted (JOSDK's DeleteControl carries no status). */
+  private void patchStatus(KubernetesClient client, MeshInstall install, MeshInstallStatus status) {
+    if (StatusDiff.same(install.getStatus(), status)) {
       return;
     }
-    MeshInstallStatus status = statuses.deleting(install);
     try {
       client.resources(MeshInstall.class).withName(install.getMetadata().getName())
           .editStatus(current -> {
@@ -275,7 +311,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
             return current;
           });
     } catch (RuntimeException e) {
-      log.debug("cannot mark MeshInstall {} Deleting: {}", install.getMetadata().getName(), e.toString());
+      log.debug("cannot write the status of MeshInstall {}: {}", install.getMetadata().getName(), e.toString());
     }
   }
 
@@ -298,6 +334,11 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     return ErrorStatusUpdateControl.patchStatus(install);
   }
 
+  /**
+   * Deletes what the install created, then keeps the finalizer (retrying with backoff, and on every
+   * event of a labelled object) until nothing of it is left; status says Deleting and names what is
+   * left and why, and a Warning Event says so when something holds it (a finalizer, a refusal).
+   */
   @Override
   public DeleteControl cleanup(MeshInstall install, Context<MeshInstall> context) {
     KubernetesClient client = context.getClient();
@@ -305,13 +346,27 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     List<MeshInstall> others = context.getPrimaryCache().list()
         .filter(o -> !o.getMetadata().getName().equals(name) && o.getMetadata().getDeletionTimestamp() == null)
         .toList();
-    markDeleting(client, install);
     Uninstaller.Report report = uninstaller.uninstall(client, install, others);
-    log.info("MeshInstall {} uninstalled: deleted {}{}", name, report.deleted(),
-        report.failures().isEmpty() ? "" : "; not deleted: " + report.failures());
-    if (!report.failures().isEmpty()) {
-      events.warning(client, install, "UninstallIncomplete", String.join("; ", report.failures()));
+    if (!report.deleted().isEmpty()) {
+      log.info("MeshInstall {} uninstalling: deleted {}", name, report.deleted());
     }
-    return DeleteControl.defaultDelete();
+    if (report.done()) {
+      uninstallAttempts.remove(name);
+      log.info("MeshInstall {} uninstalled: nothing of it is left", name);
+      return DeleteControl.defaultDelete();
+    }
+    MeshInstallStatus status = statuses.deleting(install, report.remaining());
+    Condition before = StatusFactory.find(install.getStatus(), MeshInstallStatus.RECONCILED);
+    Condition now = StatusFactory.find(status, MeshInstallStatus.RECONCILED);
+    if (report.blocked() && (before == null || !Objects.equals(before.getMessage(), now.getMessage()))) {
+      events.warning(client, install, StatusFactory.REASON_UNINSTALL_BLOCKED, now.getMessage());
+    }
+    patchStatus(client, install, status);
+    int attempt = uninstallAttempts.merge(name, 1, Integer::sum);
+    Duration delay = UNINSTALL_RETRY_MAX.compareTo(UNINSTALL_RETRY_FIRST.multipliedBy(1L << Math.min(attempt - 1, 10))) < 0
+        ? UNINSTALL_RETRY_MAX : UNINSTALL_RETRY_FIRST.multipliedBy(1L << Math.min(attempt - 1, 10));
+    log.info("MeshInstall {} not uninstalled yet (attempt {}, next in {}s): {}", name, attempt, delay.toSeconds(),
+        report.remaining());
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
   }
 }

@@ -24,6 +24,8 @@ public final class StatusFactory {
   public static final String REASON_AVAILABLE = "AllComponentsAvailable";
   public static final String REASON_UNAVAILABLE = "ComponentsUnavailable";
   public static final String REASON_UNINSTALLING = "Uninstalling";
+  public static final String REASON_UNINSTALL_BLOCKED = "UninstallBlocked";
+  private static final int MAX_LISTED = 10;
 
   private final Clock clock;
 
@@ -54,19 +56,26 @@ public final class StatusFactory {
     return status;
   }
 
-  /** An API request failed in {@code step}; retried with backoff. */
-  /** While the finalizer removes what the install created. */
-  public MeshInstallStatus deleting(MeshInstall install) {
+  /** While the finalizer removes what the install created; {@code remaining} is what is still there. */
+  public MeshInstallStatus deleting(MeshInstall install, List<Uninstaller.Leftover> remaining) {
     MeshInstallStatus status = base(install);
     status.setState(MeshState.Deleting);
     keepReadiness(install, status);
+    String message = remaining.isEmpty() ? "removing everything this MeshInstall created"
+        : "removing everything this MeshInstall created; still there: " + remaining.stream().limit(MAX_LISTED)
+            .map(Uninstaller.Leftover::toString).collect(Collectors.joining(", "))
+            + (remaining.size() > MAX_LISTED ? " and " + (remaining.size() - MAX_LISTED) + " more" : "")
+            + (remaining.stream().anyMatch(Uninstaller.Leftover::blocked)
+                ? "; the finalizer stays until they are gone (meshctl uninstall --force removes it and leaves them)" : "");
     status.setConditions(conditions(install,
-        condition(install, MeshInstallStatus.RECONCILED, false, REASON_UNINSTALLING,
-            "removing everything this MeshInstall created"),
+        condition(install, MeshInstallStatus.RECONCILED, false,
+            remaining.stream().anyMatch(Uninstaller.Leftover::blocked) ? REASON_UNINSTALL_BLOCKED : REASON_UNINSTALLING,
+            message),
         condition(install, MeshInstallStatus.READY, false, REASON_UNINSTALLING, "being uninstalled")));
     return status;
   }
 
+  /** An API request failed in {@code step}; retried with backoff. */
   public MeshInstallStatus failed(MeshInstall install, String reason, String message) {
     MeshInstallStatus status = base(install);
     status.setState(MeshState.Error);

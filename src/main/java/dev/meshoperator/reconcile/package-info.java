@@ -16,6 +16,12 @@
  *   <li>The control plane namespace is created when missing and then carries the install label; it
  *       is never pruned, and uninstall deletes it only when this install created it and no other
  *       MeshInstall uses it. A namespace the user made is never labelled or deleted.
+ *   <li>Where the injector has a webhook configuration, the spec that validated is kept beside it in
+ *       the ConfigMap {@code mesh-operator-last-valid-spec[-rev]} (an ordinary rendered object, so
+ *       written only when it changes); an invalid spec applies nothing, so it keeps the last valid
+ *       one, which the webhook serves meanwhile.
+ *   <li>The finalizer stays until nothing labelled with the install is left (terminating objects
+ *       count); until then status is Deleting and names each object left and why.
  * </ul>
  */
 package dev.meshoperator.reconcile;

@@ -17,8 +17,9 @@ import java.util.function.Function;
 /**
  * {@code POST /inject} and {@code POST /inject/<revision>}: validates the HTTP request and the
  * AdmissionReview envelope, calls the handler for the revision, and answers. Whatever goes wrong
- * ends as a short status (400/404/405/413/415) or an {@code allowed:false} review, never as a
- * stack trace on the wire.
+ * ends as a short status (400/404/405/413/415), a 503 when the handler cannot decide (so the API
+ * server applies failurePolicy), or an {@code allowed:false} review, never as a stack trace on
+ * the wire.
  */
 final class InjectEndpoint implements HttpHandler {
 
@@ -114,7 +115,16 @@ final class InjectEndpoint implements HttpHandler {
             }
             return;
         }
-        AdmissionResponse response = decide(handler, request);
+        AdmissionResponse response;
+        try {
+            response = decide(handler, request);
+        } catch (InjectorUnavailableException e) {
+            LOG.warn("cannot decide {} {}/{} (uid {}): {}", request.getOperation(), request.getNamespace(),
+                    request.getName(), request.getUid(), e.getMessage());
+            metrics.failed(WebhookMetrics.FAILURE_UNAVAILABLE);
+            HttpResponses.text(exchange, 503, "mesh-operator sidecar injector: " + e.getMessage());
+            return;
+        }
         HttpResponses.json(exchange, 200, codec.writeReview(response));
     }
 
@@ -126,6 +136,8 @@ final class InjectEndpoint implements HttpHandler {
             if (response == null) {
                 throw new IllegalStateException("handler returned no response");
             }
+        } catch (InjectorUnavailableException e) {
+            throw e;
         } catch (VirtualMachineError e) {
             if (!(e instanceof StackOverflowError)) {
                 throw e;

@@ -3,6 +3,7 @@ package dev.meshoperator.webhook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.meshoperator.inject.Decision;
+import dev.meshoperator.inject.DecisionCode;
 import dev.meshoperator.inject.InjectionPolicy;
 import dev.meshoperator.inject.InjectionResult;
 import dev.meshoperator.inject.InjectionSettings;
@@ -12,7 +13,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,19 +29,46 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
   private static final Logger LOG = LoggerFactory.getLogger(InjectionAdmissionHandler.class);
   static final String SKIP_NOT_POD_CREATE = "not_pod_create";
 
+  /** Skips decided from the namespace's labels, which a stale cache can get wrong. */
+  private static final Set<DecisionCode> FROM_NAMESPACE_LABELS =
+      Set.of(DecisionCode.NOT_SELECTED, DecisionCode.NAMESPACE_DISABLED, DecisionCode.OTHER_REVISION);
+
   private final InjectionSettings settings;
   private final Function<String, Map<String, String>> namespaceLabels;
+  private final Function<String, Map<String, String>> freshNamespaceLabels;
   private final KubernetesSerialization serialization;
+  private final List<String> warnings;
 
   public InjectionAdmissionHandler(InjectionSettings settings,
       Function<String, Map<String, String>> namespaceLabels, KubernetesSerialization serialization) {
+    this(settings, namespaceLabels, namespaceLabels, serialization, List.of());
+  }
+
+  /**
+   * @param namespaceLabels labels as cached (fast, may lag behind a label just set)
+   * @param freshNamespaceLabels labels read from the API server, asked only when the cached ones
+   *     would let the pod through: the API server called this revision's webhook because the
+   *     namespace's labels asked for it, so "not selected" means the cache is behind
+   * @param warnings added to every answer (the client that created the pod prints them)
+   */
+  public InjectionAdmissionHandler(InjectionSettings settings,
+      Function<String, Map<String, String>> namespaceLabels,
+      Function<String, Map<String, String>> freshNamespaceLabels,
+      KubernetesSerialization serialization, List<String> warnings) {
     this.settings = settings;
     this.namespaceLabels = namespaceLabels;
+    this.freshNamespaceLabels = freshNamespaceLabels;
     this.serialization = serialization;
+    this.warnings = List.copyOf(warnings);
   }
 
   @Override
   public AdmissionResponse handle(AdmissionRequest request) {
+    AdmissionResponse response = decide(request);
+    return warnings.isEmpty() ? response : response.toBuilder().addAllToWarnings(warnings).build();
+  }
+
+  private AdmissionResponse decide(AdmissionRequest request) {
     String uid = request.getUid();
     // The webhook configuration only sends pod CREATEs; anything else is let through untouched
     // rather than refused, so a widened rule cannot block unrelated writes.
@@ -50,8 +80,16 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
       return AdmissionCodec.deny(uid, 400, "the admission request carries no pod object");
     }
     String namespace = request.getNamespace();
-    Decision decision = InjectionPolicy.decide(pod, namespaceLabels.apply(namespace), namespace, settings);
+    Map<String, String> labels = namespaceLabels.apply(namespace);
+    Decision decision = InjectionPolicy.decide(pod, labels, namespace, settings);
     String podName = podName(pod, namespace);
+    if (!decision.inject() && FROM_NAMESPACE_LABELS.contains(decision.code()) && freshNamespaceLabels != namespaceLabels) {
+      Map<String, String> fresh = freshNamespaceLabels.apply(namespace);
+      if (!fresh.equals(labels)) {
+        LOG.info("namespace {} labels were stale in the cache ({} -> {}); deciding {} again", namespace, labels, fresh, podName);
+        decision = InjectionPolicy.decide(pod, fresh, namespace, settings);
+      }
+    }
     if (!decision.inject()) {
       LOG.debug("not injecting {}: {}", podName, decision.reason());
       return AdmissionCodec.skip(uid, decision.code().metricValue());

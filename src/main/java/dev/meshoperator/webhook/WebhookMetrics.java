@@ -22,6 +22,8 @@ public final class WebhookMetrics {
     public static final String FAILURE_TOO_LARGE = "too_large";
     public static final String FAILURE_DENIED = "denied";
     public static final String FAILURE_HANDLER_ERROR = "handler_error";
+    /** No settings could be resolved for the revision; the API server applied failurePolicy. */
+    public static final String FAILURE_UNAVAILABLE = "unavailable";
     public static final String SKIP_UNSPECIFIED = "unspecified";
 
     private final MeterRegistry registry;

@@ -131,16 +131,16 @@ public final class WebhookRuntime implements AutoCloseable {
       started.add(miInformer);
 
       boolean native_ = supportsNativeSidecars(client);
-      var settings = new RevisionSettings(miInformer.getStore()::list, cfg -> toSettings.apply(cfg, native_));
+      var settings = new RevisionSettings(miInformer.getStore()::list,
+          () -> client.resources(MeshInstall.class).list().getItems(),
+          (namespace, name) -> Optional.ofNullable(client.configMaps().inNamespace(namespace).withName(name).get()),
+          cfg -> toSettings.apply(cfg, native_));
       Function<String, Map<String, String>> labels = name -> namespaceLabels(client, nsInformer, name);
+      Function<String, Map<String, String>> freshLabels = name -> labelsOf(client.namespaces().withName(name).get());
       var serialization = client.getKubernetesSerialization();
       var metrics = new WebhookMetrics();
       var builder = AdmissionServer.builder()
-          .handlers(rev -> {
-            Optional<InjectionSettings> s = settings.apply(rev);
-            return s.<AdmissionHandler>map(x -> new InjectionAdmissionHandler(x, labels, serialization))
-                .orElse(request -> AdmissionCodec.skip(request.getUid(), "no_control_plane"));
-          })
+          .handlers(rev -> new RevisionAdmissionHandler(rev, settings, labels, freshLabels, serialization))
           .identity(certs::servingIdentity)
           .readiness(certs::isReady)
           .bindAddress(options.bindAddress())
@@ -189,6 +189,10 @@ public final class WebhookRuntime implements AutoCloseable {
       // A namespace created a moment ago may not be in the cache yet; ask the API server.
       ns = client.namespaces().withName(name).get();
     }
+    return labelsOf(ns);
+  }
+
+  private static Map<String, String> labelsOf(Namespace ns) {
     return ns == null || ns.getMetadata().getLabels() == null ? Map.of() : ns.getMetadata().getLabels();
   }
 

@@ -154,7 +154,7 @@ class ClusterInjectionCheckTest {
 
     assertThat(injectors.whyNone("off")).isEqualTo("MeshInstall off of revision off has its sidecar injector turned off");
     assertThat(injectors.whyNone("bad")).startsWith("MeshInstall bad of revision bad is invalid (spec.remote.address")
-        .endsWith("so its injector serves no pods");
+        .endsWith("with its last valid settings (ConfigMap mesh-operator-last-valid-spec in its namespace) and a warning, or fails the call when it has none");
     assertThat(injectors.whyNone("gone")).isEqualTo("MeshInstall gone of revision gone is being deleted");
   }
 

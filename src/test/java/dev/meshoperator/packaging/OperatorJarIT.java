@@ -115,8 +115,11 @@ class OperatorJarIT {
     Path log = Files.createTempFile("mesh-operator-jar", ".log");
     // As the Deployment starts it (its args, leader election with POD_NAME/POD_NAMESPACE), outside
     // the cluster: --kubeconfig instead of the pod's ServiceAccount and a url webhook.
+    // Authenticated as deploy/'s ServiceAccount with deploy/'s RBAC only, as the Deployment runs.
+    Path kubeconfig = dev.meshoperator.testenv.OperatorIdentity.fromDeploy(client)
+        .writeKubeconfig(Files.createTempFile("mesh-operator-jar", ".kubeconfig"));
     var command = new ArrayList<>(List.of("java", "-jar", JAR.toString(), "operator",
-        "--kubeconfig=" + cluster.kubeconfig(), "--webhook-port=" + port, "--health-port=" + freePort(),
+        "--kubeconfig=" + kubeconfig, "--webhook-port=" + port, "--health-port=" + freePort(),
         "--leader-election", "--default-failure-policy=Ignore",
         "--webhook-url-host=" + cluster.hostReachableFromApiServer(port)));
     var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

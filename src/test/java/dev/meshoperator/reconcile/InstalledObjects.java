@@ -50,7 +50,7 @@ public final class InstalledObjects {
    */
   public static Set<ObjectKey> expected(MeshInstall install, List<ComponentRenderer> extra, boolean namespaceCreatedByOperator) {
     var config = Profiles.resolve(install);
-    List<HasMetadata> rendered = new Renderer(extra).render(config);
+    List<HasMetadata> rendered = MeshInstallReconciler.withLastValidSpec(new Renderer(extra).render(config), config, install);
     Set<ObjectKey> keys = rendered.stream().filter(o -> !SharedObjects.isShared(o)).map(ObjectKey::of)
         .collect(Collectors.toCollection(TreeSet::new));
     boolean anyNamespaced = rendered.stream().anyMatch(o -> o.getMetadata().getNamespace() != null);

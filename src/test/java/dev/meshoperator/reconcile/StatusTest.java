@@ -41,12 +41,28 @@ class StatusTest {
   void deletingSaysSoAndKeepsTheLastComponentCounts() {
     MeshInstall install = install(3);
     install.setStatus(at("2026-01-01T00:00:00Z").installed(install, 12, READY));
-    MeshInstallStatus status = at("2026-01-01T00:05:00Z").deleting(install);
+    MeshInstallStatus status = at("2026-01-01T00:05:00Z").deleting(install, java.util.List.of());
     assertThat(status.getState()).isEqualTo(dev.meshoperator.api.MeshState.Deleting);
     assertThat(status.getComponents()).isEqualTo(install.getStatus().getComponents());
     assertThat(condition(status, MeshInstallStatus.READY).getStatus()).isEqualTo("False");
     assertThat(condition(status, MeshInstallStatus.READY).getReason()).isEqualTo(StatusFactory.REASON_UNINSTALLING);
     assertThat(condition(status, MeshInstallStatus.RECONCILED).getMessage()).contains("removing everything");
+  }
+
+  @Test
+  void deletingNamesWhatIsLeftAndWhyAndSaysBlockedOnlyWhenSomethingHoldsIt() {
+    MeshInstall install = install(3);
+    var terminating = new Uninstaller.Leftover(new ObjectKey("Namespace", null, "cp"), "terminating", false);
+    MeshInstallStatus waiting = at("2026-01-01T00:05:00Z").deleting(install, java.util.List.of(terminating));
+    assertThat(condition(waiting, MeshInstallStatus.RECONCILED).getReason()).isEqualTo(StatusFactory.REASON_UNINSTALLING);
+    assertThat(condition(waiting, MeshInstallStatus.RECONCILED).getMessage()).endsWith("still there: Namespace/cp (terminating)");
+
+    var held = new Uninstaller.Leftover(new ObjectKey("ConfigMap", "cp", "istio"),
+        "terminating, held by finalizer example.com/hold", true);
+    MeshInstallStatus blocked = at("2026-01-01T00:05:00Z").deleting(install, java.util.List.of(held, terminating));
+    assertThat(condition(blocked, MeshInstallStatus.RECONCILED).getReason()).isEqualTo(StatusFactory.REASON_UNINSTALL_BLOCKED);
+    assertThat(condition(blocked, MeshInstallStatus.RECONCILED).getMessage())
+        .contains("ConfigMap/cp/istio (terminating, held by finalizer example.com/hold)", "meshctl uninstall --force");
   }
 
   @Test

@@ -250,6 +250,20 @@ class AdmissionServerTest {
     }
 
     @Test
+    void anUndecidableRequestFailsTheCallWith503SoFailurePolicyApplies() throws Exception {
+        handler.set(request -> {
+            throw new InjectorUnavailableException("no MeshInstall has revision canary");
+        });
+
+        HttpResponse<String> http = post("/inject", TestTls.podReview("undecided"));
+
+        // Not an AdmissionReview with allowed:false: that would be final whatever the failurePolicy.
+        assertThat(http.statusCode()).isEqualTo(503);
+        assertThat(http.body()).isEqualTo("mesh-operator sidecar injector: no MeshInstall has revision canary\n");
+        assertThat(metrics.scrape()).contains("reason=\"unavailable\"");
+    }
+
+    @Test
     void handlerReturningNullBecomesA500Denial() throws Exception {
         handler.set(request -> null);
 

@@ -58,4 +58,105 @@ class RevisionSettingsTest {
     assertThat(settings.apply("default")).isEmpty();
     assertThat(mapped).hasValue(0);
   }
+
+  // ---- resolve: what the webhook serves ----
+
+  private final java.util.Map<String, io.fabric8.kubernetes.api.model.ConfigMap> configMaps = new java.util.HashMap<>();
+  private final List<MeshInstall> apiServer = new ArrayList<>();
+  private final RevisionSettings webhook = new RevisionSettings(() -> installs, () -> apiServer,
+      (namespace, name) -> java.util.Optional.ofNullable(configMaps.get(namespace + "/" + name)),
+      config -> InjectionSettingsFactory.from(config, true));
+
+  private void keepLastValid(MeshInstall mi) {
+    var config = dev.meshoperator.profile.Profiles.resolve(mi);
+    var cm = dev.meshoperator.render.LastValidSpec.render(config, mi.getSpec(), 3L);
+    cm.getMetadata().setOwnerReferences(List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+        .withUid(mi.getMetadata().getUid()).withName(mi.getMetadata().getName()).build()));
+    configMaps.put(cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName(), cm);
+  }
+
+  private static final String INVALID = "{profile: minimal, namespace: mesh, sidecarInjector: {resources: {requests: {cpu: 456m}}},"
+      + " components: {pilot: {autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 2}}}}";
+
+  @Test
+  void anInvalidInstallServesItsLastValidSpecWithAWarningNamingTheProblem() {
+    MeshInstall valid = install("mi", "2026-01-01T00:00:00Z", "1",
+        "{profile: minimal, namespace: mesh, sidecarInjector: {resources: {requests: {cpu: 123m}}}}");
+    keepLastValid(valid);
+    installs.add(install("mi", "2026-01-01T00:00:00Z", "2", INVALID));
+
+    var resolution = webhook.resolve("default");
+    assertThat(resolution).isInstanceOfSatisfying(RevisionSettings.Serve.class, serve -> {
+      assertThat(serve.settings().proxyResources().getRequests().get("cpu").toString()).isEqualTo("123m");
+      assertThat(serve.warnings()).singleElement().asString()
+          .startsWith("MeshInstall mi is invalid: spec.components.pilot.autoscaling: minReplicas 5 is greater than maxReplicas 2")
+          .endsWith("injected with its last valid settings (generation 3)");
+    });
+    assertThat(settings.apply("default")).as("the CLI's strict view: the current spec serves nothing").isEmpty();
+  }
+
+  @Test
+  void anInvalidInstallWithoutLastValidSpecOrWithAnotherInstallsIsUnavailableNotSkipped() {
+    installs.add(install("mi", "2026-01-01T00:00:00Z", "2", INVALID));
+    assertThat(webhook.resolve("default")).isInstanceOfSatisfying(RevisionSettings.Unavailable.class, u ->
+        assertThat(u.message()).contains("MeshInstall mi is invalid", "no last valid settings",
+            "ConfigMap mesh/mesh-operator-last-valid-spec"));
+
+    // Left behind by an earlier install of the same name (another uid): not this install's settings.
+    MeshInstall earlier = install("mi", "2025-01-01T00:00:00Z", "1", "{profile: minimal, namespace: mesh}");
+    earlier.getMetadata().setUid("uid-earlier");
+    keepLastValid(earlier);
+    assertThat(webhook.resolve("default")).isInstanceOf(RevisionSettings.Unavailable.class);
+  }
+
+  @Test
+  void anUnknownRevisionIsLookedUpAgainThenUnavailable() {
+    assertThat(webhook.resolve("canary")).isInstanceOfSatisfying(RevisionSettings.Unavailable.class, u ->
+        assertThat(u.message()).contains("no MeshInstall has revision canary", "mesh-operator-sidecar-injector-canary"));
+    // Not in the cache yet, but the API server has it.
+    apiServer.add(install("fresh", "2026-01-01T00:00:00Z", "1", "{profile: minimal, revision: canary}"));
+    assertThat(webhook.resolve("canary")).isInstanceOf(RevisionSettings.Serve.class);
+  }
+
+  @Test
+  void theInjectorTurnedOffIsTheOnlyDisabledAndAnInstallBeingDeletedStillServes() {
+    installs.add(install("off", "2026-01-01T00:00:00Z", "1", "{profile: minimal, sidecarInjector: {enabled: false}}"));
+    assertThat(webhook.resolve("default")).isInstanceOf(RevisionSettings.Disabled.class);
+
+    MeshInstall deleting = install("going", "2026-01-01T00:00:00Z", "1", "{profile: minimal, revision: r1}");
+    deleting.getMetadata().setDeletionTimestamp("2026-01-03T00:00:00Z");
+    installs.add(deleting);
+    assertThat(webhook.resolve("r1")).isInstanceOfSatisfying(RevisionSettings.Serve.class, serve ->
+        assertThat(serve.warnings()).singleElement().asString().contains("is being deleted"));
+    // A live install of the same revision wins over the one being deleted, though that one is older.
+    installs.add(install("heir", "2026-01-02T00:00:00Z", "1", "{profile: minimal, revision: r1, namespace: heir}"));
+    assertThat(webhook.resolve("r1")).isInstanceOfSatisfying(RevisionSettings.Serve.class, serve -> {
+      assertThat(serve.warnings()).isEmpty();
+      assertThat(serve.settings().controlPlaneNamespace()).isEqualTo("heir");
+    });
+  }
+
+  @Test
+  void aFailingLookupIsUnavailableAndNotRemembered() {
+    installs.add(install("mi", "2026-01-01T00:00:00Z", "2", INVALID));
+    var failing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    var flaky = new RevisionSettings(() -> installs, () -> installs, (namespace, name) -> {
+      if (failing.get()) {
+        throw new IllegalStateException("connection refused");
+      }
+      return java.util.Optional.ofNullable(configMaps.get(namespace + "/" + name));
+    }, config -> InjectionSettingsFactory.from(config, true));
+    assertThat(flaky.resolve("default")).isInstanceOfSatisfying(RevisionSettings.Unavailable.class, u ->
+        assertThat(u.message()).contains("cannot be read: connection refused"));
+    failing.set(false);
+    keepLastValid(install("mi", "2026-01-01T00:00:00Z", "1", "{profile: minimal, namespace: mesh}"));
+    assertThat(flaky.resolve("default")).isInstanceOf(RevisionSettings.Serve.class);
+  }
+
+  @Test
+  void warningsFitTheApiServersLimit() {
+    String clipped = RevisionSettings.clip("x".repeat(400), "; tail");
+    assertThat(clipped).hasSize(RevisionSettings.MAX_WARNING).endsWith("...; tail");
+    assertThat(RevisionSettings.clip("short", "; tail")).isEqualTo("short; tail");
+  }
 }

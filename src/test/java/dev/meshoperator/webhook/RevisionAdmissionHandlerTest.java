@@ -1,0 +1,86 @@
+package dev.meshoperator.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.wiring.InjectionSettingsFactory;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Every way a pod of a namespace that asks for injection can be answered, without a cluster. */
+class RevisionAdmissionHandlerTest {
+  private final KubernetesSerialization serialization = new KubernetesSerialization();
+  private final List<MeshInstall> installs = new ArrayList<>();
+  private final RevisionSettings settings = new RevisionSettings(() -> installs, () -> installs,
+      (namespace, name) -> Optional.empty(), config -> InjectionSettingsFactory.from(config, true));
+  private final AtomicInteger freshReads = new AtomicInteger();
+
+  private AdmissionRequest request() throws Exception {
+    return new AdmissionCodec(serialization).parseRequest(TestTls.podReview("u1").getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void install(String spec) {
+    installs.add(serialization.unmarshal("""
+        apiVersion: meshoperator.dev/v1alpha1
+        kind: MeshInstall
+        metadata: {name: mi, uid: uid-mi, creationTimestamp: "2026-01-01T00:00:00Z", resourceVersion: "1"}
+        spec: %s
+        """.formatted(spec), MeshInstall.class));
+  }
+
+  private RevisionAdmissionHandler handler(Map<String, String> cached, Map<String, String> fresh) {
+    return new RevisionAdmissionHandler("r1", settings, ns -> cached, ns -> {
+      freshReads.incrementAndGet();
+      return fresh;
+    }, serialization);
+  }
+
+  @Test
+  void labelsMissingFromTheCacheAreReadAgainBeforeAPodIsLetThroughBare() throws Exception {
+    install("{profile: minimal, revision: r1}");
+    AdmissionResponse response = handler(Map.of(), Map.of("istio.io/rev", "r1")).handle(request());
+    assertThat(freshReads).hasValue(1);
+    assertThat(response.getPatch()).as("injected after the second look").isNotNull();
+
+    // An injected pod never costs the second look.
+    handler(Map.of("istio.io/rev", "r1"), Map.of()).handle(request());
+    assertThat(freshReads).hasValue(1);
+  }
+
+  @Test
+  void aNamespaceThatReallyDoesNotAskIsSkippedAfterTheSecondLook() throws Exception {
+    install("{profile: minimal, revision: r1}");
+    AdmissionResponse response = handler(Map.of(), Map.of()).handle(request());
+    assertThat(response.getAllowed()).isTrue();
+    assertThat(response.getPatch()).isNull();
+    assertThat(response.getAuditAnnotations()).containsEntry(AdmissionCodec.SKIP_REASON_ANNOTATION, "not_selected");
+  }
+
+  @Test
+  void theInjectorTurnedOffLetsThePodThroughWithAWarning() throws Exception {
+    install("{profile: minimal, revision: r1, sidecarInjector: {enabled: false}}");
+    AdmissionResponse response = handler(Map.of("istio.io/rev", "r1"), Map.of()).handle(request());
+    assertThat(response.getAllowed()).isTrue();
+    assertThat(response.getPatch()).isNull();
+    assertThat(response.getAuditAnnotations()).containsEntry(AdmissionCodec.SKIP_REASON_ANNOTATION, "injector_disabled");
+    assertThat(response.getWarnings()).singleElement().asString().contains("spec.sidecarInjector.enabled: false");
+  }
+
+  @Test
+  void anUnresolvableRevisionFailsTheCall() {
+    assertThatThrownBy(() -> handler(Map.of("istio.io/rev", "r1"), Map.of()).handle(request()))
+        .isInstanceOf(InjectorUnavailableException.class).hasMessageContaining("no MeshInstall has revision r1");
+    install("{profile: minimal, revision: r1, components: {pilot: {autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 2}}}}");
+    assertThatThrownBy(() -> handler(Map.of("istio.io/rev", "r1"), Map.of()).handle(request()))
+        .isInstanceOf(InjectorUnavailableException.class).hasMessageContaining("MeshInstall mi is invalid");
+  }
+}
