@@ -45,7 +45,9 @@ public final class InjectionSettingsFactory {
         injector.alwaysInjectSelector(),
         injector.injectedAnnotations(),
         // MeshInstall has no log level fields; pods still set theirs through annotations.
-        ProxyLogLevels.defaults());
+        ProxyLogLevels.defaults(),
+        // Istio's own template names are ours to define; spec.sidecarInjector.templates adds to them
+        java.util.Map.of());
   }
 
   private static NativeSidecarMode nativeMode(InjectorConfig injector) {
