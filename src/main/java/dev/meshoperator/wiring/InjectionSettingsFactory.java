@@ -46,8 +46,8 @@ public final class InjectionSettingsFactory {
         injector.injectedAnnotations(),
         // MeshInstall has no log level fields; pods still set theirs through annotations.
         ProxyLogLevels.defaults(),
-        // Istio's own template names are ours to define; spec.sidecarInjector.templates adds to them
-        java.util.Map.of());
+        // spec.sidecarInjector.templates, beside the built-in ones (sidecar, gateway, grpc-*)
+        injector.templates());
   }
 
   private static NativeSidecarMode nativeMode(InjectorConfig injector) {
