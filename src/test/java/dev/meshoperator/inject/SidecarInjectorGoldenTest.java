@@ -86,6 +86,8 @@ class SidecarInjectorGoldenTest {
         // annotations with their own volumes and image
         new Case("user-volumes", "user-volumes", d),
         new Case("user-volumes-gateway", "user-volumes", d, Map.of("inject.istio.io/templates", "gateway")),
+        // annotations pilot-agent reads itself, reroute interfaces, native off by annotation
+        new Case("agent-annotations", "agent-annotations", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
         // native sidecars of the user's
         new Case("native-user-sidecar-probes", "native-user-sidecar", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()));
   }

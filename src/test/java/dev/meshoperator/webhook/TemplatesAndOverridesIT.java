@@ -116,12 +116,16 @@ class TemplatesAndOverridesIT {
     assertThat(again.getMetadata().getAnnotations()).isEqualTo(pod.getMetadata().getAnnotations());
   }
 
-  /** A stored pod as a user would post it again: same spec and metadata, without what the server set. */
+  /**
+   * A stored pod as a controller would post it again: same spec, labels, annotations and owner (the
+   * owner names the workload in the proxy's env), without what the server set.
+   */
   private static Pod asNewPod(Pod stored, String name) {
     Pod p = SERIALIZATION.clone(stored);
     ObjectMeta m = p.getMetadata();
     p.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-        .withName(name).withLabels(Map.of("copy", "true")).withAnnotations(m.getAnnotations()).build());
+        .withName(name).withLabels(m.getLabels()).withAnnotations(m.getAnnotations())
+        .withOwnerReferences(m.getOwnerReferences()).build());
     p.setStatus(null);
     p.getSpec().setNodeName(null);
     return new PodBuilder(p).build();
