@@ -42,6 +42,11 @@ public class SidecarInjectorSpec {
   @Max(30)
   private Integer timeoutSeconds;
 
+  @JsonPropertyDescription("User injection templates by name, for pods whose inject.istio.io/templates annotation lists them (comma-separated, applied in order, e.g. \"sidecar,team-defaults\"). Names are DNS labels and may not be a built-in template: sidecar, gateway, grpc-simple, grpc-agent.")
+  private Map<String, InjectionTemplateSpec> templates;
+
+  public Map<String, InjectionTemplateSpec> getTemplates() { return templates; }
+  public void setTemplates(Map<String, InjectionTemplateSpec> templates) { this.templates = templates; }
   public Boolean getEnabled() { return enabled; }
   public void setEnabled(Boolean enabled) { this.enabled = enabled; }
   public ResourceRequirements getResources() { return resources; }

@@ -1,13 +1,16 @@
 package dev.meshoperator.cli;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.ReplicationController;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -39,28 +42,36 @@ final class Workloads {
       BiConsumer<T, PodTemplateSpec> setTemplate, Function<T, LabelSelector> selector) {}
 
   // Templates are read null-safely: a workload without a spec has no pod to inject.
-  private static final Map<String, Kind<?>> KINDS = Map.of(
-      "Deployment", new Kind<>("apps/v1", Deployment.class,
+  private static final Map<String, Kind<?>> KINDS = Map.ofEntries(
+      Map.entry("Deployment", new Kind<>("apps/v1", Deployment.class,
           d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t),
-          d -> d.getSpec() == null ? null : d.getSpec().getSelector()),
-      "StatefulSet", new Kind<>("apps/v1", StatefulSet.class,
+          d -> d.getSpec() == null ? null : d.getSpec().getSelector())),
+      Map.entry("StatefulSet", new Kind<>("apps/v1", StatefulSet.class,
           d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t),
-          d -> d.getSpec() == null ? null : d.getSpec().getSelector()),
-      "DaemonSet", new Kind<>("apps/v1", DaemonSet.class,
+          d -> d.getSpec() == null ? null : d.getSpec().getSelector())),
+      Map.entry("DaemonSet", new Kind<>("apps/v1", DaemonSet.class,
           d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t),
-          d -> d.getSpec() == null ? null : d.getSpec().getSelector()),
-      "ReplicaSet", new Kind<>("apps/v1", ReplicaSet.class,
+          d -> d.getSpec() == null ? null : d.getSpec().getSelector())),
+      Map.entry("ReplicaSet", new Kind<>("apps/v1", ReplicaSet.class,
           d -> d.getSpec() == null ? null : d.getSpec().getTemplate(), (d, t) -> d.getSpec().setTemplate(t),
-          d -> d.getSpec() == null ? null : d.getSpec().getSelector()),
-      "Job", new Kind<>("batch/v1", Job.class,
+          d -> d.getSpec() == null ? null : d.getSpec().getSelector())),
+      Map.entry("Job", new Kind<>("batch/v1", Job.class,
           j -> j.getSpec() == null ? null : j.getSpec().getTemplate(), (j, t) -> j.getSpec().setTemplate(t),
-          j -> j.getSpec() == null ? null : j.getSpec().getSelector()),
-      "CronJob", new Kind<>("batch/v1", CronJob.class,
+          j -> j.getSpec() == null ? null : j.getSpec().getSelector())),
+      Map.entry("CronJob", new Kind<>("batch/v1", CronJob.class,
           c -> c.getSpec() == null || c.getSpec().getJobTemplate() == null || c.getSpec().getJobTemplate().getSpec() == null
               ? null : c.getSpec().getJobTemplate().getSpec().getTemplate(),
           (c, t) -> c.getSpec().getJobTemplate().getSpec().setTemplate(t),
-          c -> null),
-      "Pod", new Kind<>("v1", Pod.class, null, null, p -> null));
+          c -> null)),
+      Map.entry("ReplicationController", new Kind<>("v1", ReplicationController.class,
+          r -> r.getSpec() == null ? null : r.getSpec().getTemplate(), (r, t) -> r.getSpec().setTemplate(t),
+          r -> r.getSpec() == null || r.getSpec().getSelector() == null ? null
+              : new LabelSelectorBuilder().withMatchLabels(r.getSpec().getSelector()).build())),
+      // OpenShift's; read as a generic object, so meshctl needs no OpenShift model (Istio's
+      // kube-inject handles it too: pkg/kube/inject/inject.go IntoObject, the reflective default case)
+      Map.entry("DeploymentConfig", new Kind<>("apps.openshift.io/v1", GenericKubernetesResource.class,
+          DeploymentConfigs::template, DeploymentConfigs::setTemplate, DeploymentConfigs::selector)),
+      Map.entry("Pod", new Kind<>("v1", Pod.class, null, null, p -> null)));
 
   /** Every kind, workloads before pods, in the order check-inject lists a namespace. */
   static final List<String> LISTING_ORDER =
@@ -78,6 +89,33 @@ final class Workloads {
   }
 
   private Workloads() {}
+
+  /** spec.template and spec.selector (a label map) of an OpenShift DeploymentConfig held generically. */
+  private static final class DeploymentConfigs {
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> spec(GenericKubernetesResource dc) {
+      Object spec = dc.getAdditionalProperties().get("spec");
+      return spec instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+    }
+
+    static PodTemplateSpec template(GenericKubernetesResource dc) {
+      Map<String, Object> spec = spec(dc);
+      return spec == null || spec.get("template") == null ? null
+          : Yaml.KUBE.convertValue(spec.get("template"), PodTemplateSpec.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    static void setTemplate(GenericKubernetesResource dc, PodTemplateSpec template) {
+      spec(dc).put("template", Yaml.KUBE.convertValue(template, Map.class));
+    }
+
+    @SuppressWarnings("unchecked")
+    static LabelSelector selector(GenericKubernetesResource dc) {
+      Map<String, Object> spec = spec(dc);
+      return spec == null || !(spec.get("selector") instanceof Map<?, ?> m) ? null
+          : new LabelSelectorBuilder().withMatchLabels((Map<String, String>) m).build();
+    }
+  }
 
   static boolean isWorkload(String apiVersion, String kind) {
     Kind<?> k = KINDS.get(kind);

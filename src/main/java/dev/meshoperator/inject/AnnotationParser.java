@@ -10,6 +10,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -55,17 +57,53 @@ public final class AnnotationParser {
   private static final Set<String> TRUE = Set.of("1", "t", "T", "TRUE", "true", "True");
   private static final Set<String> FALSE = Set.of("0", "f", "F", "FALSE", "false", "False");
   private static final YAMLMapper YAML = new YAMLMapper();
+  private static final Pattern IMAGE_TYPE = Pattern.compile("^[a-z0-9][a-z0-9._-]*$");
+  static final Pattern DNS_SUBDOMAIN =
+      Pattern.compile("^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+  static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
+  private static final List<String> RESOURCE_ANNOTATIONS =
+      List.of(PROXY_CPU, PROXY_MEMORY, PROXY_CPU_LIMIT, PROXY_MEMORY_LIMIT);
 
   public static Result parse(Map<String, String> annotations, InjectionSettings s) {
     Reader r = new Reader(annotations == null ? Map.of() : annotations);
-
     ObjectNode proxyConfig = r.proxyConfig();
+    Traffic traffic = traffic(r, proxyConfig);
+    Readiness readiness = readiness(r, proxyConfig);
+    ResourceRequirements resources = r.resources(s);
+    String image = proxyImage(r, s, proxyConfig);
+    ProxyLogLevels levels = logLevels(r, s);
+    Switches switches = switches(r, s, proxyConfig);
+    Map<String, String> metadata = proxyMetadata(proxyConfig);
+    List<String> templates = templates(r, s);
+    String bootstrap = r.value(BOOTSTRAP_OVERRIDE, v -> DNS_SUBDOMAIN.matcher(v).matches() ? v : null,
+        "is not a ConfigMap name").orElse("");
+    List<Volume> userVolumes = UserVolumes.volumes(r);
+    List<VolumeMount> userMounts = UserVolumes.mounts(r);
+    if (readiness.statusPort() != DEFAULT_STATUS_PORT) {
+      // pilot-agent learns its status port only from its ProxyConfig
+      proxyConfig.put("statusPort", readiness.statusPort());
+    }
+
+    SidecarOptions options = new SidecarOptions(traffic.mode(), traffic.includeIps(), traffic.excludeIps(),
+        traffic.includeInbound(), traffic.excludeInbound(), traffic.includeOutbound(), traffic.excludeOutbound(),
+        traffic.reroute(), traffic.excludeInterfaces(), readiness.statusPort(), readiness.initialDelay(),
+        readiness.period(), readiness.failures(), resources, image, levels, switches.nativeSidecar(),
+        switches.rewrite(), switches.holdApp(), switches.mergeMetrics(), proxyConfig, metadata, templates,
+        r.hasAny(RESOURCE_ANNOTATIONS), bootstrap, userVolumes, userMounts);
+    return new Result(options, r.errors);
+  }
+
+  /** The traffic-capture half: interception mode and what istio-iptables includes or excludes. */
+  private record Traffic(InterceptionMode mode, String includeIps, String excludeIps, String includeInbound,
+      String excludeInbound, String includeOutbound, String excludeOutbound, String reroute,
+      String excludeInterfaces) {}
+
+  private static Traffic traffic(Reader r, ObjectNode proxyConfig) {
     JsonNode pcMode = proxyConfig.get("interceptionMode");
     InterceptionMode mode = r.value(INTERCEPTION_MODE, AnnotationParser::interceptionMode,
         "is not a valid interception mode (REDIRECT, TPROXY or NONE)")
         .orElse(pcMode != null && pcMode.isTextual()
             ? InterceptionMode.valueOf(pcMode.asText()) : InterceptionMode.REDIRECT);
-
     String includeIps = r.value(INCLUDE_OUTBOUND_IP_RANGES, v -> cidrs(v, true),
         "is not \"*\" or a comma-separated list of CIDRs").orElse("*");
     String excludeIps = r.value(EXCLUDE_OUTBOUND_IP_RANGES, v -> cidrs(v, false),
@@ -84,7 +122,14 @@ public final class AnnotationParser {
     String reroute = r.value(REROUTE_VIRTUAL_INTERFACES, AnnotationParser::interfaces, interfaceRule)
         .orElseGet(() -> r.value(KUBEVIRT_INTERFACES, AnnotationParser::interfaces, interfaceRule).orElse(""));
     String excludeInterfaces = r.value(EXCLUDE_INTERFACES, AnnotationParser::interfaces, interfaceRule).orElse("");
+    return new Traffic(mode, includeIps, excludeIps, includeInbound, excludeInbound, includeOutbound,
+        excludeOutbound, reroute, excludeInterfaces);
+  }
 
+  /** The agent's status port and the readiness probe Envoy gets on it. */
+  private record Readiness(int statusPort, int initialDelay, int period, int failures) {}
+
+  private static Readiness readiness(Reader r, ObjectNode proxyConfig) {
     JsonNode pcStatus = proxyConfig.get("statusPort");
     int statusPort = r.value(STATUS_PORT, v -> intInRange(v, 0, 65535),
         "is not a valid port (0-65535)")
@@ -97,12 +142,28 @@ public final class AnnotationParser {
         "is not a positive 32-bit integer").orElse(15);
     int failures = r.value(READINESS_FAILURE_THRESHOLD, v -> intInRange(v, 1, Integer.MAX_VALUE),
         "is not a positive 32-bit integer").orElse(4);
+    return new Readiness(statusPort, initialDelay, period, failures);
+  }
 
-    ResourceRequirements resources = r.resources(s);
+  /**
+   * sidecar.istio.io/proxyImage as given; otherwise the revision's image with the image type of
+   * sidecar.istio.io/proxyImageType or ProxyConfig image.imageType (pkg/kube/inject/inject.go
+   * ProxyImage: the annotation wins over ProxyConfig).
+   */
+  private static String proxyImage(Reader r, InjectionSettings s, ObjectNode proxyConfig) {
+    Optional<String> image = r.value(PROXY_IMAGE,
+        v -> v.isBlank() || v.chars().anyMatch(Character::isWhitespace) ? null : v,
+        "is not a valid image reference");
+    JsonNode pcType = proxyConfig.path("image").path("imageType");
+    Optional<String> type = r.value(PROXY_IMAGE_TYPE, v -> IMAGE_TYPE.matcher(v).matches() ? v : null,
+        "is not an image type (such as default, distroless or debug)")
+        .or(() -> pcType.isTextual() && IMAGE_TYPE.matcher(pcType.asText()).matches()
+            ? Optional.of(pcType.asText()) : Optional.empty());
+    return image.orElseGet(() -> type.map(t -> ProxyImages.withImageType(s.proxyImage(), t)).orElse(s.proxyImage()));
+  }
 
-    String image = r.value(PROXY_IMAGE, v -> v.isBlank() || v.chars().anyMatch(Character::isWhitespace) ? null : v,
-        "is not a valid image reference").orElse(s.proxyImage());
-    ProxyLogLevels levels = new ProxyLogLevels(
+  private static ProxyLogLevels logLevels(Reader r, InjectionSettings s) {
+    return new ProxyLogLevels(
         r.value(LOG_LEVEL, v -> ENVOY_LEVELS.contains(v) ? v : null,
             "is not an Envoy log level (trace, debug, info, warning, error, critical, off)")
             .orElse(s.logLevels().proxy()),
@@ -112,28 +173,46 @@ public final class AnnotationParser {
         r.value(AGENT_LOG_LEVEL, v -> scopedLevels(v, AGENT_LEVELS, true),
             "is not a level or a comma-separated list of scope:level (levels debug, info, warn, error, fatal, none)")
             .orElse(s.logLevels().agent()));
+  }
 
+  private record Switches(boolean nativeSidecar, boolean rewrite, boolean mergeMetrics, boolean holdApp) {}
+
+  private static Switches switches(Reader r, InjectionSettings s, ObjectNode proxyConfig) {
     boolean nativeSidecar = r.bool(NATIVE_SIDECAR).orElse(s.nativeSidecarsByDefault());
     boolean rewrite = r.bool(REWRITE_PROBES).orElse(s.rewriteAppHTTPProbers());
     boolean mergeMetrics = r.bool(MERGE_METRICS).orElse(true);
     JsonNode hold = proxyConfig.get("holdApplicationUntilProxyStarts");
     boolean holdApp = hold != null && hold.isBoolean() ? hold.asBoolean() : s.holdApplicationUntilProxyStarts();
+    return new Switches(nativeSidecar, rewrite, mergeMetrics, holdApp);
+  }
 
+  private static Map<String, String> proxyMetadata(ObjectNode proxyConfig) {
     Map<String, String> metadata = new LinkedHashMap<>();
     JsonNode md = proxyConfig.get("proxyMetadata");
     if (md != null && md.isObject()) {
       md.fields().forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
     }
-    if (statusPort != DEFAULT_STATUS_PORT) {
-      // pilot-agent learns its status port only from its ProxyConfig
-      proxyConfig.put("statusPort", statusPort);
-    }
+    return metadata;
+  }
 
-    SidecarOptions options = new SidecarOptions(mode, includeIps, excludeIps, includeInbound,
-        excludeInbound, includeOutbound, excludeOutbound, reroute, excludeInterfaces, statusPort,
-        initialDelay, period, failures, resources, image, levels, nativeSidecar, rewrite, holdApp,
-        mergeMetrics, proxyConfig, metadata);
-    return new Result(options, r.errors);
+  /**
+   * inject.istio.io/templates: a comma-separated list applied in order (pkg/kube/inject/inject.go
+   * selectTemplates); an unknown name is refused naming it, as Istio's "requested template not found".
+   */
+  private static List<String> templates(Reader r, InjectionSettings s) {
+    List<String> known = InjectionTemplates.known(s);
+    return r.value(INJECT_TEMPLATES, v -> {
+      List<String> names = items(v);
+      return names.isEmpty() ? null : names;
+    }, "names no template").map(names -> {
+      for (String name : names) {
+        if (!known.contains(name)) {
+          r.errors.add(error(INJECT_TEMPLATES, r.raw(INJECT_TEMPLATES), "names template " + name
+              + ", which this injector does not have (known: " + String.join(", ", known) + ")"));
+        }
+      }
+      return names;
+    }).orElse(List.of(InjectionTemplates.SIDECAR));
   }
 
   /** The uniform error text: {@code annotation <name>: "<value>" <problem>}. */
@@ -146,7 +225,7 @@ public final class AnnotationParser {
   }
 
   /** Collects errors; a parser returning null (or throwing) means "invalid". */
-  private static final class Reader {
+  static final class Reader {
     private final Map<String, String> annotations;
     private final List<String> errors = new ArrayList<>();
 
@@ -171,6 +250,18 @@ public final class AnnotationParser {
       return Optional.ofNullable(parsed);
     }
 
+    String raw(String name) {
+      return annotations.get(name);
+    }
+
+    boolean hasAny(List<String> names) {
+      return names.stream().anyMatch(annotations::containsKey);
+    }
+
+    void refuse(String name, String problem) {
+      errors.add(AnnotationParser.error(name, annotations.get(name), problem));
+    }
+
     Optional<Boolean> bool(String name) {
       return value(name, v -> TRUE.contains(v) ? Boolean.TRUE : FALSE.contains(v) ? Boolean.FALSE : null,
           "is not a boolean (true or false)");
@@ -189,9 +280,7 @@ public final class AnnotationParser {
       Optional<Quantity> memory = quantity(PROXY_MEMORY);
       Optional<Quantity> cpuLimit = quantity(PROXY_CPU_LIMIT);
       Optional<Quantity> memoryLimit = quantity(PROXY_MEMORY_LIMIT);
-      boolean any = Arrays.asList(PROXY_CPU, PROXY_MEMORY, PROXY_CPU_LIMIT, PROXY_MEMORY_LIMIT).stream()
-          .anyMatch(annotations::containsKey);
-      if (!any) {
+      if (!hasAny(RESOURCE_ANNOTATIONS)) {
         return s.proxyResources();
       }
       checkNotAbove(PROXY_CPU, cpu, PROXY_CPU_LIMIT, cpuLimit);
@@ -280,7 +369,7 @@ public final class AnnotationParser {
     return amount.signum() < 0 ? null : q;
   }
 
-  private static List<String> items(String v) {
+  static List<String> items(String v) {
     return Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
   }
 

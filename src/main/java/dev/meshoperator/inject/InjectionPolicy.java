@@ -43,34 +43,13 @@ public final class InjectionPolicy {
     Map<String, String> nsLabels = namespaceLabels == null ? Map.of() : namespaceLabels;
     String ns = namespace != null ? namespace : meta.getNamespace();
 
-    if (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
-      return Decision.of(DecisionCode.HOST_NETWORK, null,
-          "pod uses hostNetwork; a sidecar would capture the node's traffic, so hostNetwork pods are never injected");
+    Optional<Decision> decided = neverInjected(pod, ns, s)
+        .or(() -> namespaceSwitchedOff(nsLabels))
+        .or(() -> podLabelOptOut(podLabels));
+    if (decided.isPresent()) {
+      return decided.get();
     }
-    if (ns != null && SYSTEM_NAMESPACES.contains(ns)) {
-      return Decision.of(DecisionCode.SYSTEM_NAMESPACE, null,
-          "namespace " + ns + " is a system namespace; pods there are never injected");
-    }
-    if (ns != null && ns.equals(s.controlPlaneNamespace())) {
-      return Decision.of(DecisionCode.CONTROL_PLANE_NAMESPACE, null,
-          "namespace " + ns + " is the control-plane namespace; pods there are never injected");
-    }
-
-    String nsInjection = nsLabels.get(INJECTION_LABEL);
-    if (nsInjection != null && !nsInjection.equals("enabled")) {
-      return Decision.of(DecisionCode.NAMESPACE_DISABLED, null, nsInjection.equals("disabled")
-          ? "namespace label " + INJECTION_LABEL + "=disabled turns injection off for every pod in the namespace"
-          : "namespace label " + INJECTION_LABEL + "=" + nsInjection
-              + " is not \"enabled\", so injection is off for every pod in the namespace");
-    }
-
-    String podInjectLabel = podLabels.get(INJECT);
-    if ("false".equals(podInjectLabel)) {
-      return Decision.of(DecisionCode.POD_LABEL_FALSE, null,
-          "pod label " + INJECT + "=false opts the pod out");
-    }
-
-    Optional<Selection> selected = select(nsInjection, nsLabels, podLabels);
+    Optional<Selection> selected = select(nsLabels.get(INJECTION_LABEL), nsLabels, podLabels);
     if (selected.isEmpty()) {
       return Decision.of(DecisionCode.NOT_SELECTED, null,
           "nothing selects the pod: the namespace has neither " + INJECTION_LABEL + "=enabled nor "
@@ -81,29 +60,80 @@ public final class InjectionPolicy {
       return Decision.of(DecisionCode.OTHER_REVISION, sel.revision(),
           sel.text() + ", not this injector's revision " + s.revisionName());
     }
+    return podsOwnChoice(sel, podLabels, podAnnotations, s)
+        .orElseGet(() -> bySelectors(sel, podLabels, s));
+  }
 
-    // The label wins over the annotation of the same name, even when the label is empty.
-    String explicitSource = podLabels.containsKey(INJECT) ? "label" : "annotation";
-    String explicit = podLabels.containsKey(INJECT) ? podInjectLabel : podAnnotations.get(INJECT);
-    Optional<LabelSelector> never = firstMatch(s.neverInjectSelector(), podLabels);
-    if (explicit != null && !explicit.isEmpty()) {
-      if (!TRUE_VALUES.contains(explicit.toLowerCase(Locale.ROOT))) {
-        DecisionCode code = explicitSource.equals("label")
-            ? DecisionCode.POD_LABEL_FALSE : DecisionCode.POD_ANNOTATION_FALSE;
-        String verdict = explicit.equalsIgnoreCase("false") || explicit.equalsIgnoreCase("no")
-            || explicit.equalsIgnoreCase("n") || explicit.equalsIgnoreCase("off")
-            ? " opts the pod out"
-            : " is not a true value (true, yes, y, on), so it opts the pod out";
-        return Decision.of(code, sel.revision(),
-            "pod " + explicitSource + " " + INJECT + "=" + explicit + verdict);
-      }
-      if (never.isPresent()) {
-        return Decision.of(DecisionCode.POD_OPT_IN_OVERRIDES_NEVER_SELECTOR, sel.revision(),
-            sel.text() + "; pod " + explicitSource + " " + INJECT + "=" + explicit
-                + " overrides neverInjectSelector " + LabelSelectors.describe(never.get()));
-      }
-      return Decision.of(sel.code(), sel.revision(), sel.text());
+  /** Absolute exclusions: hostNetwork, system namespaces, the control plane's own namespace. */
+  private static Optional<Decision> neverInjected(Pod pod, String ns, InjectionSettings s) {
+    if (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+      return Optional.of(Decision.of(DecisionCode.HOST_NETWORK, null,
+          "pod uses hostNetwork; a sidecar would capture the node's traffic, so hostNetwork pods are never injected"));
     }
+    if (ns != null && SYSTEM_NAMESPACES.contains(ns)) {
+      return Optional.of(Decision.of(DecisionCode.SYSTEM_NAMESPACE, null,
+          "namespace " + ns + " is a system namespace; pods there are never injected"));
+    }
+    if (ns != null && ns.equals(s.controlPlaneNamespace())) {
+      return Optional.of(Decision.of(DecisionCode.CONTROL_PLANE_NAMESPACE, null,
+          "namespace " + ns + " is the control-plane namespace; pods there are never injected"));
+    }
+    return Optional.empty();
+  }
+
+  /** istio-injection set to anything but "enabled" switches the whole namespace off. */
+  private static Optional<Decision> namespaceSwitchedOff(Map<String, String> nsLabels) {
+    String nsInjection = nsLabels.get(INJECTION_LABEL);
+    if (nsInjection == null || nsInjection.equals("enabled")) {
+      return Optional.empty();
+    }
+    return Optional.of(Decision.of(DecisionCode.NAMESPACE_DISABLED, null, nsInjection.equals("disabled")
+        ? "namespace label " + INJECTION_LABEL + "=disabled turns injection off for every pod in the namespace"
+        : "namespace label " + INJECTION_LABEL + "=" + nsInjection
+            + " is not \"enabled\", so injection is off for every pod in the namespace"));
+  }
+
+  private static Optional<Decision> podLabelOptOut(Map<String, String> podLabels) {
+    if ("false".equals(podLabels.get(INJECT))) {
+      return Optional.of(Decision.of(DecisionCode.POD_LABEL_FALSE, null,
+          "pod label " + INJECT + "=false opts the pod out"));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The pod's own sidecar.istio.io/inject (the label wins over the annotation of the same name, even
+   * when the label is empty): a false value opts out; a true one beats neverInjectSelector.
+   */
+  private static Optional<Decision> podsOwnChoice(Selection sel, Map<String, String> podLabels,
+      Map<String, String> podAnnotations, InjectionSettings s) {
+    String explicitSource = podLabels.containsKey(INJECT) ? "label" : "annotation";
+    String explicit = podLabels.containsKey(INJECT) ? podLabels.get(INJECT) : podAnnotations.get(INJECT);
+    if (explicit == null || explicit.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!TRUE_VALUES.contains(explicit.toLowerCase(Locale.ROOT))) {
+      DecisionCode code = explicitSource.equals("label")
+          ? DecisionCode.POD_LABEL_FALSE : DecisionCode.POD_ANNOTATION_FALSE;
+      String verdict = explicit.equalsIgnoreCase("false") || explicit.equalsIgnoreCase("no")
+          || explicit.equalsIgnoreCase("n") || explicit.equalsIgnoreCase("off")
+          ? " opts the pod out"
+          : " is not a true value (true, yes, y, on), so it opts the pod out";
+      return Optional.of(Decision.of(code, sel.revision(),
+          "pod " + explicitSource + " " + INJECT + "=" + explicit + verdict));
+    }
+    Optional<LabelSelector> never = firstMatch(s.neverInjectSelector(), podLabels);
+    if (never.isPresent()) {
+      return Optional.of(Decision.of(DecisionCode.POD_OPT_IN_OVERRIDES_NEVER_SELECTOR, sel.revision(),
+          sel.text() + "; pod " + explicitSource + " " + INJECT + "=" + explicit
+              + " overrides neverInjectSelector " + LabelSelectors.describe(never.get())));
+    }
+    return Optional.of(Decision.of(sel.code(), sel.revision(), sel.text()));
+  }
+
+  /** Without the pod's own word: neverInjectSelector, then alwaysInjectSelector, then the selection. */
+  private static Decision bySelectors(Selection sel, Map<String, String> podLabels, InjectionSettings s) {
+    Optional<LabelSelector> never = firstMatch(s.neverInjectSelector(), podLabels);
     if (never.isPresent()) {
       return Decision.of(DecisionCode.NEVER_INJECT_SELECTOR, sel.revision(),
           "pod labels match neverInjectSelector " + LabelSelectors.describe(never.get()));

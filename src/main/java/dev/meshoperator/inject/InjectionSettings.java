@@ -2,14 +2,17 @@ package dev.meshoperator.inject;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * Everything one revision's injector needs to know about its mesh. The injector's own value type, so
@@ -35,7 +38,8 @@ public record InjectionSettings(
     List<LabelSelector> neverInjectSelector,
     List<LabelSelector> alwaysInjectSelector,
     Map<String, String> injectedAnnotations,
-    ProxyLogLevels logLevels) {
+    ProxyLogLevels logLevels,
+    Map<String, Pod> templates) {
 
   public static final String DEFAULT_REVISION = "default";
   public static final String DEFAULT_NAMESPACE = "istio-system";
@@ -61,6 +65,7 @@ public record InjectionSettings(
     injectedAnnotations = injectedAnnotations == null
         ? Map.of()
         : Collections.unmodifiableMap(new LinkedHashMap<>(injectedAnnotations));
+    templates = copyTemplates(templates);
   }
 
   /** The default revision in istio-system with Istio 1.30.3's proxy defaults. */
@@ -87,7 +92,8 @@ public record InjectionSettings(
         List.of(),
         List.of(),
         Map.of(),
-        ProxyLogLevels.defaults());
+        ProxyLogLevels.defaults(),
+        Map.of());
   }
 
   /** {@code istiod[-rev].<ns>.svc:15012}: the Service istiod's certificate is issued for. */
@@ -145,6 +151,25 @@ public record InjectionSettings(
     return new Builder(this);
   }
 
+  /**
+   * User templates ({@code spec.sidecarInjector.templates}): name to the pod fragment laid over the
+   * pod. Sorted by name, each a private copy; a fresh copy on every call, as for the resources.
+   */
+  @Override
+  public Map<String, Pod> templates() {
+    return copyTemplates(templates);
+  }
+
+  private static Map<String, Pod> copyTemplates(Map<String, Pod> templates) {
+    Map<String, Pod> out = new TreeMap<>();
+    if (templates != null) {
+      templates.forEach((k, v) -> out.put(k, TEMPLATE_COPIER.clone(v)));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  private static final KubernetesSerialization TEMPLATE_COPIER = new KubernetesSerialization();
+
   private static List<LabelSelector> copySelectors(List<LabelSelector> selectors) {
     if (selectors == null) {
       return List.of();
@@ -171,6 +196,7 @@ public record InjectionSettings(
     private List<LabelSelector> alwaysInjectSelector;
     private Map<String, String> injectedAnnotations;
     private ProxyLogLevels logLevels;
+    private Map<String, Pod> templates;
 
     private Builder(InjectionSettings s) {
       revision = s.revision;
@@ -190,6 +216,7 @@ public record InjectionSettings(
       alwaysInjectSelector = s.alwaysInjectSelector;
       injectedAnnotations = s.injectedAnnotations;
       logLevels = s.logLevels;
+      templates = s.templates;
     }
 
     /** Also moves the CA address to the revision's istiod, which is almost always what is meant. */
@@ -221,12 +248,13 @@ public record InjectionSettings(
     public Builder alwaysInjectSelector(List<LabelSelector> v) { alwaysInjectSelector = v; return this; }
     public Builder injectedAnnotations(Map<String, String> v) { injectedAnnotations = v; return this; }
     public Builder logLevels(ProxyLogLevels v) { logLevels = v; return this; }
+    public Builder templates(Map<String, Pod> v) { templates = v; return this; }
 
     public InjectionSettings build() {
       return new InjectionSettings(revision, controlPlaneNamespace, caAddress, proxyImage, clusterId,
           meshId, trustDomain, clusterDomain, proxyResources, nativeSidecar,
           serverSupportsNativeSidecars, rewriteAppHTTPProbers, holdApplicationUntilProxyStarts,
-          neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels);
+          neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels, templates);
     }
   }
 }

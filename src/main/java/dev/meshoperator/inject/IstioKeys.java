@@ -50,10 +50,21 @@ public final class IstioKeys {
   public static final String KUBEVIRT_INTERFACES = "traffic.sidecar.istio.io/kubevirtInterfaces";
   public static final String REROUTE_VIRTUAL_INTERFACES = "istio.io/reroute-virtual-interfaces";
   public static final String EXCLUDE_INTERFACES = "traffic.sidecar.istio.io/excludeInterfaces";
+  public static final String PROXY_IMAGE_TYPE = "sidecar.istio.io/proxyImageType";
+  public static final String BOOTSTRAP_OVERRIDE = "sidecar.istio.io/bootstrapOverride";
+  public static final String USER_VOLUME = "sidecar.istio.io/userVolume";
+  public static final String USER_VOLUME_MOUNT = "sidecar.istio.io/userVolumeMount";
+  public static final String INJECT_TEMPLATES = "inject.istio.io/templates";
+  /** Where the user's own istio-proxy/istio-init containers are kept, so re-injection can apply them again. */
+  public static final String PROXY_OVERRIDES = "proxy.istio.io/overrides";
 
   // container and volume names pilot-agent and users rely on
   public static final String PROXY_CONTAINER = "istio-proxy";
   public static final String INIT_CONTAINER = "istio-init";
+  /** The CNI plugin's check container that takes istio-init's place when the node sets up traffic capture. */
+  public static final String VALIDATION_CONTAINER = "istio-validation";
+  /** A user container with this image is customising the injected one and takes its image. */
+  public static final String AUTO_IMAGE = "auto";
 
   // ports: -u must equal the proxy's uid or the proxy's own traffic loops back into itself
   public static final long PROXY_UID = 1337L;

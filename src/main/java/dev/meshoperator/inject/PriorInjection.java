@@ -57,8 +57,23 @@ final class PriorInjection {
       spec.setImagePullSecrets(new ArrayList<>(spec.getImagePullSecrets().stream()
           .filter(s -> !status.imagePullSecrets().contains(s.getName())).toList()));
     }
-    probers.ifPresent(p -> ProbeRewriter.restore(spec.getContainers(), p));
+    probers.ifPresent(p -> {
+      ProbeRewriter.restore(spec.getContainers(), p);
+      if (spec.getInitContainers() != null) {
+        ProbeRewriter.restore(spec.getInitContainers(), p);
+      }
+    });
     annotations.remove(STATUS);
+    // the user's own istio-proxy/istio-init were merged into what was just stripped; put them back
+    String overrides = annotations.remove(PROXY_OVERRIDES);
+    if (overrides != null) {
+      try {
+        UserOverrides.reinsert(spec, overrides);
+      } catch (IllegalArgumentException e) {
+        return List.of(AnnotationParser.error(PROXY_OVERRIDES, overrides, e.getMessage()
+            + "; it records the pod's own istio-proxy/istio-init, remove it or the status annotation"));
+      }
+    }
     return List.of();
   }
 

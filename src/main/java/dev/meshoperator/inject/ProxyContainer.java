@@ -5,9 +5,11 @@ import static dev.meshoperator.inject.IstioKeys.*;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meshoperator.proxy.ProxyVolumes;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -15,61 +17,48 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * istio-proxy: pilot-agent and Envoy from the unchanged proxyv2 image. pilot-agent learns who it is
- * only from env (downward API for the pod, plain values for the mesh), so this list is the contract
- * with the image.
+ * istio-proxy: pilot-agent and Envoy from the unchanged proxyv2 image, in the three shapes Istio's
+ * templates give it (istio-discovery chart files/injection-template.yaml, gateway-injection-template.yaml,
+ * grpc-agent.yaml). pilot-agent learns who it is only from env (downward API for the pod, plain
+ * values for the mesh), so these lists are the contract with the image.
  */
 final class ProxyContainer {
   private ProxyContainer() {}
 
-  /** What the proxy describes besides the options: the pod it sits in. */
-  record Inputs(
-      SidecarOptions options,
-      InjectionSettings settings,
-      List<Container> appContainers,
-      WorkloadIdentity workload,
-      String namespace,
-      ObjectNode appProbers,
-      boolean nativeSidecar) {}
+  /** Where the custom bootstrap ConfigMap is mounted; ISTIO_BOOTSTRAP_OVERRIDE points into it. */
+  static final String BOOTSTRAP_VOLUME = "custom-bootstrap-volume";
+  static final String BOOTSTRAP_DIR = "/etc/istio/custom-bootstrap";
 
-  static Container render(Inputs in) {
-    SidecarOptions o = in.options();
+  /** The sidecar: captures the pod's traffic; the only port it declares is Envoy's metrics, 15090. */
+  static Container sidecar(TemplateContext ctx) {
+    SidecarOptions o = ctx.options();
     ContainerBuilder b = new ContainerBuilder()
         .withName(PROXY_CONTAINER)
         .withImage(o.proxyImage())
-        .withArgs(
-            "proxy", "sidecar",
-            "--domain", "$(POD_NAMESPACE).svc." + in.settings().clusterDomain(),
-            "--proxyLogLevel=" + o.logLevels().proxy(),
-            "--proxyComponentLogLevel=" + o.logLevels().component(),
-            "--log_output_level=" + o.logLevels().agent())
-        .withEnv(env(in))
-        .withPorts(ports(o))
+        .withArgs(args(ctx, "sidecar"))
+        .withEnv(env(ctx, Shape.SIDECAR))
+        .withPorts(port("http-envoy-prom", ENVOY_PROMETHEUS_PORT))
         .withResources(o.resources())
-        .withSecurityContext(securityContext(o))
-        .withVolumeMounts(SidecarVolumes.proxyMounts());
+        .withSecurityContext(sidecarSecurityContext(o))
+        .withVolumeMounts(mounts(ctx, ProxyVolumes.mounts(ProxyVolumes.Kind.SIDECAR)));
     if (o.statusServerEnabled()) {
-      b.withReadinessProbe(new ProbeBuilder(envoyReady())
-              .withInitialDelaySeconds(o.readinessInitialDelaySeconds())
-              .withPeriodSeconds(o.readinessPeriodSeconds())
-              .withTimeoutSeconds(3)
-              .withFailureThreshold(o.readinessFailureThreshold())
-              .build())
+      b.withReadinessProbe(readiness(o, ENVOY_HEALTH_PORT))
           // generous, so a slow first xDS push does not get the proxy killed; period 1 so the app
           // (classic hold or native ordering) starts as soon as the proxy is ready
-          .withStartupProbe(new ProbeBuilder(envoyReady())
+          .withStartupProbe(new ProbeBuilder(httpGet("/healthz/ready", ENVOY_HEALTH_PORT))
               .withInitialDelaySeconds(0)
               .withPeriodSeconds(1)
               .withTimeoutSeconds(3)
               .withFailureThreshold(600)
               .build());
     }
-    if (in.nativeSidecar()) {
+    if (o.nativeSidecar()) {
       b.withRestartPolicy("Always");
       if (o.statusServerEnabled()) {
         // native sidecars stop after the app; draining first lets in-flight requests finish
@@ -86,35 +75,103 @@ final class ProxyContainer {
     return b.build();
   }
 
-  private static Probe envoyReady() {
-    return new ProbeBuilder().withNewHttpGet()
-        .withPath("/healthz/ready").withPort(new IntOrString(ENVOY_HEALTH_PORT))
-        .endHttpGet().build();
+  /**
+   * The gateway: {@code proxy router}, no capture, and only what the gateway chart does not say
+   * itself: the gateway chart's own istio-proxy container (security context, resources, ports)
+   * is laid over this one. Resources only when the pod's annotations ask for them.
+   */
+  static Container gateway(TemplateContext ctx) {
+    SidecarOptions o = ctx.options();
+    ContainerBuilder b = new ContainerBuilder()
+        .withName(PROXY_CONTAINER)
+        .withImage(o.proxyImage())
+        .withPorts(port("http-envoy-prom", ENVOY_PROMETHEUS_PORT))
+        .withArgs(args(ctx, "router"))
+        .withSecurityContext(new SecurityContextBuilder().withRunAsUser(PROXY_UID).withRunAsGroup(PROXY_UID).build())
+        .withEnv(env(ctx, Shape.GATEWAY))
+        .withReadinessProbe(readiness(o, ENVOY_HEALTH_PORT))
+        .withVolumeMounts(mounts(ctx, ProxyVolumes.mounts(ProxyVolumes.Kind.GATEWAY)));
+    if (o.resourcesFromAnnotations()) {
+      b.withResources(o.resources());
+    }
+    return b.build();
   }
 
-  private static List<ContainerPort> ports(SidecarOptions o) {
-    List<ContainerPort> ports = new ArrayList<>();
-    ports.add(port("http-envoy-prom", ENVOY_PROMETHEUS_PORT));
-    ports.add(port("http-health", ENVOY_HEALTH_PORT));
+  /**
+   * Proxyless gRPC's agent: pilot-agent without Envoy (DISABLE_ENVOY), serving xDS and
+   * certificates to the app over /etc/istio/proxy; its status port is its only port.
+   */
+  static Container grpcAgent(TemplateContext ctx) {
+    SidecarOptions o = ctx.options();
+    List<VolumeMount> base = List.of(
+        ProxyVolumes.mount(ProxyVolumes.WORKLOAD_SOCKET, "/var/run/secrets/workload-spiffe-uds", false),
+        ProxyVolumes.mount(ProxyVolumes.WORKLOAD_CERTS, "/var/run/secrets/workload-spiffe-credentials", false),
+        ProxyVolumes.mount(ProxyVolumes.CA_CERT, "/var/run/secrets/istio", false),
+        ProxyVolumes.mount(ProxyVolumes.ISTIO_DATA, "/var/lib/istio/data", false),
+        ProxyVolumes.mount(GrpcAgentTemplate.XDS_VOLUME, "/etc/istio/proxy", false),
+        ProxyVolumes.mount(ProxyVolumes.ISTIO_TOKEN, "/var/run/secrets/tokens", true),
+        ProxyVolumes.mount(ProxyVolumes.PODINFO, "/etc/istio/pod", false));
+    int statusPort = o.statusServerEnabled() ? o.statusPort() : DEFAULT_STATUS_PORT;
+    ContainerBuilder b = new ContainerBuilder()
+        .withName(PROXY_CONTAINER)
+        .withImage(o.proxyImage())
+        .withPorts(port("mesh-metrics", statusPort))
+        .withArgs(args(ctx, "sidecar"))
+        // the app must not start before the agent serves its xDS bootstrap
+        .withNewLifecycle().withNewPostStart().withNewExec()
+          .withCommand("pilot-agent", "wait", "--url=http://localhost:" + statusPort + "/healthz/ready")
+        .endExec().endPostStart().endLifecycle()
+        .withEnv(env(ctx, Shape.GRPC_AGENT))
+        .withResources(o.resources())
+        .withVolumeMounts(mounts(ctx, base));
     if (o.statusServerEnabled()) {
-      ports.add(port("http-status", o.statusPort()));
+      b.withReadinessProbe(readiness(o, o.statusPort()));
     }
-    return ports;
+    return b.build();
+  }
+
+  private static List<String> args(TemplateContext ctx, String role) {
+    SidecarOptions o = ctx.options();
+    return List.of(
+        "proxy", role,
+        "--domain", "$(POD_NAMESPACE).svc." + ctx.settings().clusterDomain(),
+        "--proxyLogLevel=" + o.logLevels().proxy(),
+        "--proxyComponentLogLevel=" + o.logLevels().component(),
+        "--log_output_level=" + o.logLevels().agent());
+  }
+
+  private static Probe readiness(SidecarOptions o, int port) {
+    return new ProbeBuilder(httpGet("/healthz/ready", port))
+        .withInitialDelaySeconds(o.readinessInitialDelaySeconds())
+        .withPeriodSeconds(o.readinessPeriodSeconds())
+        .withTimeoutSeconds(3)
+        .withFailureThreshold(o.readinessFailureThreshold())
+        .build();
+  }
+
+  private static Probe httpGet(String path, int port) {
+    return new ProbeBuilder().withNewHttpGet().withPath(path).withPort(new IntOrString(port)).endHttpGet().build();
+  }
+
+  /** The shape's own mounts, then the custom bootstrap and the user's (sidecar.istio.io/userVolumeMount). */
+  private static List<VolumeMount> mounts(TemplateContext ctx, List<VolumeMount> base) {
+    List<VolumeMount> out = new ArrayList<>(base);
+    if (ctx.options().hasBootstrapOverride()) {
+      out.add(ProxyVolumes.mount(BOOTSTRAP_VOLUME, BOOTSTRAP_DIR, false));
+    }
+    out.addAll(ctx.options().userVolumeMounts());
+    return out;
   }
 
   private static ContainerPort port(String name, int number) {
-    ContainerPort p = new ContainerPort();
-    p.setName(name);
-    p.setContainerPort(number);
-    p.setProtocol("TCP");
-    return p;
+    return new ContainerPortBuilder().withName(name).withContainerPort(number).withProtocol("TCP").build();
   }
 
   /**
    * TPROXY needs NET_ADMIN in Envoy itself (transparent sockets); REDIRECT needs no privilege.
    * The uid stays 1337 in both, since istio-iptables exempts that uid's traffic.
    */
-  private static SecurityContext securityContext(SidecarOptions o) {
+  private static SecurityContext sidecarSecurityContext(SidecarOptions o) {
     boolean tproxy = o.interceptionMode() == InterceptionMode.TPROXY;
     SecurityContextBuilder b = new SecurityContextBuilder()
         .withAllowPrivilegeEscalation(tproxy)
@@ -131,10 +188,21 @@ final class ProxyContainer {
     return b.build();
   }
 
-  private static List<EnvVar> env(Inputs in) {
-    SidecarOptions o = in.options();
-    InjectionSettings s = in.settings();
+  private enum Shape {
+    SIDECAR,
+    GATEWAY,
+    GRPC_AGENT
+  }
+
+  private static List<EnvVar> env(TemplateContext ctx, Shape shape) {
+    SidecarOptions o = ctx.options();
+    InjectionSettings s = ctx.settings();
+    boolean grpc = shape == Shape.GRPC_AGENT;
     List<EnvVar> env = new ArrayList<>();
+    if (grpc) {
+      env.add(value("ISTIO_META_GENERATOR", "grpc"));
+      env.add(value("OUTPUT_CERTS", "/var/lib/istio/data"));
+    }
     env.add(value("PILOT_CERT_PROVIDER", "istiod"));
     env.add(value("CA_ADDR", s.caAddress()));
     env.add(field("POD_NAME", "metadata.name"));
@@ -143,31 +211,42 @@ final class ProxyContainer {
     env.add(field("SERVICE_ACCOUNT", "spec.serviceAccountName"));
     env.add(field("HOST_IP", "status.hostIP"));
     env.add(field("ISTIO_META_NODE_NAME", "spec.nodeName"));
-    env.add(resource("ISTIO_CPU_LIMIT", "limits.cpu"));
+    if (!grpc) {
+      env.add(resource("ISTIO_CPU_LIMIT", "limits.cpu"));
+    }
     env.add(value("PROXY_CONFIG", o.proxyConfig().toString()));
-    env.add(value("ISTIO_META_POD_PORTS", podPorts(in.appContainers())));
+    env.add(value("ISTIO_META_POD_PORTS", podPorts(ctx.declaredPortsOf())));
     env.add(value("ISTIO_META_APP_CONTAINERS",
-        in.appContainers().stream().map(Container::getName).collect(Collectors.joining(","))));
-    // the Go runtime sizes itself to the node, not to the container, unless told
-    env.add(resource("GOMEMLIMIT", "limits.memory"));
-    env.add(resource("GOMAXPROCS", "limits.cpu"));
+        ctx.appContainers().stream().map(Container::getName).collect(Collectors.joining(","))));
+    if (!grpc) {
+      // the Go runtime sizes itself to the node, not to the container, unless told
+      env.add(resource("GOMEMLIMIT", "limits.memory"));
+      env.add(resource("GOMAXPROCS", "limits.cpu"));
+    }
     env.add(value("ISTIO_META_CLUSTER_ID", s.clusterId()));
-    env.add(value("ISTIO_META_INTERCEPTION_MODE", o.interceptionMode().name()));
-    env.add(value("ISTIO_META_WORKLOAD_NAME", in.workload().name()));
-    env.add(value("ISTIO_META_OWNER", in.workload().ownerUri(in.namespace())));
+    if (!grpc) {
+      env.add(value("ISTIO_META_INTERCEPTION_MODE", o.interceptionMode().name()));
+    }
+    env.add(value("ISTIO_META_WORKLOAD_NAME", ctx.workload().name()));
+    env.add(value("ISTIO_META_OWNER", ctx.workload().ownerUri(ctx.namespace())));
+    if (o.hasBootstrapOverride() && !grpc) {
+      env.add(value("ISTIO_BOOTSTRAP_OVERRIDE", BOOTSTRAP_DIR + "/custom_bootstrap.json"));
+    }
     env.add(value("ISTIO_META_MESH_ID", s.meshId()));
     env.add(value("TRUST_DOMAIN", s.trustDomain()));
     o.proxyMetadata().forEach((k, v) -> env.add(value(k, v)));
-    if (!in.appProbers().isEmpty()) {
-      env.add(value("ISTIO_KUBE_APP_PROBERS", in.appProbers().toString()));
+    if (grpc) {
+      // gRPC resolves through xds:///, so the agent's DNS proxy has nothing to do
+      env.add(value("ISTIO_META_DNS_CAPTURE", "false"));
+      env.add(value("DISABLE_ENVOY", "true"));
     }
     return env;
   }
 
-  /** The app's declared ports, in the JSON shape of a Kubernetes ContainerPort list. */
-  static String podPorts(List<Container> apps) {
+  /** The containers' declared ports, in the JSON shape of a Kubernetes ContainerPort list. */
+  static String podPorts(List<Container> containers) {
     ArrayNode a = JsonNodeFactory.instance.arrayNode();
-    for (Container c : apps) {
+    for (Container c : containers) {
       if (c.getPorts() == null) {
         continue;
       }
@@ -191,11 +270,11 @@ final class ProxyContainer {
     return a.toString();
   }
 
-  private static EnvVar value(String name, String value) {
+  static EnvVar value(String name, String value) {
     return new EnvVarBuilder().withName(name).withValue(value).build();
   }
 
-  private static EnvVar field(String name, String path) {
+  static EnvVar field(String name, String path) {
     return new EnvVarBuilder().withName(name)
         .withNewValueFrom().withNewFieldRef().withFieldPath(path).endFieldRef().endValueFrom().build();
   }

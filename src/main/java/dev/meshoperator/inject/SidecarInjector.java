@@ -2,9 +2,10 @@ package dev.meshoperator.inject;
 
 import static dev.meshoperator.inject.IstioKeys.*;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -12,13 +13,17 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Adds the sidecar to a pod: parse the pod's annotations, strip an earlier injection, rewrite app
- * probes, add istio-init, istio-proxy and their volumes in Istio's order, then label and annotate.
- * Pure: the input pod is never touched and nothing outside the arguments is read.
+ * Injects a pod, in Istio's pipeline (pkg/kube/inject/webhook.go injectPod): read the annotations,
+ * take out an earlier injection, set the user's own istio-proxy/istio-init aside, lay each
+ * template over the pod, lay the user's containers over the injected ones, rewrite app probes to
+ * the agent, put the containers in order, then label and annotate. Pure: the input pod is never
+ * touched and nothing outside the arguments is read.
  */
 public final class SidecarInjector {
   private SidecarInjector() {}
@@ -35,6 +40,47 @@ public final class SidecarInjector {
    *     say, and pilot-agent's owner reference needs it
    */
   public static InjectionResult inject(Pod pod, String namespace, InjectionSettings s) {
+    Pod p = mutableCopy(pod);
+    ObjectMeta meta = p.getMetadata();
+    PodSpec spec = p.getSpec();
+
+    AnnotationParser.Result parsed = AnnotationParser.parse(meta.getAnnotations(), s);
+    List<String> errors = new ArrayList<>(parsed.errors());
+    errors.addAll(PriorInjection.strip(p));
+    if (!errors.isEmpty()) {
+      return InjectionResult.refused(errors);
+    }
+    SidecarOptions o = parsed.options();
+    List<Container> declared = List.copyOf(spec.getContainers());
+    UserOverrides overrides = UserOverrides.takeFrom(spec);
+    TemplateContext ctx = TemplateContext.of(o, s, meta, spec, spec.getContainers(), declared,
+        namespace == null ? "" : namespace);
+
+    Injected injected = new Injected();
+    for (String name : o.templates()) {
+      Pod fragment = InjectionTemplates.find(name, s).orElseThrow().render(ctx);
+      errors.addAll(volumeConflicts(spec, fragment));
+      injected.record(fragment, ctx);
+      p = merge(p, fragment);
+      spec = p.getSpec();
+    }
+    if (!errors.isEmpty()) {
+      return InjectionResult.refused(errors);
+    }
+    meta = p.getMetadata();
+    boolean overridden = overrides.applyTo(spec, o);
+    rewriteProbes(p, o, injected);
+    PodLayout.order(spec, o);
+    annotate(p, o, s, injected, overridden ? overrides : null);
+    defaultServiceAccount(spec, injected);
+    if (spec.getInitContainers().isEmpty()) {
+      spec.setInitContainers(null);
+    }
+    return InjectionResult.injected(p);
+  }
+
+  /** A deep copy whose metadata maps and spec lists exist and can be changed. */
+  private static Pod mutableCopy(Pod pod) {
     Pod p = SERIALIZATION.clone(pod);
     ObjectMeta meta = p.getMetadata() == null ? new ObjectMeta() : p.getMetadata();
     p.setMetadata(meta);
@@ -47,79 +93,97 @@ public final class SidecarInjector {
     spec.setInitContainers(
         spec.getInitContainers() == null ? new ArrayList<>() : new ArrayList<>(spec.getInitContainers()));
     spec.setVolumes(spec.getVolumes() == null ? new ArrayList<>() : new ArrayList<>(spec.getVolumes()));
+    return p;
+  }
 
-    List<String> errors = new ArrayList<>();
-    AnnotationParser.Result parsed = AnnotationParser.parse(meta.getAnnotations(), s);
-    errors.addAll(parsed.errors());
-    errors.addAll(PriorInjection.strip(p));
-    if (errors.isEmpty()) {
-      errors.addAll(conflicts(spec));
-    }
-    if (!errors.isEmpty()) {
-      return InjectionResult.refused(errors);
-    }
-    SidecarOptions o = parsed.options();
-    String ns = namespace == null ? "" : namespace;
+  /** What the templates added (not what they patched): the status annotation's lists. */
+  private static final class Injected {
+    final Set<String> containers = new LinkedHashSet<>();
+    final Set<String> initContainers = new LinkedHashSet<>();
+    final Set<String> volumes = new LinkedHashSet<>();
+    final Set<String> imagePullSecrets = new LinkedHashSet<>();
 
-    List<Container> apps = spec.getContainers();
-    ObjectNode probers = o.rewriteAppProbes() && o.statusServerEnabled()
-        ? ProbeRewriter.rewrite(apps, o.statusPort())
-        : JsonNodeFactory.instance.objectNode();
-    WorkloadIdentity workload = WorkloadIdentity.of(meta);
-    Container proxy = ProxyContainer.render(new ProxyContainer.Inputs(
-        o, s, List.copyOf(apps), workload, ns, probers, o.nativeSidecar()));
-    String firstApp = apps.isEmpty() ? null : apps.get(0).getName();
-
-    List<String> injectedInit = new ArrayList<>();
-    List<String> injectedContainers = new ArrayList<>();
-    List<Container> ours = new ArrayList<>();
-    if (o.interceptionMode() != InterceptionMode.NONE) {
-      ours.add(IptablesInitContainer.render(o));
-      injectedInit.add(INIT_CONTAINER);
-    }
-    if (o.nativeSidecar()) {
-      // iptables first, then the proxy, then user init containers: those then already run in the mesh
-      ours.add(proxy);
-      injectedInit.add(PROXY_CONTAINER);
-      spec.getInitContainers().addAll(0, ours);
-    } else {
-      // user init containers run before iptables, so they still reach the network without Envoy
-      spec.getInitContainers().addAll(ours);
-      injectedContainers.add(PROXY_CONTAINER);
-      if (o.holdApplicationUntilProxyStarts()) {
-        apps.add(0, proxy);
-      } else {
-        // last, so that kubectl exec/logs keep defaulting to the app on old kubectl
-        apps.add(proxy);
+    void record(Pod fragment, TemplateContext ctx) {
+      PodSpec f = fragment.getSpec();
+      if (f == null) {
+        return;
+      }
+      List<String> apps = ctx.appNames();
+      names(f.getContainers()).stream().filter(n -> !apps.contains(n)).forEach(containers::add);
+      names(f.getInitContainers()).forEach(initContainers::add);
+      if (f.getVolumes() != null) {
+        f.getVolumes().forEach(v -> volumes.add(v.getName()));
+      }
+      if (f.getImagePullSecrets() != null) {
+        f.getImagePullSecrets().stream().map(LocalObjectReference::getName).forEach(imagePullSecrets::add);
       }
     }
-    List<Volume> volumes = SidecarVolumes.volumes();
-    spec.getVolumes().addAll(volumes);
-    if (spec.getServiceAccountName() == null || spec.getServiceAccountName().isEmpty()) {
-      // The istio-token volume is a projected service account token, which the API server only
-      // accepts with a named account. The ServiceAccount admission plugin names "default" before
-      // webhooks run; where that plugin is off, we name it, which is what it would have done.
-      spec.setServiceAccountName("default");
-    }
-    if (spec.getInitContainers().isEmpty()) {
-      spec.setInitContainers(null);
+
+    boolean isInjected(Container c) {
+      return containers.contains(c.getName()) || initContainers.contains(c.getName());
     }
 
-    Map<String, String> labels = meta.getLabels();
-    labels.putIfAbsent(TLS_MODE_LABEL, "istio");
-    labels.putIfAbsent(CANONICAL_NAME_LABEL, firstNonNull(
-        labels.get("app.kubernetes.io/name"), labels.get("app"), workload.name()));
-    labels.putIfAbsent(CANONICAL_REVISION_LABEL, firstNonNull(
-        labels.get("app.kubernetes.io/version"), labels.get("version"), "latest"));
-
-    Map<String, String> annotations = meta.getAnnotations();
-    if (firstApp != null) {
-      annotations.putIfAbsent(DEFAULT_CONTAINER, firstApp);
-      annotations.putIfAbsent(DEFAULT_LOGS_CONTAINER, firstApp);
+    private static List<String> names(List<Container> list) {
+      return list == null ? List.of() : list.stream().map(Container::getName).toList();
     }
+  }
+
+  /** The pod's own volumes may not take a name the template needs: one of the two would be lost. */
+  private static List<String> volumeConflicts(PodSpec spec, Pod fragment) {
+    List<String> out = new ArrayList<>();
+    if (fragment.getSpec() == null || fragment.getSpec().getVolumes() == null) {
+      return out;
+    }
+    Set<String> ours = new LinkedHashSet<>();
+    fragment.getSpec().getVolumes().forEach(v -> ours.add(v.getName()));
+    spec.getVolumes().stream().map(Volume::getName).filter(ours::contains).forEach(name ->
+        out.add("pod already has a volume named " + name + ", which the sidecar needs; rename it"));
+    return out;
+  }
+
+  /** The fragment laid over the pod by strategic merge; a new, mutable pod. */
+  private static Pod merge(Pod pod, Pod fragment) {
+    ObjectNode patch = SERIALIZATION.convertValue(fragment, ObjectNode.class);
+    patch.remove("apiVersion");
+    patch.remove("kind");
+    JsonNode merged = StrategicMerge.merge(SERIALIZATION.convertValue(pod, JsonNode.class), patch);
+    return mutableCopy(SERIALIZATION.convertValue(merged, Pod.class));
+  }
+
+  /**
+   * App probes and hooks go through the agent's status port (sidecar.istio.io/rewriteAppHTTPProbers);
+   * those of native sidecars the user declared (restartable init containers) too, as Istio does
+   * (app_probe.go DumpAppProbers covers init containers). Needs an injected istio-proxy to answer.
+   */
+  private static void rewriteProbes(Pod p, SidecarOptions o, Injected injected) {
+    PodSpec spec = p.getSpec();
+    boolean templateSaysNo = "false".equals(p.getMetadata().getAnnotations().get(REWRITE_PROBES));
+    var proxy = UserOverrides.find(spec, PROXY_CONTAINER).filter(injected::isInjected);
+    if (!o.rewriteAppProbes() || !o.statusServerEnabled() || templateSaysNo || proxy.isEmpty()) {
+      return;
+    }
+    List<Container> targets = new ArrayList<>();
+    spec.getInitContainers().stream()
+        .filter(c -> "Always".equals(c.getRestartPolicy()) && !injected.isInjected(c))
+        .forEach(targets::add);
+    spec.getContainers().stream().filter(c -> !injected.isInjected(c)).forEach(targets::add);
+    ObjectNode probers = ProbeRewriter.rewrite(targets, o.statusPort());
+    if (!probers.isEmpty()) {
+      List<io.fabric8.kubernetes.api.model.EnvVar> env = new ArrayList<>(proxy.get().getEnv());
+      env.add(ProxyContainer.value("ISTIO_KUBE_APP_PROBERS", probers.toString()));
+      proxy.get().setEnv(env);
+    }
+  }
+
+  /** Prometheus scraping, the settings' annotations, the revision, the overrides and the status record. */
+  private static void annotate(Pod p, SidecarOptions o, InjectionSettings s, Injected injected,
+      UserOverrides overrides) {
+    Map<String, String> annotations = p.getMetadata().getAnnotations();
     boolean userScrapeConfig = annotations.containsKey(PROMETHEUS_SCRAPE)
         || annotations.containsKey(PROMETHEUS_PORT) || annotations.containsKey(PROMETHEUS_PATH);
-    if (o.mergeMetrics() && o.statusServerEnabled() && !userScrapeConfig) {
+    boolean agentServesMetrics = injected.containers.contains(PROXY_CONTAINER)
+        || injected.initContainers.contains(PROXY_CONTAINER);
+    if (o.mergeMetrics() && o.statusServerEnabled() && agentServesMetrics && !userScrapeConfig) {
       // the agent serves Envoy's and the app's metrics merged on the status port
       annotations.put(PROMETHEUS_SCRAPE, "true");
       annotations.put(PROMETHEUS_PORT, String.valueOf(o.statusPort()));
@@ -127,37 +191,29 @@ public final class SidecarInjector {
     }
     annotations.putAll(s.injectedAnnotations());
     annotations.put(REV_LABEL, s.revisionName());
-    annotations.put(STATUS, new InjectionStatus(injectedInit, injectedContainers,
-        volumes.stream().map(Volume::getName).toList(), List.of(), s.revisionName()).toJson());
-    return InjectionResult.injected(p);
+    if (overrides != null) {
+      annotations.put(PROXY_OVERRIDES, overrides.toJson());
+    }
+    PodSpec spec = p.getSpec();
+    annotations.put(STATUS, new InjectionStatus(
+        inOrder(spec.getInitContainers(), injected.initContainers),
+        inOrder(spec.getContainers(), injected.containers),
+        List.copyOf(injected.volumes), List.copyOf(injected.imagePullSecrets), s.revisionName()).toJson());
+  }
+
+  private static List<String> inOrder(List<Container> list, Set<String> names) {
+    return list.stream().map(Container::getName).filter(names::contains).toList();
   }
 
   /**
-   * Names the sidecar needs that the pod already uses without a status annotation. Istio would
-   * merge such a user-declared istio-proxy into its own; we refuse rather than guess.
+   * The istio-token volume is a projected service account token, which the API server only accepts
+   * with a named account. The ServiceAccount admission plugin names "default" before webhooks run;
+   * where that plugin is off, we name it, which is what it would have done.
    */
-  private static List<String> conflicts(PodSpec spec) {
-    List<String> out = new ArrayList<>();
-    for (String name : List.of(INIT_CONTAINER, PROXY_CONTAINER)) {
-      boolean taken = spec.getContainers().stream().anyMatch(c -> name.equals(c.getName()))
-          || spec.getInitContainers().stream().anyMatch(c -> name.equals(c.getName()));
-      if (taken) {
-        out.add("pod already has a container named " + name + " but no " + STATUS
-            + " annotation; rename it or remove it");
-      }
+  private static void defaultServiceAccount(PodSpec spec, Injected injected) {
+    boolean token = injected.volumes.contains(dev.meshoperator.proxy.ProxyVolumes.ISTIO_TOKEN);
+    if (token && (spec.getServiceAccountName() == null || spec.getServiceAccountName().isEmpty())) {
+      spec.setServiceAccountName("default");
     }
-    List<String> ours = SidecarVolumes.names();
-    spec.getVolumes().stream().map(Volume::getName).filter(ours::contains).forEach(name ->
-        out.add("pod already has a volume named " + name + ", which the sidecar needs; rename it"));
-    return out;
-  }
-
-  private static String firstNonNull(String... values) {
-    for (String v : values) {
-      if (v != null && !v.isEmpty()) {
-        return v;
-      }
-    }
-    return "";
   }
 }

@@ -105,7 +105,8 @@ final class Overlay {
         or(user.getAlwaysInjectSelector(), base.alwaysInjectSelector()),
         merge(base.injectedAnnotations(), user.getInjectedAnnotations()),
         user.getFailurePolicy() == null ? base.failurePolicy() : Optional.of(user.getFailurePolicy()),
-        or(user.getTimeoutSeconds(), base.timeoutSeconds()));
+        or(user.getTimeoutSeconds(), base.timeoutSeconds()),
+        user.getTemplates() == null ? base.templates() : InjectionTemplates.fragments(user.getTemplates()));
   }
 
   private static <T> T or(T user, T base) {

@@ -150,7 +150,8 @@ final class ProfileDefaults {
         true,
         List.of(), List.of(), Map.of(),
         Optional.empty(),
-        10);
+        10,
+        Map.of());
   }
 
   private static ResourceRequirements requests(String cpu, String memory) {

@@ -207,6 +207,7 @@ final class SpecValidator {
     }
     selectors("spec.sidecarInjector.neverInjectSelector", spec.getSidecarInjector().getNeverInjectSelector());
     selectors("spec.sidecarInjector.alwaysInjectSelector", spec.getSidecarInjector().getAlwaysInjectSelector());
+    InjectionTemplates.problems(spec.getSidecarInjector().getTemplates()).forEach(p -> problem(p.field(), p.reason()));
   }
 
   private void selectors(String field, List<LabelSelector> selectors) {

@@ -1,6 +1,7 @@
 package dev.meshoperator.render;
 
 import dev.meshoperator.profile.EffectiveConfig;
+import dev.meshoperator.proxy.ProxyVolumes;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -3,6 +3,7 @@ package dev.meshoperator.render;
 import dev.meshoperator.profile.EffectiveConfig;
 import dev.meshoperator.profile.GatewayConfig;
 import dev.meshoperator.profile.WorkloadConfig;
+import dev.meshoperator.proxy.ProxyVolumes;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
@@ -94,11 +95,11 @@ final class Gateways implements ComponentRenderer {
     podAnnotations.putAll(workload.podAnnotations());
     String shortName = istioLabel(gateway.name());
 
-    List<VolumeMount> mounts = new ArrayList<>(ProxyVolumes.mounts());
+    List<VolumeMount> mounts = new ArrayList<>(ProxyVolumes.mounts(ProxyVolumes.Kind.GATEWAY));
     mounts.add(ProxyVolumes.mount("config-volume", "/etc/istio/config", false));
     mounts.add(ProxyVolumes.mount("gateway-certs", "/etc/istio/" + shortName + "-certs", true));
     mounts.add(ProxyVolumes.mount("gateway-ca-certs", "/etc/istio/" + shortName + "-ca-certs", true));
-    List<Volume> volumes = new ArrayList<>(ProxyVolumes.volumes());
+    List<Volume> volumes = new ArrayList<>(ProxyVolumes.volumes(ProxyVolumes.Kind.GATEWAY));
     volumes.add(new VolumeBuilder().withName("config-volume")
         .withNewConfigMap().withName(config.revision().qualify("istio")).withOptional(true).endConfigMap().build());
     volumes.add(new VolumeBuilder().withName("gateway-certs")

@@ -3,6 +3,7 @@ package dev.meshoperator.render;
 import dev.meshoperator.profile.EffectiveConfig;
 import dev.meshoperator.profile.IstiodMode;
 import dev.meshoperator.profile.WorkloadConfig;
+import dev.meshoperator.proxy.ProxyVolumes;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPort;

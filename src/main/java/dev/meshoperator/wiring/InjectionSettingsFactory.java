@@ -45,7 +45,9 @@ public final class InjectionSettingsFactory {
         injector.alwaysInjectSelector(),
         injector.injectedAnnotations(),
         // MeshInstall has no log level fields; pods still set theirs through annotations.
-        ProxyLogLevels.defaults());
+        ProxyLogLevels.defaults(),
+        // spec.sidecarInjector.templates, beside the built-in ones (sidecar, gateway, grpc-*)
+        injector.templates());
   }
 
   private static NativeSidecarMode nativeMode(InjectorConfig injector) {

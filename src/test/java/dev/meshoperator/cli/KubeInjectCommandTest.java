@@ -169,6 +169,32 @@ class KubeInjectCommandTest {
     assertThat(pod.getMetadata().getNamespace()).isEqualTo("shop");
   }
 
+  /**
+   * ReplicationController and OpenShift DeploymentConfig, as Istio's kube-inject handles them; an
+   * unknown kind after them byte for byte. Golden: src/test/resources/kube-inject/kinds.golden.yaml.
+   */
+  @Test
+  void replicationControllerAndDeploymentConfigAreInjectedAndUnknownKindsPassThrough(@TempDir Path dir)
+      throws IOException {
+    String input = new String(KubeInjectCommandTest.class.getResourceAsStream("/kube-inject/kinds.in.yaml")
+        .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    Path in = write(dir, "kinds.yaml", input);
+
+    MeshctlRun run = MeshctlRun.of("kube-inject", "-f", in.toString());
+
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    assertThat(run.out()).contains("kind: \"ReplicationController\"").contains("kind: \"DeploymentConfig\"")
+        .contains("kubernetes://apis/v1/namespaces/shop/replicationcontrollers/legacy")
+        .contains("kubernetes://apis/apps.openshift.io/v1/namespaces/shop/deploymentconfigs/frontend")
+        .endsWith(input.substring(input.indexOf("apiVersion: example.org/v1")));
+    Path golden = Path.of(System.getProperty("mesh.basedir", "."), "src/test/resources/kube-inject/kinds.golden.yaml");
+    if (Boolean.getBoolean("golden.update")) {
+      Files.writeString(golden, run.out());
+    }
+    assertThat(run.out()).as("differs from " + golden + "; rerun with -Dgolden.update=true if intended")
+        .isEqualTo(Files.readString(golden));
+  }
+
   @Test
   void badAnnotationExitsOneNamingObjectAndAnnotationAndStillWritesTheRest(@TempDir Path dir) throws IOException {
     String bad = DEPLOYMENT.replace("labels: {app: web}", "labels: {app: web}\n      annotations: {sidecar.istio.io/proxyCPU: lots}")

@@ -24,7 +24,11 @@ class SidecarInjectorGoldenTest {
 
   static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
-  record Case(String name, String input, InjectionSettings settings) {
+  record Case(String name, String input, InjectionSettings settings, Map<String, String> annotations) {
+    Case(String name, String input, InjectionSettings settings) {
+      this(name, input, settings, Map.of());
+    }
+
     @Override
     public String toString() {
       return name;
@@ -66,15 +70,67 @@ class SidecarInjectorGoldenTest {
         new Case("status-port-off", "status-port-off", d),
         new Case("lifecycle", "lifecycle", d),
         new Case("lifecycle-native", "lifecycle", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
-        new Case("lifecycle-rewrite-off-by-settings", "lifecycle", d.toBuilder().rewriteAppHTTPProbers(false).build()));
+        new Case("lifecycle-rewrite-off-by-settings", "lifecycle", d.toBuilder().rewriteAppHTTPProbers(false).build()),
+        // templates
+        new Case("gateway-chart", "gateway-chart", d),
+        new Case("gateway-chart-native-settings", "gateway-chart", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
+        new Case("gateway-canary-revision", "gateway-chart", canary),
+        new Case("grpc-agent", "grpc", d, Map.of("inject.istio.io/templates", "grpc-agent")),
+        new Case("grpc-simple", "grpc", d, Map.of("inject.istio.io/templates", "grpc-simple")),
+        new Case("templates-list", "templates-list", d.toBuilder().templates(Map.of("team-defaults", teamTemplate())).build()),
+        // the user's own istio-proxy / istio-init
+        new Case("proxy-container-override", "proxy-container-override", d),
+        new Case("proxy-container-override-native", "proxy-container-override", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
+        new Case("proxy-container-override-tproxy", "proxy-container-override", d,
+            Map.of("sidecar.istio.io/interceptionMode", "TPROXY")),
+        // annotations with their own volumes and image
+        new Case("user-volumes", "user-volumes", d),
+        new Case("user-volumes-gateway", "user-volumes", d, Map.of("inject.istio.io/templates", "gateway")),
+        // annotations pilot-agent reads itself, reroute interfaces, native off by annotation
+        new Case("agent-annotations", "agent-annotations", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
+        // native sidecars of the user's
+        new Case("native-user-sidecar-probes", "native-user-sidecar", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()));
+  }
+
+  /** A MeshInstall-declared template: a label, and an env var and a mount for the injected proxy. */
+  static Pod teamTemplate() {
+    return SERIALIZATION.unmarshal("""
+        metadata:
+          labels:
+            team: shop
+        spec:
+          containers:
+          - name: istio-proxy
+            env:
+            - name: ISTIO_META_TEAM
+              value: shop
+            volumeMounts:
+            - name: team-ca
+              mountPath: /etc/team-ca
+          volumes:
+          - name: team-ca
+            configMap:
+              name: team-ca
+        """, Pod.class);
   }
 
   static Pod load(String input) {
     return SERIALIZATION.unmarshal(Golden.read(input + ".in.yaml"), Pod.class);
   }
 
+  static Pod load(Case c) {
+    Pod p = load(c.input());
+    if (!c.annotations().isEmpty()) {
+      Map<String, String> a = new java.util.LinkedHashMap<>(
+          p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations());
+      a.putAll(c.annotations());
+      p.getMetadata().setAnnotations(a);
+    }
+    return p;
+  }
+
   static Pod injected(Case c) {
-    InjectionResult r = SidecarInjector.inject(load(c.input()), c.settings());
+    InjectionResult r = SidecarInjector.inject(load(c), c.settings());
     assertThat(r.errors()).as("errors").isEmpty();
     return r.pod();
   }
@@ -88,7 +144,7 @@ class SidecarInjectorGoldenTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void leavesTheInputUntouched(Case c) {
-    Pod input = load(c.input());
+    Pod input = load(c);
     String before = SERIALIZATION.asJson(input);
     InjectionResult r = SidecarInjector.inject(input, c.settings());
     assertThat(r.ok()).isTrue();
@@ -108,7 +164,7 @@ class SidecarInjectorGoldenTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void patchFromInputReproducesOutput(Case c) {
-    JsonNode before = SERIALIZATION.convertValue(load(c.input()), JsonNode.class);
+    JsonNode before = SERIALIZATION.convertValue(load(c), JsonNode.class);
     JsonNode after = SERIALIZATION.convertValue(injected(c), JsonNode.class);
     ArrayNode patch = JsonPatches.diff(before, after);
     assertThat(patch).isNotEmpty();

@@ -50,11 +50,18 @@ class SidecarInjectorTest {
   }
 
   @Test
-  void userContainerNamedIstioProxyIsRefused() {
+  void userContainerNamedIstioProxyCustomisesTheInjectedOneInsteadOfBeingRefused() {
     Pod input = new PodBuilder(pod(Map.of()))
-        .editSpec().addNewContainer().withName("istio-proxy").withImage("x").endContainer().endSpec().build();
-    assertThat(SidecarInjector.inject(input, S).errors()).containsExactly(
-        "pod already has a container named istio-proxy but no sidecar.istio.io/status annotation; rename it or remove it");
+        .editSpec().addNewContainer().withName("istio-proxy").withImage("auto")
+          .addNewEnv().withName("EXTRA").withValue("1").endEnv().endContainer().endSpec().build();
+    InjectionResult r = SidecarInjector.inject(input, S);
+    assertThat(r.errors()).isEmpty();
+    List<Container> proxies = r.pod().getSpec().getContainers().stream()
+        .filter(c -> c.getName().equals("istio-proxy")).toList();
+    assertThat(proxies).hasSize(1);
+    assertThat(proxies.get(0).getImage()).isEqualTo(S.proxyImage());
+    assertThat(env(proxies.get(0), "EXTRA")).isEqualTo("1");
+    assertThat(env(proxies.get(0), "CA_ADDR")).isEqualTo(S.caAddress());
   }
 
   @Test

@@ -26,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class ValidationTest {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private static MeshInstall withGateways(Profile profile, GatewaySpec... ingress) {
     MeshInstall install = MeshInstalls.example(profile);
     Components components = new Components();
@@ -48,6 +49,28 @@ class ValidationTest {
   @EnumSource(Profile.class)
   void everyExampleIsValid(Profile profile) {
     assertThat(Profiles.validate(MeshInstalls.example(profile))).isEmpty();
+  }
+
+  @Test
+  void injectionTemplatesAreCheckedByNameAndShape() {
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    dev.meshoperator.api.SidecarInjectorSpec injector = new dev.meshoperator.api.SidecarInjectorSpec();
+    dev.meshoperator.api.InjectionTemplateSpec good = new dev.meshoperator.api.InjectionTemplateSpec();
+    good.setLabels(java.util.Map.of("team", "shop"));
+    good.setSpec(JSON.valueToTree(java.util.Map.of("containers", List.of(java.util.Map.of("name", "istio-proxy")))));
+    dev.meshoperator.api.InjectionTemplateSpec unnamed = new dev.meshoperator.api.InjectionTemplateSpec();
+    unnamed.setSpec(JSON.valueToTree(java.util.Map.of("containers", List.of(java.util.Map.of("image", "x")))));
+    dev.meshoperator.api.InjectionTemplateSpec notASpec = new dev.meshoperator.api.InjectionTemplateSpec();
+    notASpec.setSpec(JSON.valueToTree(java.util.Map.of("containers", "not a list")));
+    injector.setTemplates(new java.util.TreeMap<>(java.util.Map.of(
+        "team-defaults", good, "gateway", good, "Bad_Name", good, "unnamed", unnamed, "broken", notASpec)));
+    install.getSpec().setSidecarInjector(injector);
+
+    assertThat(messages(install)).containsExactlyInAnyOrder(
+        "spec.sidecarInjector.templates.Bad_Name: the name 'Bad_Name' is not a DNS label (pods list it in inject.istio.io/templates)",
+        "spec.sidecarInjector.templates.gateway: 'gateway' is a built-in template (sidecar, gateway, grpc-simple, grpc-agent); give yours another name and list both in inject.istio.io/templates",
+        "spec.sidecarInjector.templates.unnamed.spec.containers[0].name: is required",
+        org.assertj.core.api.Assertions.assertThat(messages(install)).filteredOn(m -> m.startsWith("spec.sidecarInjector.templates.broken.spec: is not a PodSpec fragment")).hasSize(1).actual().get(0));
   }
 
   @Test

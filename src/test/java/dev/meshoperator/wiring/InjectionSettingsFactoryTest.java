@@ -50,6 +50,41 @@ class InjectionSettingsFactoryTest {
   }
 
   @Test
+  void userTemplatesReachTheInjectorAndAPodCanAskForThem() {
+    MeshInstall install = new KubernetesSerialization().unmarshal("""
+        apiVersion: meshoperator.dev/v1alpha1
+        kind: MeshInstall
+        metadata: {name: t}
+        spec:
+          sidecarInjector:
+            templates:
+              team-defaults:
+                labels: {team: shop}
+                spec:
+                  containers:
+                  - name: istio-proxy
+                    env: [{name: ISTIO_META_TEAM, value: shop}]
+        """, MeshInstall.class);
+    InjectionSettings s = InjectionSettingsFactory.from(Profiles.resolve(install), false);
+    assertThat(s.templates()).containsOnlyKeys("team-defaults");
+
+    io.fabric8.kubernetes.api.model.Pod pod = new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName("p").withNamespace("ns")
+          .addToAnnotations("inject.istio.io/templates", "sidecar,team-defaults").endMetadata()
+        .withNewSpec().addNewContainer().withName("app").withImage("app").endContainer().endSpec().build();
+    var result = dev.meshoperator.inject.SidecarInjector.inject(pod, s);
+    assertThat(result.errors()).isEmpty();
+    assertThat(result.pod().getMetadata().getLabels()).containsEntry("team", "shop");
+    var proxy = result.pod().getSpec().getContainers().stream().filter(c -> c.getName().equals("istio-proxy")).findFirst().orElseThrow();
+    assertThat(proxy.getEnv()).anySatisfy(e -> assertThat(e.getName() + "=" + e.getValue()).isEqualTo("ISTIO_META_TEAM=shop"));
+
+    // without the template in the MeshInstall, the same pod is refused naming it
+    var refused = dev.meshoperator.inject.SidecarInjector.inject(pod, InjectionSettings.defaults());
+    assertThat(refused.errors()).containsExactly("annotation inject.istio.io/templates: \"sidecar,team-defaults\""
+        + " names template team-defaults, which this injector does not have (known: sidecar, gateway, grpc-simple, grpc-agent)");
+  }
+
+  @Test
   void carriesInjectorKnobs() throws IOException {
     InjectionSettings s = InjectionSettingsFactory.from(full(), false);
 

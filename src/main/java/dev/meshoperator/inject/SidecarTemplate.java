@@ -1,0 +1,48 @@
+package dev.meshoperator.inject;
+
+import static dev.meshoperator.inject.IstioKeys.*;
+
+import dev.meshoperator.proxy.ProxyVolumes;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Template {@code sidecar} (Istio's default; files/injection-template.yaml): the traffic-redirect
+ * init container and istio-proxy, as a native sidecar (restartable init container) or a classic one.
+ */
+final class SidecarTemplate implements InjectionTemplate {
+  @Override
+  public String name() {
+    return InjectionTemplates.SIDECAR;
+  }
+
+  @Override
+  public Pod render(TemplateContext ctx) {
+    SidecarOptions o = ctx.options();
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(TLS_MODE_LABEL, TemplateParts.firstNonEmpty(ctx.labels().get(TLS_MODE_LABEL), "istio"));
+    labels.putAll(TemplateParts.canonicalLabels(ctx));
+
+    List<Container> init = new ArrayList<>();
+    List<Container> containers = new ArrayList<>();
+    TrafficRedirect.initContainer(o).ifPresent(init::add);
+    Container proxy = ProxyContainer.sidecar(ctx);
+    if (o.nativeSidecar()) {
+      init.add(proxy);
+    } else {
+      containers.add(proxy);
+    }
+    List<Volume> volumes = new ArrayList<>(ProxyVolumes.volumes(ProxyVolumes.Kind.SIDECAR));
+    volumes.addAll(TemplateParts.extraVolumes(ctx));
+    return new PodBuilder()
+        .withNewMetadata().withLabels(labels).withAnnotations(TemplateParts.defaultContainer(ctx)).endMetadata()
+        .withNewSpec().withInitContainers(init).withContainers(containers).withVolumes(volumes).endSpec()
+        .build();
+  }
+}
