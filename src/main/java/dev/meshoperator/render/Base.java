@@ -6,22 +6,20 @@ import static dev.meshoperator.render.Rbac.rule;
 
 import dev.meshoperator.profile.EffectiveConfig;
 import dev.meshoperator.profile.IstiodMode;
+import dev.meshoperator.profile.IstioVersions;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersionBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * Cluster-scoped foundation: Istio's API kinds as CRDs (when base is enabled), the cluster RBAC a
+ * Cluster-scoped foundation: Istio's API kinds as Istio publishes their CRDs (when base is enabled), the cluster RBAC a
  * local istiod needs to become Ready, and for a remote profile the reader the external istiod uses.
  */
 final class Base implements ComponentRenderer {
@@ -33,7 +31,7 @@ final class Base implements ComponentRenderer {
     List<HasMetadata> objects = new ArrayList<>();
     Map<String, String> labels = Labels.of(config, Labels.COMPONENT_BASE);
     if (config.baseEnabled()) {
-      IstioApiKinds.ALL.forEach(kind -> objects.add(crd(kind, labels)));
+      IstioCrds.of(istioMinor(config)).forEach(published -> objects.add(crd(published, labels)));
     }
     if (config.istiodMode() == IstiodMode.LOCAL) {
       String sa = config.revision().qualify("istiod");
@@ -48,38 +46,26 @@ final class Base implements ComponentRenderer {
     return objects;
   }
 
+  /** Validation refuses unsupported versions first; rendering one anyway is a programming error. */
+  private static IstioVersions.Minor istioMinor(EffectiveConfig config) {
+    return IstioVersions.of(config.images().version()).orElseThrow(() -> new IllegalArgumentException(
+        "Istio " + config.images().version() + " is not supported (supported: " + IstioVersions.describeSupported() + ")"));
+  }
+
   /** Istio's naming for cluster-scoped objects: the revision sits before the namespace. */
   static String clusterName(EffectiveConfig config, String base) {
     return config.revision().qualify(base) + "-" + config.namespace();
   }
 
-  private static CustomResourceDefinition crd(IstioApiKinds.Kind kind, Map<String, String> labels) {
-    List<CustomResourceDefinitionVersion> versions = kind.versions().stream()
-        .sorted()
-        .map(v -> new CustomResourceDefinitionVersionBuilder()
-            .withName(v)
-            .withServed(true)
-            .withStorage(v.equals(kind.storageVersion()))
-            // Istio validates its own kinds (istiod's validation webhook); a permissive schema keeps
-            // every Istio release's fields storable without us tracking them.
-            .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true).endOpenAPIV3Schema().endSchema()
-            .withNewSubresources().withNewStatus().endStatus().endSubresources()
-            .build())
-        .toList();
-    return new CustomResourceDefinitionBuilder()
-        .withMetadata(Meta.cluster(kind.crdName(), labels))
-        .withNewSpec()
-          .withGroup(kind.group())
-          .withScope("Namespaced")
-          .withNewNames()
-            .withKind(kind.kind())
-            .withListKind(kind.kind() + "List")
-            .withPlural(kind.plural())
-            .withSingular(kind.kind().toLowerCase(Locale.ROOT))
-          .endNames()
-          .withVersions(versions)
-        .endSpec()
-        .build();
+  /**
+   * Istio's published CRD as it is (schemas, CEL rules, shortNames, the istio-io category, printer
+   * columns), with our labels in place of Istio's Helm labels and annotations.
+   */
+  private static CustomResourceDefinition crd(CustomResourceDefinition published, Map<String, String> labels) {
+    // A deep copy: builders share nested maps, and rendered objects must never alias the cache.
+    CustomResourceDefinition copy = Serialization.clone(published);
+    copy.setMetadata(Meta.cluster(published.getMetadata().getName(), labels));
+    return copy;
   }
 
   private static List<HasMetadata> clusterRole(EffectiveConfig config, String name, List<PolicyRule> rules, String serviceAccount, Map<String, String> labels) {

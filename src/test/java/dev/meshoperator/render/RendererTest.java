@@ -76,7 +76,7 @@ class RendererTest {
   }
 
   @Test
-  void baseRendersEveryIstioApiKindWithAPermissiveSchemaAndOneStorageVersion() {
+  void baseRendersIstiosPublishedCrdsWithShortNamesCategoriesAndOneStorageVersion() {
     List<io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition> crds = render(MeshInstalls.example(Profile.DEFAULT)).stream()
         .filter(io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class::isInstance)
         .map(io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class::cast).toList();
@@ -86,12 +86,29 @@ class RendererTest {
             "trafficextensions.extensions.istio.io");
     for (var crd : crds) {
       assertThat(crd.getSpec().getScope()).isEqualTo("Namespaced");
+      assertThat(crd.getSpec().getNames().getCategories()).as(crd.getMetadata().getName()).contains("istio-io");
       assertThat(crd.getSpec().getVersions().stream().filter(v -> v.getStorage()).count()).as(crd.getMetadata().getName()).isEqualTo(1);
-      assertThat(crd.getSpec().getVersions()).allSatisfy(v ->
-          assertThat(v.getSchema().getOpenAPIV3Schema().getXKubernetesPreserveUnknownFields()).isTrue());
+      assertThat(crd.getSpec().getVersions()).allSatisfy(v -> {
+        assertThat(v.getSchema().getOpenAPIV3Schema().getProperties()).as("a structural schema").containsKeys("spec", "status");
+        assertThat(v.getSchema().getOpenAPIV3Schema().getXKubernetesPreserveUnknownFields()).isNull();
+      });
+      assertThat(crd.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).doesNotContainKey("heritage");
+      assertThat(crd.getMetadata().getAnnotations()).isNullOrEmpty();
     }
+    var vs = crds.stream().filter(c -> c.getSpec().getNames().getKind().equals("VirtualService")).findFirst().orElseThrow();
+    assertThat(vs.getSpec().getNames().getShortNames()).containsExactly("vs");
+    assertThat(vs.getSpec().getVersions().get(0).getAdditionalPrinterColumns()).extracting(c -> c.getName()).contains("Gateways", "Hosts", "Age");
     var telemetry = crds.stream().filter(c -> c.getSpec().getNames().getKind().equals("Telemetry")).findFirst().orElseThrow();
     assertThat(telemetry.getSpec().getVersions()).filteredOn(v -> v.getStorage()).extracting(v -> v.getName()).containsExactly("v1alpha1");
+  }
+
+  @Test
+  void renderedCrdsDoNotAliasTheBundledOnes() {
+    EffectiveConfig config = Profiles.resolve(MeshInstalls.example(Profile.MINIMAL));
+    var first = find(renderer.render(config), io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class, "virtualservices.networking.istio.io");
+    first.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties().clear();
+    var second = find(renderer.render(config), io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class, "virtualservices.networking.istio.io");
+    assertThat(second.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties()).isNotEmpty();
   }
 
   @Test
@@ -236,12 +253,12 @@ class RendererTest {
   void imagesComeFromHubAndVersion() {
     MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
     install.getSpec().setHub("registry.example.com/mirror");
-    install.getSpec().setVersion("1.29.0");
+    install.getSpec().setVersion("1.30.1");
     List<HasMetadata> objects = render(install);
     assertThat(find(objects, Deployment.class, "istiod").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-        .isEqualTo("registry.example.com/mirror/pilot:1.29.0");
+        .isEqualTo("registry.example.com/mirror/pilot:1.30.1");
     assertThat(find(objects, Deployment.class, "istio-ingressgateway").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-        .isEqualTo("registry.example.com/mirror/proxyv2:1.29.0");
+        .isEqualTo("registry.example.com/mirror/proxyv2:1.30.1");
   }
 
   @Test
