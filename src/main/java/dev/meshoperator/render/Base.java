@@ -20,10 +20,12 @@ import java.util.Map;
 
 /**
  * Cluster-scoped foundation: Istio's API kinds as Istio publishes their CRDs (when base is enabled), the cluster RBAC a
- * local istiod needs to become Ready, and for a remote profile the reader the external istiod uses.
+ * local istiod needs to become Ready, and the reader account an istiod in another cluster uses
+ * (istio-reader-service-account; the remote profile's reader may also write what that istiod writes).
  */
 final class Base implements ComponentRenderer {
   static final String READER_SERVICE_ACCOUNT = "istio-reader-service-account";
+  private static final String MCS_GROUP = "multicluster.x-k8s.io";
   private static final List<String> GATEWAY_API_GROUPS = List.of("gateway.networking.k8s.io", "gateway.networking.x-k8s.io");
 
   @Override
@@ -38,10 +40,14 @@ final class Base implements ComponentRenderer {
       objects.addAll(clusterRole(config, clusterName(config, "istiod-clusterrole"), istiodRules(), sa, labels));
       objects.addAll(clusterRole(config, clusterName(config, "istiod-gateway-controller"), gatewayControllerRules(), sa, labels));
     }
-    if (config.istiodMode() == IstiodMode.REMOTE) {
+    if (config.baseEnabled() || config.istiodMode() == IstiodMode.REMOTE) {
+      // Istio's base chart creates the reader in every cluster (istioctl create-remote-secret uses
+      // it); its ClusterRole comes with istiod's chart, the remote profile's included.
       String sa = config.revision().qualify(READER_SERVICE_ACCOUNT);
-      objects.add(new ServiceAccountBuilder().withMetadata(Meta.namespaced(config, sa, labels)).build());
-      objects.addAll(clusterRole(config, clusterName(config, "istio-reader-clusterrole"), readerRules(), sa, labels));
+      Map<String, String> readerLabels = Labels.with(labels, Map.of("app", "istio-reader"));
+      objects.add(new ServiceAccountBuilder().withMetadata(Meta.namespaced(config, sa, readerLabels)).build());
+      objects.addAll(clusterRole(config, clusterName(config, "istio-reader-clusterrole"),
+          readerRules(config.istiodMode() == IstiodMode.REMOTE), sa, readerLabels));
     }
     return objects;
   }
@@ -91,15 +97,22 @@ final class Base implements ComponentRenderer {
         rule("", List.of("pods", "nodes", "services", "namespaces", "endpoints", "secrets"), READ),
         rule("discovery.k8s.io", List.of("endpointslices"), READ),
         rule("networking.k8s.io", List.of("ingresses", "ingressclasses"), READ),
+        rule("networking.k8s.io", List.of("ingresses/status"), List.of("*")),
         rule("", List.of("configmaps"), List.of("create", "get", "list", "watch", "update")),
         rule("authentication.k8s.io", List.of("tokenreviews"), List.of("create")),
         rule("authorization.k8s.io", List.of("subjectaccessreviews"), List.of("create")),
         rule(GATEWAY_API_GROUPS, List.of("*"), READ),
-        rule(GATEWAY_API_GROUPS, List.of(
+        rule("gateway.networking.x-k8s.io", List.of("xbackendtrafficpolicies/status"), List.of("update", "patch")),
+        rule("gateway.networking.k8s.io", List.of(
             "backendtlspolicies/status", "gatewayclasses/status", "gateways/status", "grpcroutes/status",
             "httproutes/status", "listenersets/status", "referencegrants/status", "tcproutes/status",
             "tlsroutes/status", "udproutes/status"), List.of("update", "patch")),
-        rule("gateway.networking.k8s.io", List.of("gatewayclasses"), List.of("create", "update", "patch", "delete")));
+        rule("gateway.networking.k8s.io", List.of("gatewayclasses"), List.of("create", "update", "patch", "delete")),
+        rule("inference.networking.k8s.io", List.of("inferencepools"), READ),
+        rule("inference.networking.k8s.io", List.of("inferencepools/status"), List.of("update", "patch")),
+        // Multi-cluster services (MCS_API_GROUP's default).
+        rule(MCS_GROUP, List.of("serviceexports"), List.of("get", "watch", "list", "create", "delete")),
+        rule(MCS_GROUP, List.of("serviceimports"), READ));
   }
 
   private static List<PolicyRule> gatewayControllerRules() {
@@ -110,16 +123,29 @@ final class Base implements ComponentRenderer {
         rule("", List.of("services", "serviceaccounts"), ALL));
   }
 
-  /** Read-only access for an external istiod discovering this cluster's workloads. */
-  private static List<PolicyRule> readerRules() {
-    return List.of(
+  /**
+   * What an istiod in another cluster needs here to discover workloads (Istio's reader ClusterRole).
+   * A remote cluster's istiod is that other one: it also writes the istio-ca-root-cert ConfigMap
+   * into every namespace, elects its leader with ConfigMaps, and patches webhook configurations.
+   */
+  private static List<PolicyRule> readerRules(boolean remote) {
+    List<PolicyRule> rules = new ArrayList<>(List.of(
         rule(IstioApiKinds.GROUPS, List.of("*"), READ),
-        rule("", List.of("endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets"), READ),
-        rule("discovery.k8s.io", List.of("endpointslices"), READ),
-        rule("apps", List.of("replicasets"), READ),
+        rule("", List.of("endpoints", "pods", "services", "nodes", "replicationcontrollers", "namespaces", "secrets", "configmaps"), READ),
+        rule("networking.istio.io", List.of("workloadentries"), READ),
+        rule(List.of("networking.x-k8s.io", "gateway.networking.k8s.io"), List.of("gateways"), READ),
         rule("apiextensions.k8s.io", List.of("customresourcedefinitions"), READ),
-        rule(GATEWAY_API_GROUPS, List.of("*"), READ),
+        rule("discovery.k8s.io", List.of("endpointslices"), READ),
+        rule(MCS_GROUP, List.of("serviceexports"), List.of("get", "list", "watch", "create", "delete")),
+        rule(MCS_GROUP, List.of("serviceimports"), READ),
+        rule("apps", List.of("replicasets"), READ),
         rule("authentication.k8s.io", List.of("tokenreviews"), List.of("create")),
-        rule("authorization.k8s.io", List.of("subjectaccessreviews"), List.of("create")));
+        rule("authorization.k8s.io", List.of("subjectaccessreviews"), List.of("create"))));
+    if (remote) {
+      rules.add(rule("", List.of("configmaps"), List.of("create", "get", "list", "watch", "update")));
+      rules.add(rule("admissionregistration.k8s.io", List.of("mutatingwebhookconfigurations"), List.of("get", "list", "watch", "update", "patch")));
+      rules.add(rule("admissionregistration.k8s.io", List.of("validatingwebhookconfigurations"), List.of("get", "list", "watch", "update")));
+    }
+    return rules;
   }
 }

@@ -56,12 +56,15 @@ class RendererTest {
     List<String> nonCrds = kindAndNames(render(MeshInstalls.example(Profile.DEFAULT))).stream()
         .filter(k -> !k.startsWith("CustomResourceDefinition/")).toList();
     assertThat(nonCrds).containsExactly(
+        "ServiceAccount/istio-reader-service-account",
         "ServiceAccount/istiod",
         "ServiceAccount/istio-ingressgateway-service-account",
         "ClusterRole/istiod-clusterrole-istio-system",
         "ClusterRole/istiod-gateway-controller-istio-system",
+        "ClusterRole/istio-reader-clusterrole-istio-system",
         "ClusterRoleBinding/istiod-clusterrole-istio-system",
         "ClusterRoleBinding/istiod-gateway-controller-istio-system",
+        "ClusterRoleBinding/istio-reader-clusterrole-istio-system",
         "Role/istiod",
         "Role/istio-ingressgateway-sds",
         "RoleBinding/istiod",
@@ -109,6 +112,50 @@ class RendererTest {
     first.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties().clear();
     var second = find(renderer.render(config), io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class, "virtualservices.networking.istio.io");
     assertThat(second.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties()).isNotEmpty();
+  }
+
+  private static List<String> rules(io.fabric8.kubernetes.api.model.rbac.ClusterRole role) {
+    return role.getRules().stream().flatMap(r -> r.getApiGroups().stream().flatMap(g -> r.getResources().stream()
+        .map(res -> g + "/" + res + " " + String.join(",", r.getVerbs())))).toList();
+  }
+
+  @Test
+  void istiodClusterRoleHasWhatIstio130Grants() {
+    var role = find(render(MeshInstalls.example(Profile.MINIMAL)), io.fabric8.kubernetes.api.model.rbac.ClusterRole.class, "istiod-clusterrole-istio-system");
+    assertThat(rules(role)).contains(
+        "networking.k8s.io/ingresses/status *",
+        "gateway.networking.x-k8s.io/xbackendtrafficpolicies/status update,patch",
+        "gateway.networking.k8s.io/listenersets/status update,patch",
+        "inference.networking.k8s.io/inferencepools get,list,watch",
+        "inference.networking.k8s.io/inferencepools/status update,patch",
+        "multicluster.x-k8s.io/serviceexports get,watch,list,create,delete",
+        "multicluster.x-k8s.io/serviceimports get,list,watch",
+        "/secrets get,list,watch");
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Profile.class, names = {"DEFAULT", "DEMO", "MINIMAL", "REMOTE"})
+  void everyProfileWithBaseHasTheReaderAccount(Profile profile) {
+    List<HasMetadata> objects = render(MeshInstalls.example(profile));
+    assertThat(find(objects, io.fabric8.kubernetes.api.model.ServiceAccount.class, "istio-reader-service-account").getMetadata().getNamespace())
+        .isEqualTo("istio-system");
+    var binding = find(objects, io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class, "istio-reader-clusterrole-istio-system");
+    assertThat(binding.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName()).isEqualTo("istio-reader-service-account"));
+    List<String> reader = rules(find(objects, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class, "istio-reader-clusterrole-istio-system"));
+    assertThat(reader).contains("/configmaps get,list,watch", "/secrets get,list,watch", "discovery.k8s.io/endpointslices get,list,watch");
+    if (profile == Profile.REMOTE) {
+      assertThat(reader).as("a primary's istiod writes here").contains(
+          "/configmaps create,get,list,watch,update",
+          "admissionregistration.k8s.io/mutatingwebhookconfigurations get,list,watch,update,patch",
+          "admissionregistration.k8s.io/validatingwebhookconfigurations get,list,watch,update");
+    } else {
+      assertThat(reader).noneMatch(r -> r.contains("create,get") || r.startsWith("admissionregistration"));
+    }
+  }
+
+  @Test
+  void theEmptyProfileHasNoReader() {
+    assertThat(kindAndNames(render(MeshInstalls.example(Profile.EMPTY)))).noneMatch(n -> n.contains("reader"));
   }
 
   @Test
