@@ -36,6 +36,7 @@ final class OperatorPermissions {
       Map.entry("rbac.authorization.k8s.io/clusterroles", union(WRITE, Set.of("escalate", "bind"))),
       Map.entry("apiextensions.k8s.io/customresourcedefinitions", WRITE),
       Map.entry("admissionregistration.k8s.io/mutatingwebhookconfigurations", WRITE),
+      Map.entry("admissionregistration.k8s.io/validatingwebhookconfigurations", WRITE),
       Map.entry("/pods", Set.of("get", "list", "watch")),
       Map.entry("/events", Set.of("create", "patch")),
       Map.entry("authorization.k8s.io/selfsubjectaccessreviews", Set.of("create"))));

@@ -75,7 +75,9 @@ class RendererTest {
         "Deployment/istiod",
         "Deployment/istio-ingressgateway",
         "HorizontalPodAutoscaler/istiod",
-        "HorizontalPodAutoscaler/istio-ingressgateway");
+        "HorizontalPodAutoscaler/istio-ingressgateway",
+        "ValidatingWebhookConfiguration/istio-validator-istio-system",
+        "ValidatingWebhookConfiguration/istiod-default-validator");
   }
 
   @Test
@@ -151,6 +153,49 @@ class RendererTest {
     } else {
       assertThat(reader).noneMatch(r -> r.contains("create,get") || r.startsWith("admissionregistration"));
     }
+  }
+
+  @Test
+  void configValidationGoesToIstiodPerRevisionWithoutCaBundleAndIstiodPatchesOnlyIt() {
+    List<HasMetadata> objects = render(MeshInstalls.example(Profile.DEFAULT));
+    var vwcs = objects.stream().filter(io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration.class::isInstance)
+        .map(io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration.class::cast).toList();
+    assertThat(vwcs).extracting(v -> v.getMetadata().getName()).containsExactly("istio-validator-istio-system", "istiod-default-validator");
+    assertThat(vwcs).allSatisfy(v -> {
+      assertThat(v.getMetadata().getLabels()).containsEntry("istio.io/rev", "default");
+      assertThat(v.getWebhooks()).singleElement().satisfies(w -> {
+        assertThat(w.getClientConfig().getCaBundle()).isNull();
+        assertThat(w.getClientConfig().getService().getName()).isEqualTo("istiod");
+        assertThat(w.getClientConfig().getService().getNamespace()).isEqualTo("istio-system");
+        assertThat(w.getClientConfig().getService().getPort()).isEqualTo(443);
+        assertThat(w.getClientConfig().getService().getPath()).isEqualTo("/validate");
+        assertThat(w.getFailurePolicy()).as("fail open until istiod validates").isEqualTo("Ignore");
+        assertThat(w.getRules()).singleElement().satisfies(r -> {
+          assertThat(r.getOperations()).containsExactly("CREATE", "UPDATE");
+          assertThat(r.getApiGroups()).containsExactlyInAnyOrder("security.istio.io", "networking.istio.io", "telemetry.istio.io", "extensions.istio.io");
+        });
+      });
+    });
+    assertThat(vwcs.get(0).getWebhooks().get(0).getObjectSelector().getMatchExpressions()).singleElement()
+        .satisfies(e -> assertThat(e.getKey() + " " + e.getOperator() + " " + e.getValues()).isEqualTo("istio.io/rev In [default]"));
+    assertThat(vwcs.get(1).getWebhooks().get(0).getObjectSelector()).as("the default revision validates unlabelled config").isNull();
+
+    Deployment istiod = find(objects, Deployment.class, "istiod");
+    assertThat(env(istiod, "VALIDATION_WEBHOOK_CONFIG_NAME")).contains("istio-validator-istio-system");
+    assertThat(env(istiod, "INJECTION_WEBHOOK_CONFIG_NAME")).as("our injector is never istiod's to patch").contains("");
+  }
+
+  @Test
+  void aRevisionValidatesOnlyItsLabelledConfigAndRemoteHasNoValidation() {
+    MeshInstall canary = MeshInstalls.named("canary", Profile.MINIMAL);
+    canary.getSpec().setRevision("canary");
+    List<HasMetadata> objects = render(canary);
+    assertThat(kindAndNames(objects)).filteredOn(n -> n.startsWith("ValidatingWebhookConfiguration/"))
+        .containsExactly("ValidatingWebhookConfiguration/istio-validator-canary-istio-system");
+    var vwc = find(objects, io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration.class, "istio-validator-canary-istio-system");
+    assertThat(vwc.getWebhooks().get(0).getClientConfig().getService().getName()).isEqualTo("istiod-canary");
+    assertThat(vwc.getMetadata().getLabels()).containsEntry("istio.io/rev", "canary");
+    assertThat(kindAndNames(render(MeshInstalls.example(Profile.REMOTE)))).noneMatch(n -> n.startsWith("ValidatingWebhookConfiguration/"));
   }
 
   @Test
@@ -234,7 +279,7 @@ class RendererTest {
           .containsEntry("app.kubernetes.io/managed-by", "mesh-operator")
           .containsEntry("meshoperator.dev/install", profile.wireName())
           .containsKey("meshoperator.dev/component");
-      boolean clusterScoped = List.of("CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding").contains(object.getKind());
+      boolean clusterScoped = List.of("CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration").contains(object.getKind());
       assertThat(object.getMetadata().getNamespace()).as(object.getKind() + "/" + object.getMetadata().getName())
           .isEqualTo(clusterScoped ? null : "mesh-system");
     }
@@ -257,15 +302,8 @@ class RendererTest {
   void neverRendersTheNamespaceNorIstiodsOwnInjector(Profile profile) {
     assertThat(kindAndNames(render(MeshInstalls.example(profile))))
         .noneMatch(n -> n.startsWith("Namespace/"))
-        .noneMatch(n -> n.startsWith("MutatingWebhookConfiguration/") || n.startsWith("ValidatingWebhookConfiguration/"))
+        .noneMatch(n -> n.startsWith("MutatingWebhookConfiguration/"))
         .doesNotContain("ConfigMap/istio-sidecar-injector");
-  }
-
-  @Test
-  void istiodPatchesNoWebhookConfiguration() {
-    Deployment istiod = find(render(MeshInstalls.example(Profile.DEFAULT)), Deployment.class, "istiod");
-    assertThat(env(istiod, "INJECTION_WEBHOOK_CONFIG_NAME")).contains("");
-    assertThat(env(istiod, "VALIDATION_WEBHOOK_CONFIG_NAME")).contains("");
   }
 
   @Test
