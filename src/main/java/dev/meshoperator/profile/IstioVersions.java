@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * The Istio releases this operator installs, and everything that differs between them, in one
  * place. A release is supported by its minor: any patch of a listed minor runs (patches change no
  * names, flags or RBAC), and its API CRDs come from the newest {@code istio.io/api} module of that
- * minor, bundled at build time (hack/istio-crds.sh, pom property {@code istio.api.versions}).
+ * minor, bundled at build time (hack/istio-crds.sh, pom property {@code istio.api.versions}); the
+ * cluster gets those of the newest minor ({@link #crdSource()}).
  */
 public final class IstioVersions {
   /**
@@ -27,9 +28,20 @@ public final class IstioVersions {
   }
 
   // Istio 1.30.3's charts (manifests/charts/base/files/crd-all.gen.yaml) are byte-identical to
-  // istio.io/api v1.30.8's customresourcedefinitions.gen.yaml.
+  // istio.io/api v1.30.8's customresourcedefinitions.gen.yaml. For 1.31 and 1.32 the newest
+  // istio.io/api module versions are the evidence of the releases; no chart difference (images,
+  // env, RBAC) is known for them, so they render as 1.30 does.
   private static final List<Minor> SUPPORTED = List.of(
-      new Minor("1.30", "1.30.3", "v1.30.8"));
+      new Minor("1.30", "1.30.3", "v1.30.8"),
+      new Minor("1.31", "1.31.4", "v1.31.4"),
+      new Minor("1.32", "1.32.0", "v1.32.0"));
+
+  /**
+   * The default spec.version: the newest release whose charts we compared object by object
+   * (istio/istio tag 1.30.3). Newer minors are supported when asked for; their images and charts
+   * are not verified here, so they are not the default.
+   */
+  private static final String DEFAULT_VERSION = "1.30.3";
 
   /** Release tags: 1.30.3, or a variant tag of it such as 1.30.3-distroless. */
   private static final Pattern RELEASE = Pattern.compile("^(\\d+\\.\\d+)\\.\\d+(-[A-Za-z0-9.]+)?$");
@@ -40,9 +52,18 @@ public final class IstioVersions {
     return SUPPORTED;
   }
 
-  /** The default spec.version: the newest patch of the newest supported minor. */
   public static String defaultVersion() {
-    return SUPPORTED.get(SUPPORTED.size() - 1).newestPatch();
+    return DEFAULT_VERSION;
+  }
+
+  /**
+   * Whose CRDs every install applies: the newest supported minor's. The CRDs are cluster-wide and
+   * shared by all revisions, so one source keeps two revisions of different minors from rewriting
+   * them back and forth; newer CRDs with an older istiod is the order Istio's upgrades use (CRDs
+   * first, from the newer release).
+   */
+  public static Minor crdSource() {
+    return SUPPORTED.get(SUPPORTED.size() - 1);
   }
 
   public static Optional<Minor> of(String version) {

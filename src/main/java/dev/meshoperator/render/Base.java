@@ -33,7 +33,8 @@ final class Base implements ComponentRenderer {
     List<HasMetadata> objects = new ArrayList<>();
     Map<String, String> labels = Labels.of(config, Labels.COMPONENT_BASE);
     if (config.baseEnabled()) {
-      IstioCrds.of(istioMinor(config)).forEach(published -> objects.add(crd(published, labels)));
+      istioMinor(config); // an unsupported version is refused before rendering; fail loudly if not
+      IstioCrds.of(IstioVersions.crdSource()).forEach(published -> objects.add(crd(published, labels)));
     }
     if (config.istiodMode() == IstiodMode.LOCAL) {
       String sa = config.revision().qualify("istiod");

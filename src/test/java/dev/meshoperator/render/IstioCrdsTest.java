@@ -48,9 +48,26 @@ class IstioCrdsTest {
 
   @ParameterizedTest
   @MethodSource("minors")
-  void everySupportedMinorHasItsCrdsBundledAndRendersThemUnchanged(IstioVersions.Minor minor) throws IOException {
+  void everySupportedMinorHasItsCrdsBundledWithTheSameKindsAndStorageVersions(IstioVersions.Minor minor) throws IOException {
     Map<String, JsonNode> bundled = bundledSpecs(minor);
-    assertThat(bundled).as("Istio publishes 15 API kinds").hasSize(15);
+    Map<String, JsonNode> newest = bundledSpecs(IstioVersions.crdSource());
+    assertThat(bundled.keySet()).as("Istio publishes 15 API kinds").hasSize(15).isEqualTo(newest.keySet());
+    // The newest minor's CRDs serve every install: they must store what older ones stored.
+    for (String crd : bundled.keySet()) {
+      assertThat(storage(newest.get(crd))).as(crd).isEqualTo(storage(bundled.get(crd)));
+    }
+  }
+
+  private static List<String> storage(JsonNode spec) {
+    List<String> versions = new java.util.ArrayList<>();
+    spec.get("versions").forEach(v -> versions.add(v.get("name").asText() + (v.path("storage").asBoolean() ? "*" : "")));
+    return versions;
+  }
+
+  @ParameterizedTest
+  @MethodSource("minors")
+  void everyInstallRendersTheNewestMinorsCrdsUnchanged(IstioVersions.Minor minor) throws IOException {
+    Map<String, JsonNode> bundled = bundledSpecs(IstioVersions.crdSource());
 
     MeshInstall install = MeshInstalls.example(Profile.MINIMAL);
     install.getSpec().setVersion(minor.newestPatch());
