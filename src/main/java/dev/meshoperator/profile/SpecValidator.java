@@ -37,6 +37,7 @@ final class SpecValidator {
 
   static List<Problem> validate(MeshInstallSpec spec, EffectiveConfig config) {
     SpecValidator v = new SpecValidator(spec, config);
+    v.version();
     v.remote();
     v.revision();
     v.pilot();
@@ -48,6 +49,14 @@ final class SpecValidator {
 
   private void problem(String field, String reason) {
     problems.add(new Problem(field, reason));
+  }
+
+  private void version() {
+    String version = config.images().version();
+    if (IstioVersions.of(version).isEmpty()) {
+      problem("spec.version", "Istio '" + version + "' is not supported; supported: " + IstioVersions.describeSupported()
+          + " (default " + IstioVersions.defaultVersion() + ")");
+    }
   }
 
   private void remote() {

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * so a reconcile with nothing changed makes no write; a field the spec dropped makes the apply
  * that removes it. Forcing takes fields back from
  * whoever edited them by hand; fields we never set (replicas under an HPA, a Service's clusterIP)
- * stay with their owners.
+ * stay with their owners. Fields set only at creation are described in {@link InitialOnlyFields}.
  */
 public final class Applier {
   private static final Logger log = LoggerFactory.getLogger(Applier.class);
@@ -39,6 +39,13 @@ public final class Applier {
       ObjectKey key = ObjectKey.of(object);
       try {
         Optional<HasMetadata> current = live.current(object, client);
+        Optional<HasMetadata> withoutInitialOnly = InitialOnlyFields.withoutThem(object);
+        if (withoutInitialOnly.isPresent()) {
+          if (current.isEmpty()) {
+            client.resource(object).fieldManager(InitialOnlyFields.FIELD_MANAGER).forceConflicts().serverSideApply();
+          }
+          object = withoutInitialOnly.get();
+        }
         if (current.isPresent() && current.get().getMetadata().getDeletionTimestamp() == null
             && LiveStateMatcher.INSTANCE.matches(current.get(), object, context)) {
           unchanged++;

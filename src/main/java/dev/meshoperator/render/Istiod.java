@@ -152,10 +152,11 @@ final class Istiod implements ComponentRenderer {
         Env.value("CLUSTER_ID", "Kubernetes"),
         Env.resource("GOMAXPROCS", "limits.cpu"),
         Env.value("PLATFORM", ""),
-        // Empty names switch istiod's caBundle patching off: the operator owns its webhook
-        // configurations, and two writers of one caBundle would fight forever (must-have 8).
+        // istiod patches the caBundle of every MWC (and VWC) labelled istio.io/rev=<rev> whose kind
+        // has a non-empty name here. The injector is ours and writes its own caBundle, so injection
+        // patching stays off (must-have 8); validation is istiod's, so istiod keeps its caBundle.
         Env.value("INJECTION_WEBHOOK_CONFIG_NAME", ""),
-        Env.value("VALIDATION_WEBHOOK_CONFIG_NAME", ""));
+        Env.value("VALIDATION_WEBHOOK_CONFIG_NAME", ConfigValidation.revisionConfigurationName(config)));
   }
 
   private static String percent(double value) {

@@ -20,7 +20,7 @@ public final class Renderer {
 
   /** @param extraComponents rendered after the built-in ones, e.g. the injection webhook configuration */
   public Renderer(List<ComponentRenderer> extraComponents) {
-    List<ComponentRenderer> all = new ArrayList<>(List.of(new Base(), new Istiod(), new RemoteIstiod(), new Gateways(), new Addons()));
+    List<ComponentRenderer> all = new ArrayList<>(List.of(new Base(), new Istiod(), new RemoteIstiod(), new Gateways(), new Addons(), new ConfigValidation()));
     all.addAll(extraComponents);
     this.components = List.copyOf(all);
   }

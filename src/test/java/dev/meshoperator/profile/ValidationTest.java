@@ -46,6 +46,25 @@ class ValidationTest {
   }
 
   @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"1.29.6", "1.30", "latest", "2.0.0", "1.300.1"})
+  void anUnsupportedVersionIsRefusedNamingTheSupportedOnes(String version) {
+    MeshInstall install = MeshInstalls.example(Profile.MINIMAL);
+    install.getSpec().setVersion(version);
+    assertThat(Profiles.validate(install)).singleElement().satisfies(p -> {
+      assertThat(p.field()).isEqualTo("spec.version");
+      assertThat(p.reason()).contains("'" + version + "'", IstioVersions.describeSupported());
+    });
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"1.30.0", "1.30.3", "1.30.12", "1.30.3-distroless"})
+  void anyPatchOfASupportedMinorIsAccepted(String version) {
+    MeshInstall install = MeshInstalls.example(Profile.MINIMAL);
+    install.getSpec().setVersion(version);
+    assertThat(Profiles.validate(install)).isEmpty();
+  }
+
+  @ParameterizedTest
   @EnumSource(Profile.class)
   void everyExampleIsValid(Profile profile) {
     assertThat(Profiles.validate(MeshInstalls.example(profile))).isEmpty();

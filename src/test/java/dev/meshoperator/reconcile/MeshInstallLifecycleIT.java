@@ -186,6 +186,19 @@ class MeshInstallLifecycleIT {
 
         client.resources(MeshInstall.class).withName(name).edit(mi -> { mi.getSpec().setComponents(null); return mi; });
         MeshInstallTestSupport.awaitReady(client, name);
+
+        // An Istio release this operator does not support: refused by name, with the list.
+        client.resources(MeshInstall.class).withName(name).edit(mi -> { mi.getSpec().setVersion("1.29.6"); return mi; });
+        MeshInstall unsupported = MeshInstallTestSupport.awaitState(client, name, MeshState.Error);
+        assertThat(MeshInstallTestSupport.condition(unsupported, MeshInstallStatus.RECONCILED)).hasValueSatisfying(c -> {
+          assertThat(c.getReason()).isEqualTo("InvalidSpec");
+          assertThat(c.getMessage()).startsWith("spec.version: Istio '1.29.6' is not supported; supported: "
+              + dev.meshoperator.profile.IstioVersions.describeSupported());
+        });
+        assertThat(client.apps().deployments().inNamespace(cp).withName(istiod).get().getSpec().getTemplate().getSpec()
+            .getContainers().get(0).getImage()).as("istiod keeps its image").endsWith(":" + install.getSpec().getVersion());
+        client.resources(MeshInstall.class).withName(name).edit(mi -> { mi.getSpec().setVersion(install.getSpec().getVersion()); return mi; });
+        MeshInstallTestSupport.awaitReady(client, name);
       } finally {
         MeshInstallTestSupport.cleanup(client, name);
       }

@@ -13,7 +13,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -57,7 +56,7 @@ class GoldenRenderTest {
   }
 
   static String yaml(List<HasMetadata> objects) {
-    return objects.stream().map(Serialization::asYaml).collect(Collectors.joining());
+    return GoldenYaml.of(objects);
   }
 
   private static Path goldenDir() {

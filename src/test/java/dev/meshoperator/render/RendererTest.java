@@ -56,12 +56,15 @@ class RendererTest {
     List<String> nonCrds = kindAndNames(render(MeshInstalls.example(Profile.DEFAULT))).stream()
         .filter(k -> !k.startsWith("CustomResourceDefinition/")).toList();
     assertThat(nonCrds).containsExactly(
+        "ServiceAccount/istio-reader-service-account",
         "ServiceAccount/istiod",
         "ServiceAccount/istio-ingressgateway-service-account",
         "ClusterRole/istiod-clusterrole-istio-system",
         "ClusterRole/istiod-gateway-controller-istio-system",
+        "ClusterRole/istio-reader-clusterrole-istio-system",
         "ClusterRoleBinding/istiod-clusterrole-istio-system",
         "ClusterRoleBinding/istiod-gateway-controller-istio-system",
+        "ClusterRoleBinding/istio-reader-clusterrole-istio-system",
         "Role/istiod",
         "Role/istio-ingressgateway-sds",
         "RoleBinding/istiod",
@@ -72,11 +75,13 @@ class RendererTest {
         "Deployment/istiod",
         "Deployment/istio-ingressgateway",
         "HorizontalPodAutoscaler/istiod",
-        "HorizontalPodAutoscaler/istio-ingressgateway");
+        "HorizontalPodAutoscaler/istio-ingressgateway",
+        "ValidatingWebhookConfiguration/istio-validator-istio-system",
+        "ValidatingWebhookConfiguration/istiod-default-validator");
   }
 
   @Test
-  void baseRendersEveryIstioApiKindWithAPermissiveSchemaAndOneStorageVersion() {
+  void baseRendersIstiosPublishedCrdsWithShortNamesCategoriesAndOneStorageVersion() {
     List<io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition> crds = render(MeshInstalls.example(Profile.DEFAULT)).stream()
         .filter(io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class::isInstance)
         .map(io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class::cast).toList();
@@ -86,12 +91,116 @@ class RendererTest {
             "trafficextensions.extensions.istio.io");
     for (var crd : crds) {
       assertThat(crd.getSpec().getScope()).isEqualTo("Namespaced");
+      assertThat(crd.getSpec().getNames().getCategories()).as(crd.getMetadata().getName()).contains("istio-io");
       assertThat(crd.getSpec().getVersions().stream().filter(v -> v.getStorage()).count()).as(crd.getMetadata().getName()).isEqualTo(1);
-      assertThat(crd.getSpec().getVersions()).allSatisfy(v ->
-          assertThat(v.getSchema().getOpenAPIV3Schema().getXKubernetesPreserveUnknownFields()).isTrue());
+      assertThat(crd.getSpec().getVersions()).allSatisfy(v -> {
+        assertThat(v.getSchema().getOpenAPIV3Schema().getProperties()).as("a structural schema").containsKeys("spec", "status");
+        assertThat(v.getSchema().getOpenAPIV3Schema().getXKubernetesPreserveUnknownFields()).isNull();
+      });
+      assertThat(crd.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).doesNotContainKey("heritage");
+      assertThat(crd.getMetadata().getAnnotations()).isNullOrEmpty();
     }
+    var vs = crds.stream().filter(c -> c.getSpec().getNames().getKind().equals("VirtualService")).findFirst().orElseThrow();
+    assertThat(vs.getSpec().getNames().getShortNames()).containsExactly("vs");
+    assertThat(vs.getSpec().getVersions().get(0).getAdditionalPrinterColumns()).extracting(c -> c.getName()).contains("Gateways", "Hosts", "Age");
     var telemetry = crds.stream().filter(c -> c.getSpec().getNames().getKind().equals("Telemetry")).findFirst().orElseThrow();
     assertThat(telemetry.getSpec().getVersions()).filteredOn(v -> v.getStorage()).extracting(v -> v.getName()).containsExactly("v1alpha1");
+  }
+
+  @Test
+  void renderedCrdsDoNotAliasTheBundledOnes() {
+    EffectiveConfig config = Profiles.resolve(MeshInstalls.example(Profile.MINIMAL));
+    var first = find(renderer.render(config), io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class, "virtualservices.networking.istio.io");
+    first.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties().clear();
+    var second = find(renderer.render(config), io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class, "virtualservices.networking.istio.io");
+    assertThat(second.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties()).isNotEmpty();
+  }
+
+  private static List<String> rules(io.fabric8.kubernetes.api.model.rbac.ClusterRole role) {
+    return role.getRules().stream().flatMap(r -> r.getApiGroups().stream().flatMap(g -> r.getResources().stream()
+        .map(res -> g + "/" + res + " " + String.join(",", r.getVerbs())))).toList();
+  }
+
+  @Test
+  void istiodClusterRoleHasWhatIstio130Grants() {
+    var role = find(render(MeshInstalls.example(Profile.MINIMAL)), io.fabric8.kubernetes.api.model.rbac.ClusterRole.class, "istiod-clusterrole-istio-system");
+    assertThat(rules(role)).contains(
+        "networking.k8s.io/ingresses/status *",
+        "gateway.networking.x-k8s.io/xbackendtrafficpolicies/status update,patch",
+        "gateway.networking.k8s.io/listenersets/status update,patch",
+        "inference.networking.k8s.io/inferencepools get,list,watch",
+        "inference.networking.k8s.io/inferencepools/status update,patch",
+        "multicluster.x-k8s.io/serviceexports get,watch,list,create,delete",
+        "multicluster.x-k8s.io/serviceimports get,list,watch",
+        "/secrets get,list,watch");
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Profile.class, names = {"DEFAULT", "DEMO", "MINIMAL", "REMOTE"})
+  void everyProfileWithBaseHasTheReaderAccount(Profile profile) {
+    List<HasMetadata> objects = render(MeshInstalls.example(profile));
+    assertThat(find(objects, io.fabric8.kubernetes.api.model.ServiceAccount.class, "istio-reader-service-account").getMetadata().getNamespace())
+        .isEqualTo("istio-system");
+    var binding = find(objects, io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class, "istio-reader-clusterrole-istio-system");
+    assertThat(binding.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName()).isEqualTo("istio-reader-service-account"));
+    List<String> reader = rules(find(objects, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class, "istio-reader-clusterrole-istio-system"));
+    assertThat(reader).contains("/configmaps get,list,watch", "/secrets get,list,watch", "discovery.k8s.io/endpointslices get,list,watch");
+    if (profile == Profile.REMOTE) {
+      assertThat(reader).as("a primary's istiod writes here").contains(
+          "/configmaps create,get,list,watch,update",
+          "admissionregistration.k8s.io/mutatingwebhookconfigurations get,list,watch,update,patch",
+          "admissionregistration.k8s.io/validatingwebhookconfigurations get,list,watch,update");
+    } else {
+      assertThat(reader).noneMatch(r -> r.contains("create,get") || r.startsWith("admissionregistration"));
+    }
+  }
+
+  @Test
+  void configValidationGoesToIstiodPerRevisionWithoutCaBundleAndIstiodPatchesOnlyIt() {
+    List<HasMetadata> objects = render(MeshInstalls.example(Profile.DEFAULT));
+    var vwcs = objects.stream().filter(io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration.class::isInstance)
+        .map(io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration.class::cast).toList();
+    assertThat(vwcs).extracting(v -> v.getMetadata().getName()).containsExactly("istio-validator-istio-system", "istiod-default-validator");
+    assertThat(vwcs).allSatisfy(v -> {
+      assertThat(v.getMetadata().getLabels()).containsEntry("istio.io/rev", "default");
+      assertThat(v.getWebhooks()).singleElement().satisfies(w -> {
+        assertThat(w.getClientConfig().getCaBundle()).isNull();
+        assertThat(w.getClientConfig().getService().getName()).isEqualTo("istiod");
+        assertThat(w.getClientConfig().getService().getNamespace()).isEqualTo("istio-system");
+        assertThat(w.getClientConfig().getService().getPort()).isEqualTo(443);
+        assertThat(w.getClientConfig().getService().getPath()).isEqualTo("/validate");
+        assertThat(w.getFailurePolicy()).as("fail open until istiod validates").isEqualTo("Ignore");
+        assertThat(w.getRules()).singleElement().satisfies(r -> {
+          assertThat(r.getOperations()).containsExactly("CREATE", "UPDATE");
+          assertThat(r.getApiGroups()).containsExactlyInAnyOrder("security.istio.io", "networking.istio.io", "telemetry.istio.io", "extensions.istio.io");
+        });
+      });
+    });
+    assertThat(vwcs.get(0).getWebhooks().get(0).getObjectSelector().getMatchExpressions()).singleElement()
+        .satisfies(e -> assertThat(e.getKey() + " " + e.getOperator() + " " + e.getValues()).isEqualTo("istio.io/rev In [default]"));
+    assertThat(vwcs.get(1).getWebhooks().get(0).getObjectSelector()).as("the default revision validates unlabelled config").isNull();
+
+    Deployment istiod = find(objects, Deployment.class, "istiod");
+    assertThat(env(istiod, "VALIDATION_WEBHOOK_CONFIG_NAME")).contains("istio-validator-istio-system");
+    assertThat(env(istiod, "INJECTION_WEBHOOK_CONFIG_NAME")).as("our injector is never istiod's to patch").contains("");
+  }
+
+  @Test
+  void aRevisionValidatesOnlyItsLabelledConfigAndRemoteHasNoValidation() {
+    MeshInstall canary = MeshInstalls.named("canary", Profile.MINIMAL);
+    canary.getSpec().setRevision("canary");
+    List<HasMetadata> objects = render(canary);
+    assertThat(kindAndNames(objects)).filteredOn(n -> n.startsWith("ValidatingWebhookConfiguration/"))
+        .containsExactly("ValidatingWebhookConfiguration/istio-validator-canary-istio-system");
+    var vwc = find(objects, io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration.class, "istio-validator-canary-istio-system");
+    assertThat(vwc.getWebhooks().get(0).getClientConfig().getService().getName()).isEqualTo("istiod-canary");
+    assertThat(vwc.getMetadata().getLabels()).containsEntry("istio.io/rev", "canary");
+    assertThat(kindAndNames(render(MeshInstalls.example(Profile.REMOTE)))).noneMatch(n -> n.startsWith("ValidatingWebhookConfiguration/"));
+  }
+
+  @Test
+  void theEmptyProfileHasNoReader() {
+    assertThat(kindAndNames(render(MeshInstalls.example(Profile.EMPTY)))).noneMatch(n -> n.contains("reader"));
   }
 
   @Test
@@ -170,7 +279,7 @@ class RendererTest {
           .containsEntry("app.kubernetes.io/managed-by", "mesh-operator")
           .containsEntry("meshoperator.dev/install", profile.wireName())
           .containsKey("meshoperator.dev/component");
-      boolean clusterScoped = List.of("CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding").contains(object.getKind());
+      boolean clusterScoped = List.of("CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration").contains(object.getKind());
       assertThat(object.getMetadata().getNamespace()).as(object.getKind() + "/" + object.getMetadata().getName())
           .isEqualTo(clusterScoped ? null : "mesh-system");
     }
@@ -193,15 +302,8 @@ class RendererTest {
   void neverRendersTheNamespaceNorIstiodsOwnInjector(Profile profile) {
     assertThat(kindAndNames(render(MeshInstalls.example(profile))))
         .noneMatch(n -> n.startsWith("Namespace/"))
-        .noneMatch(n -> n.startsWith("MutatingWebhookConfiguration/") || n.startsWith("ValidatingWebhookConfiguration/"))
+        .noneMatch(n -> n.startsWith("MutatingWebhookConfiguration/"))
         .doesNotContain("ConfigMap/istio-sidecar-injector");
-  }
-
-  @Test
-  void istiodPatchesNoWebhookConfiguration() {
-    Deployment istiod = find(render(MeshInstalls.example(Profile.DEFAULT)), Deployment.class, "istiod");
-    assertThat(env(istiod, "INJECTION_WEBHOOK_CONFIG_NAME")).contains("");
-    assertThat(env(istiod, "VALIDATION_WEBHOOK_CONFIG_NAME")).contains("");
   }
 
   @Test
@@ -236,12 +338,12 @@ class RendererTest {
   void imagesComeFromHubAndVersion() {
     MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
     install.getSpec().setHub("registry.example.com/mirror");
-    install.getSpec().setVersion("1.29.0");
+    install.getSpec().setVersion("1.30.1");
     List<HasMetadata> objects = render(install);
     assertThat(find(objects, Deployment.class, "istiod").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-        .isEqualTo("registry.example.com/mirror/pilot:1.29.0");
+        .isEqualTo("registry.example.com/mirror/pilot:1.30.1");
     assertThat(find(objects, Deployment.class, "istio-ingressgateway").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-        .isEqualTo("registry.example.com/mirror/proxyv2:1.29.0");
+        .isEqualTo("registry.example.com/mirror/proxyv2:1.30.1");
   }
 
   @Test
