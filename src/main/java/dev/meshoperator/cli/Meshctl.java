@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
         VerifyInstallCommand.class,
         AnalyzeCommand.class,
         UninstallCommand.class,
+        ExperimentalCommand.class,
         // --- a local cluster of its own -------------------------------------------------------
         DemoCommand.class,
         CommandLine.HelpCommand.class,

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
@@ -40,6 +41,18 @@ class ManifestGenerateCommandTest {
     var webhook = new InjectorWebhookRenderer(WebhookEndpoint.service("mesh-operator", "mesh-operator", 443),
         Optional::empty, FailurePolicy.Fail);
     return new Renderer(List.of(webhook)).render(Profiles.resolve(install));
+  }
+
+  /**
+   * What manifest generate prints: the rendered objects but Istio's CRDs, the MeshInstall, then the
+   * CRDs (so that {@code kubectl delete -f -} meets every object still present; see WalkthroughIT).
+   */
+  private static List<HasMetadata> generated(MeshInstall install) {
+    List<HasMetadata> objects = rendered(install);
+    List<HasMetadata> expected = new ArrayList<>(objects.stream().filter(o -> !(o instanceof CustomResourceDefinition)).toList());
+    expected.add(install);
+    expected.addAll(objects.stream().filter(CustomResourceDefinition.class::isInstance).toList());
+    return expected;
   }
 
   /**
@@ -82,28 +95,51 @@ class ManifestGenerateCommandTest {
 
     assertThat(run.exitCode()).as(run.toString()).isZero();
     assertThat(run.err()).isEmpty();
-    assertThat(trees(parse(run.out()))).isEqualTo(trees(rendered(install)));
+    assertThat(trees(parse(run.out()))).isEqualTo(trees(generated(install)));
   }
 
   /**
-   * The renderer's golden (GoldenRenderTest) followed by the webhook configuration, which only the
-   * operator process adds; that last document is golden/manifest-generate-webhook.yaml.
-   * {@code -Dgolden.update=true} rewrites it.
+   * The renderer's golden (GoldenRenderTest) without its CRDs, the webhook configuration (which
+   * only the operator process adds; golden/manifest-generate-webhook.yaml), the MeshInstall
+   * (golden/manifest-generate-meshinstall.yaml), then the golden's CRDs, each document byte for byte.
+   * {@code -Dgolden.update=true} rewrites the two manifest-generate goldens.
    */
   @Test
-  void defaultProfileIsTheRenderersGoldenPlusTheWebhookConfigurationByteForByte() throws IOException {
+  void defaultProfileIsTheRenderersGoldenPlusWebhookConfigurationAndMeshInstallByteForByte() throws IOException {
     MeshctlRun run = MeshctlRun.of("manifest", "generate", "--name", "default");
 
     Path dir = Path.of(System.getProperty("mesh.basedir", ".")).resolve("src/test/resources/golden");
-    String rendererGolden = Files.readString(dir.resolve("default.yaml"));
-    assertThat(run.out()).startsWith(rendererGolden);
+    List<String> golden = documents(Files.readString(dir.resolve("default.yaml")));
+    List<String> crds = golden.stream().filter(d -> d.contains("\nkind: \"CustomResourceDefinition\"\n")).toList();
+    List<String> others = golden.stream().filter(d -> !crds.contains(d)).toList();
+    assertThat(crds).hasSizeGreaterThan(5);
+    List<String> printed = documents(run.out());
+    assertThat(printed).hasSize(golden.size() + 2);
+    assertThat(printed.subList(0, others.size())).isEqualTo(others);
+    assertThat(printed.subList(printed.size() - crds.size(), printed.size())).isEqualTo(crds);
+    String webhook = printed.get(others.size());
+    String meshInstall = printed.get(others.size() + 1);
     Path webhookGolden = dir.resolve("manifest-generate-webhook.yaml");
-    String webhook = run.out().substring(rendererGolden.length());
+    Path meshInstallGolden = dir.resolve("manifest-generate-meshinstall.yaml");
     if (Boolean.getBoolean("golden.update")) {
       Files.writeString(webhookGolden, webhook);
+      Files.writeString(meshInstallGolden, meshInstall);
     }
     assertThat(webhook).isEqualTo(Files.readString(webhookGolden));
     assertThat(webhook).startsWith("---\n# caBundle is left out").doesNotContain("caBundle:");
+    assertThat(meshInstall).isEqualTo(Files.readString(meshInstallGolden));
+    assertThat(meshInstall).contains("kind: \"MeshInstall\"").contains("name: \"default\"");
+  }
+
+  /** YAML documents as printed, each starting with its "---" line. */
+  private static List<String> documents(String yaml) {
+    List<String> documents = new ArrayList<>();
+    for (String part : yaml.split("(?m)^(?=---$)")) {
+      if (!part.isEmpty()) {
+        documents.add(part);
+      }
+    }
+    return documents;
   }
 
   @Test
@@ -150,7 +186,7 @@ class ManifestGenerateCommandTest {
     MeshInstall expected = MeshInstalls.named("edge", Profile.MINIMAL);
     expected.getSpec().setRevision("blue");
     assertThat(run.exitCode()).as(run.toString()).isZero();
-    assertThat(trees(parse(run.out()))).isEqualTo(trees(rendered(expected)));
+    assertThat(trees(parse(run.out()))).isEqualTo(trees(generated(expected)));
     assertThat(run.out()).contains("name: \"istiod-blue\"");
   }
 
@@ -161,7 +197,7 @@ class ManifestGenerateCommandTest {
 
     MeshctlRun run = MeshctlRun.of("manifest", "generate", "-f", file.toString(), "--profile", "demo");
 
-    assertThat(trees(parse(run.out()))).isEqualTo(trees(rendered(MeshInstalls.example(Profile.DEMO))));
+    assertThat(trees(parse(run.out()))).isEqualTo(trees(generated(MeshInstalls.example(Profile.DEMO))));
   }
 
   @Test
@@ -258,7 +294,7 @@ class ManifestGenerateCommandTest {
     assertThat(run.err()).isEqualTo("meshctl: note: " + ManifestGenerateCommand.CA_BUNDLE_NOTE + "\n");
     KubernetesList list = KUBE.unmarshal(run.out(), KubernetesList.class);
     MeshInstall install = MeshInstalls.named(Profiles.UNNAMED, Profile.MINIMAL);
-    assertThat(trees(list.getItems())).isEqualTo(trees(rendered(install)));
+    assertThat(trees(list.getItems())).isEqualTo(trees(generated(install)));
   }
 
   @Test
@@ -267,7 +303,7 @@ class ManifestGenerateCommandTest {
         "apiVersion: meshoperator.dev/v1alpha1\nkind: MeshInstall\nmetadata: {name: minimal}\nspec: {profile: minimal}\n",
         "manifest", "generate", "-f", "-");
 
-    assertThat(trees(parse(run.out()))).isEqualTo(trees(rendered(MeshInstalls.example(Profile.MINIMAL))));
+    assertThat(trees(parse(run.out()))).isEqualTo(trees(generated(MeshInstalls.example(Profile.MINIMAL))));
   }
 
   @Test
