@@ -51,9 +51,10 @@ import org.junit.jupiter.api.io.TempDir;
  * server; .ci/run installs it). The Prometheus configuration the addon renders passes {@code
  * promtool check config}; every query of the Grafana dashboards parses as PromQL ({@code promtool
  * check rules} on each as a recording rule); and the real Prometheus, given that configuration with
- * only a kubeconfig added (it runs outside the cluster here), discovers istiod, the gateways and
- * the injected pods of the test cluster as scrape targets on the ports and paths the annotations
- * name. kwok's pods have IPs but serve nothing, so targets are discovered, not scraped.
+ * its pod discovery fed from the test cluster (see {@link #forDebianPrometheus}), keeps istiod, the
+ * gateways and the injected pods as scrape targets on the ports and paths their annotations name,
+ * and leaves other pods out. kwok's pods have IPs but serve nothing, so targets are discovered, not
+ * scraped.
  */
 @KubeTest
 class MonitoringIT {
@@ -106,7 +107,8 @@ class MonitoringIT {
   void promtoolAcceptsThePrometheusConfigurationAndRejectsABrokenOne() throws Exception {
     List<HasMetadata> objects = new Renderer().render(Profiles.resolve(monitored("m", "mon", "istio-system")));
     Path config = dir.resolve("prometheus.yml");
-    Files.writeString(config, configMap(objects, "prometheus-mon").getData().get("prometheus.yml"));
+    YAML.writeValue(config.toFile(), forDebianPrometheus(configMap(objects, "prometheus-mon").getData().get("prometheus.yml"),
+        "http://127.0.0.1:9/targets"));
 
     Run good = run(List.of(binary("promtool"), "check", "config", config.toString()));
     assertThat(good.exitCode()).as(good.output()).isZero();
@@ -115,10 +117,34 @@ class MonitoringIT {
     // positive control: promtool does check what we give it
     Path broken = dir.resolve("broken.yml");
     Files.writeString(broken, Files.readString(config).replace("action: \"keep\"", "action: \"keepit\"")
-        .replace("action: keep", "action: keepit"));
+        .replace("action: keep\n", "action: keepit\n"));
     assertThat(Files.readString(broken)).isNotEqualTo(Files.readString(config));
     Run bad = run(List.of(binary("promtool"), "check", "config", broken.toString()));
     assertThat(bad.exitCode()).as(bad.output()).isNotZero();
+  }
+
+  /**
+   * The addon's configuration with its Kubernetes pod discovery swapped for HTTP discovery from
+   * {@code url}: Debian's prometheus 2.42 is built without Kubernetes discovery (its promtool
+   * reports "field kubernetes_sd_configs not found"), and {@link PodTargetsServer} lists the
+   * test cluster's pods with the labels Kubernetes discovery gives them. Everything else, the
+   * relabelling above all, is the addon's as rendered.
+   */
+  private static ObjectNode forDebianPrometheus(String rendered, String url) throws IOException {
+    ObjectNode config = (ObjectNode) YAML.readTree(rendered);
+    int swapped = 0;
+    for (JsonNode job : config.path("scrape_configs")) {
+      JsonNode sd = job.path("kubernetes_sd_configs");
+      if (sd.isArray()) {
+        assertThat(sd).allSatisfy(c -> assertThat(c.path("role").asText()).isEqualTo("pod"));
+        ObjectNode http = YAML.createObjectNode().put("url", url).put("refresh_interval", "5s");
+        ((ObjectNode) job).remove("kubernetes_sd_configs");
+        ((ObjectNode) job).putArray("http_sd_configs").add(http);
+        swapped++;
+      }
+    }
+    assertThat(swapped).as("jobs with Kubernetes pod discovery").isPositive();
+    return config;
   }
 
   @Test
@@ -169,12 +195,16 @@ class MonitoringIT {
     var webhook = WebhookRuntime.Options.defaults(operatorNs)
         .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(0);
     Process prometheus = null;
+    PodTargetsServer targetsServer = null;
     try (var operator = OperatorProcess.start(client, new OperatorProcess.Options(webhook, Optional.empty(),
         "mesh-operator-monitoring/" + sfx, FailurePolicy.Fail))) {
       var installs = client.resources(MeshInstall.class);
       installs.resource(install).create();
-      await().atMost(TIMEOUT).untilAsserted(() ->
-          assertThat(installs.withName(install.getMetadata().getName()).get().getStatus().getState()).isEqualTo(MeshState.Ready));
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        MeshInstall current = installs.withName(install.getMetadata().getName()).get();
+        assertThat(current.getStatus()).isNotNull();
+        assertThat(current.getStatus().getState()).isEqualTo(MeshState.Ready);
+      });
       client.namespaces().withName(ns.name()).edit(n -> {
         n.getMetadata().getLabels().put("istio.io/rev", revision);
         return n;
@@ -195,17 +225,12 @@ class MonitoringIT {
           .withNewSpec().addNewContainer().withName("c").withImage("registry.k8s.io/pause:3.10").endContainer().endSpec()
           .build()).create();
 
-      // The addon's configuration as rendered into the cluster, pointed at this cluster from outside it.
+      // The addon's configuration as rendered into the cluster, fed the cluster's pods from outside it.
       String rendered = client.configMaps().inNamespace(controlPlane).withName("prometheus-" + revision).get()
           .getData().get("prometheus.yml");
-      ObjectNode config = (ObjectNode) YAML.readTree(rendered);
-      for (JsonNode job : config.path("scrape_configs")) {
-        for (JsonNode sd : job.path("kubernetes_sd_configs")) {
-          ((ObjectNode) sd).put("kubeconfig_file", cluster.kubeconfig().toString());
-        }
-      }
+      targetsServer = new PodTargetsServer(client);
       Path file = dir.resolve("prometheus.yml");
-      YAML.writeValue(file.toFile(), config);
+      YAML.writeValue(file.toFile(), forDebianPrometheus(rendered, targetsServer.url()));
       int webPort = MeshctlRun.freePort();
       Path log = dir.resolve("prometheus.log");
       prometheus = new ProcessBuilder(binary("prometheus"), "--config.file=" + file,
@@ -262,6 +287,9 @@ class MonitoringIT {
       if (prometheus != null) {
         prometheus.destroy();
         prometheus.waitFor(30, TimeUnit.SECONDS);
+      }
+      if (targetsServer != null) {
+        targetsServer.close();
       }
       client.namespaces().withName(operatorNs).delete();
     }

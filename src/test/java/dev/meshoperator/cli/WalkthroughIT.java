@@ -69,7 +69,7 @@ class WalkthroughIT {
       Result precheck = shell(cluster, meshctl + " x precheck");
       assertThat(precheck.exitCode()).as(precheck.toString()).isZero();
       assertThat(precheck.out()).as(precheck.toString()).containsPattern("CHECK\\s+RESULT\\s+DETAIL")
-          .containsPattern("server version\\s+OK").doesNotContain("FAIL");
+          .containsPattern("kubernetes version\\s+OK").doesNotContain("FAIL");
 
       // istioctl manifest apply --set profile=demo
       Result apply = shell(cluster, meshctl + " manifest apply --set profile=demo");
