@@ -111,7 +111,7 @@ class WalkthroughIT {
       assertThat(delete.exitCode()).as(delete.toString()).isZero();
       assertThat(delete.err()).as(delete.toString()).isEmpty();
       assertThat(delete.out().lines()).as(delete.toString()).hasSize((int) documents)
-          .allSatisfy(line -> assertThat(line).endsWith(" deleted"))
+          .allSatisfy(line -> assertThat(line).matches(".* deleted( from \\S+ namespace)?"))
           .contains("meshinstall.meshoperator.dev \"" + INSTALL + "\" deleted")
           .contains("customresourcedefinition.apiextensions.k8s.io \"virtualservices.networking.istio.io\" deleted");
 
