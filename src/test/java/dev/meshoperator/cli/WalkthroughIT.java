@@ -65,6 +65,11 @@ class WalkthroughIT {
     operatorCommand.environment().put("KUBECONFIG", cluster.kubeconfig().toString());
     Process operator = operatorCommand.start();
     try {
+      // The user's operator runs before they type the first line; its start is CPU-heavy, so wait for it.
+      await().atMost(STEP).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        assertThat(operator.isAlive()).as("meshctl operator runs; log: " + operatorLog).isTrue();
+        assertThat(Files.readString(operatorLog)).contains("mesh-operator started");
+      });
       // istioctl x precheck
       Result precheck = shell(cluster, meshctl + " x precheck");
       assertThat(precheck.exitCode()).as(precheck.toString()).isZero();
