@@ -16,6 +16,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionInfo.Provider.class,
     description = "Installs and inspects an Istio-style service mesh managed by mesh-operator.",
+    footer = {"", "Examples:",
+        "  meshctl demo                                   # everything on a local cluster of its own",
+        "  meshctl x precheck && meshctl install --set profile=demo -y",
+        "  meshctl manifest generate --set profile=demo | kubectl delete -f -"},
     subcommands = {
         // --- offline: need no cluster and no kubeconfig -------------------------------------
         VersionCommand.class,
@@ -30,8 +34,11 @@ import picocli.CommandLine.Spec;
         VerifyInstallCommand.class,
         AnalyzeCommand.class,
         UninstallCommand.class,
+        ExperimentalCommand.class,
         // --- a local cluster of its own -------------------------------------------------------
         DemoCommand.class,
+        DashboardCommand.class,
+        CompletionCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class Meshctl implements Runnable {
@@ -87,6 +94,9 @@ public final class Meshctl implements Runnable {
     cmd.setExecutionExceptionHandler(errors);
     cmd.setParameterExceptionHandler(errors);
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
+    // picocli's own help command has no examples of its own; every meshctl command shows some.
+    cmd.getSubcommands().get("help").getCommandSpec().usageMessage()
+        .footer("", "Examples:", "  meshctl help install", "  meshctl help manifest generate");
     return cmd;
   }
 

@@ -14,7 +14,10 @@ import picocli.CommandLine.Mixin;
  * same process and options as the operator image's jar ({@link OperatorMain}).
  */
 @Command(name = "operator", mixinStandardHelpOptions = true,
-    description = "Run the operator: the MeshInstall controller and the sidecar injection webhook.")
+    description = "Run the operator: the MeshInstall controller and the sidecar injection webhook.",
+    footer = {"", "Examples:",
+        "  meshctl operator                                   # in the Deployment of deploy/, as its ServiceAccount",
+        "  meshctl operator --webhook-url-host 192.168.1.10   # outside the cluster: the API server calls this host"})
 final class OperatorCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec

@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "precheck", mixinStandardHelpOptions = true,
     description = {"Check that the current cluster can run mesh-operator: version, permissions, conflicting Istio or injectors.",
         "Exit 1 when any check FAILs."},
-    footer = {"", "Examples:", "  meshctl precheck", "  meshctl precheck -o json"})
+    footer = {"", "Examples:", "  meshctl precheck", "  meshctl precheck -o json", "  meshctl x precheck          # istioctl's spelling, the same command"})
 final class PrecheckCommand implements Callable<Integer> {
   static final int MIN_MINOR = 28;
   static final int NATIVE_SIDECARS_GA_MINOR = 33;

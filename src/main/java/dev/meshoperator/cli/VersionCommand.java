@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "version", mixinStandardHelpOptions = true,
-    description = "Print meshctl's version, the Istio version it installs by default, and the Java runtime.")
+    description = "Print meshctl's version, the Istio version it installs by default, and the Java runtime.",
+    footer = {"", "Examples:", "  meshctl version"})
 final class VersionCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;

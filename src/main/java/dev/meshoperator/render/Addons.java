@@ -30,6 +30,7 @@ final class Addons implements ComponentRenderer {
   static final String GRAFANA_IMAGE = "docker.io/grafana/grafana:12.1.1";
   private static final int PROMETHEUS_PORT = 9090;
   private static final int GRAFANA_PORT = 3000;
+  private static final String DASHBOARDS_DIR = "/etc/grafana/dashboards/mesh-operator";
 
   @Override
   public List<HasMetadata> render(EffectiveConfig config) {
@@ -86,18 +87,26 @@ final class Addons implements ComponentRenderer {
         service(config, name, labels, selector, PROMETHEUS_PORT));
   }
 
-  /** Scrape every pod that asks to be scraped (prometheus.io/* annotations, as istiod and gateways do). */
-  private static Map<String, Object> prometheusConfig() {
+  /**
+   * Scrape every pod that asks to be scraped: istiod and the gateways are rendered with
+   * prometheus.io/* annotations, and injection writes them on every injected pod (port 15020,
+   * /stats/prometheus: the agent's merged application and Envoy metrics). The pod's labels become
+   * the series' labels (app, ...), which the Grafana dashboards select on.
+   */
+  static Map<String, Object> prometheusConfig() {
     Map<String, Object> job = new LinkedHashMap<>();
     job.put("job_name", "kubernetes-pods");
     job.put("kubernetes_sd_configs", List.of(Map.of("role", "pod")));
     job.put("relabel_configs", List.of(
         relabel(List.of("__meta_kubernetes_pod_annotation_prometheus_io_scrape"), "keep", "true", null, null),
+        // Finished and not yet started pods have nothing to serve.
+        relabel(List.of("__meta_kubernetes_pod_phase"), "drop", "Pending|Succeeded|Failed|Completed", null, null),
         relabel(List.of("__meta_kubernetes_pod_annotation_prometheus_io_path"), "replace", "(.+)", "__metrics_path__", "$1"),
         relabel(List.of("__address__", "__meta_kubernetes_pod_annotation_prometheus_io_port"), "replace",
             "([^:]+)(?::\\d+)?;(\\d+)", "__address__", "$1:$2"),
         relabel(List.of("__meta_kubernetes_namespace"), "replace", null, "namespace", null),
-        relabel(List.of("__meta_kubernetes_pod_name"), "replace", null, "pod", null)));
+        relabel(List.of("__meta_kubernetes_pod_name"), "replace", null, "pod", null),
+        labelmap("__meta_kubernetes_pod_label_(.+)")));
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("global", Map.of("scrape_interval", "15s"));
     root.put("scrape_configs", List.of(job));
@@ -120,12 +129,20 @@ final class Addons implements ComponentRenderer {
     return rule;
   }
 
+  private static Map<String, Object> labelmap(String regex) {
+    Map<String, Object> rule = new LinkedHashMap<>();
+    rule.put("action", "labelmap");
+    rule.put("regex", regex);
+    return rule;
+  }
+
   private static List<HasMetadata> grafana(EffectiveConfig config) {
     String name = config.revision().qualify("grafana");
     Map<String, String> selector = Map.of("app", name);
     Map<String, String> labels = Labels.with(Labels.revisioned(config, Labels.COMPONENT_GRAFANA), selector);
     Map<String, Object> datasource = new LinkedHashMap<>();
     datasource.put("name", "Prometheus");
+    datasource.put("uid", GrafanaDashboards.DATASOURCE_UID);
     datasource.put("type", "prometheus");
     datasource.put("access", "proxy");
     datasource.put("url", "http://" + config.revision().qualify("prometheus") + "." + config.namespace() + ":" + PROMETHEUS_PORT);
@@ -134,6 +151,16 @@ final class Addons implements ComponentRenderer {
     Map<String, Object> datasources = new LinkedHashMap<>();
     datasources.put("apiVersion", 1);
     datasources.put("datasources", List.of(datasource));
+    Map<String, Object> provider = new LinkedHashMap<>();
+    provider.put("name", "mesh-operator");
+    provider.put("folder", "Mesh");
+    provider.put("type", "file");
+    provider.put("disableDeletion", true);
+    provider.put("options", Map.of("path", DASHBOARDS_DIR));
+    Map<String, Object> providers = new LinkedHashMap<>();
+    providers.put("apiVersion", 1);
+    providers.put("providers", List.of(provider));
+    String dashboards = config.revision().qualify("grafana-dashboards");
     PodSpec pod = new PodSpecBuilder()
         .addToContainers(new ContainerBuilder()
             .withName("grafana")
@@ -146,16 +173,27 @@ final class Addons implements ComponentRenderer {
             .withNewReadinessProbe().withNewHttpGet().withPath("/api/health").withPort(new IntOrString(GRAFANA_PORT)).endHttpGet().endReadinessProbe()
             .withNewResources().addToRequests("cpu", new Quantity("10m")).addToRequests("memory", new Quantity("64Mi")).endResources()
             .addNewVolumeMount().withName("datasources").withMountPath("/etc/grafana/provisioning/datasources").endVolumeMount()
+            .addNewVolumeMount().withName("dashboard-providers").withMountPath("/etc/grafana/provisioning/dashboards").endVolumeMount()
+            .addNewVolumeMount().withName("dashboards").withMountPath(DASHBOARDS_DIR).endVolumeMount()
             .addNewVolumeMount().withName("storage").withMountPath("/var/lib/grafana").endVolumeMount()
             .build())
         .withVolumes(
-            new VolumeBuilder().withName("datasources").withNewConfigMap().withName(name).endConfigMap().build(),
+            new VolumeBuilder().withName("datasources").withNewConfigMap().withName(name)
+                .addNewItem().withKey("datasources.yaml").withPath("datasources.yaml").endItem().endConfigMap().build(),
+            new VolumeBuilder().withName("dashboard-providers").withNewConfigMap().withName(name)
+                .addNewItem().withKey("dashboards.yaml").withPath("dashboards.yaml").endItem().endConfigMap().build(),
+            new VolumeBuilder().withName("dashboards").withNewConfigMap().withName(dashboards).endConfigMap().build(),
             ProxyVolumes.emptyDir("storage", null))
         .build();
     return List.of(
         new ConfigMapBuilder()
             .withMetadata(Meta.namespaced(config, name, labels))
             .addToData("datasources.yaml", MeshConfigYaml.write(datasources))
+            .addToData("dashboards.yaml", MeshConfigYaml.write(providers))
+            .build(),
+        new ConfigMapBuilder()
+            .withMetadata(Meta.namespaced(config, dashboards, labels))
+            .withData(new TreeMap<>(GrafanaDashboards.all()))
             .build(),
         deployment(config, name, labels, selector, pod),
         service(config, name, labels, selector, GRAFANA_PORT));

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
@@ -42,6 +43,18 @@ class ManifestGenerateCommandTest {
     var webhook = new InjectorWebhookRenderer(WebhookEndpoint.service("mesh-operator", "mesh-operator", 443),
         Optional::empty, FailurePolicy.Fail);
     return new Renderer(List.of(webhook)).render(Profiles.resolve(install));
+  }
+
+  /**
+   * What manifest generate prints: the rendered objects but Istio's CRDs, the MeshInstall, then the
+   * CRDs (so that {@code kubectl delete -f -} meets every object still present; see WalkthroughIT).
+   */
+  private static List<HasMetadata> generated(MeshInstall install) {
+    List<HasMetadata> objects = rendered(install);
+    List<HasMetadata> expected = new ArrayList<>(objects.stream().filter(o -> !(o instanceof CustomResourceDefinition)).toList());
+    expected.add(install);
+    expected.addAll(objects.stream().filter(CustomResourceDefinition.class::isInstance).toList());
+    return expected;
   }
 
   /**
@@ -84,37 +97,60 @@ class ManifestGenerateCommandTest {
 
     assertThat(run.exitCode()).as(run.toString()).isZero();
     assertThat(run.err()).isEmpty();
-    assertThat(trees(parse(run.out()))).isEqualTo(trees(rendered(install)));
+    assertThat(trees(parse(run.out()))).isEqualTo(trees(generated(install)));
   }
 
   /**
-   * The renderer's golden (GoldenRenderTest, schemas as digests) followed by the webhook configuration, which only the
-   * operator process adds; that last document is golden/manifest-generate-webhook.yaml.
-   * {@code -Dgolden.update=true} rewrites it.
+   * The renderer's golden (GoldenRenderTest, Istio's CRD schemas as digests) with its CRDs moved
+   * after the MeshInstall, the webhook configuration (which only the operator process adds;
+   * golden/manifest-generate-webhook.yaml) and the MeshInstall (golden/manifest-generate-meshinstall.yaml).
+   * {@code -Dgolden.update=true} rewrites the two manifest-generate goldens.
    */
   @Test
-  void defaultProfileIsTheRenderersGoldenPlusTheWebhookConfigurationByteForByte() throws IOException {
+  void defaultProfileIsTheRenderersGoldenPlusWebhookConfigurationAndMeshInstallByteForByte() throws IOException {
     MeshctlRun run = MeshctlRun.of("manifest", "generate", "--name", "default");
 
     Path dir = Path.of(System.getProperty("mesh.basedir", ".")).resolve("src/test/resources/golden");
-    String rendererGolden = Files.readString(dir.resolve("default.yaml"));
-    // The golden files show Istio's CRD schemas as digests (GoldenYaml): the renderer's part of the
-    // output is compared in that form, the webhook configuration after it byte for byte.
-    // The webhook configuration sits among the renderer's objects in apply order (before istiod's
-    // ValidatingWebhookConfigurations).
-    int webhookStart = run.out().indexOf("---\n# caBundle is left out");
-    assertThat(webhookStart).as("the injector's webhook configuration is in the output").isPositive();
-    int webhookEnd = run.out().indexOf("\n---\n", webhookStart + 4);
-    webhookEnd = webhookEnd < 0 ? run.out().length() : webhookEnd + 1;
-    String webhook = run.out().substring(webhookStart, webhookEnd);
-    String rendererPart = run.out().substring(0, webhookStart) + run.out().substring(webhookEnd);
-    assertThat(GoldenYaml.of(parse(rendererPart))).isEqualTo(rendererGolden);
+    List<String> printed = documents(run.out());
+    String webhook = printed.stream().filter(d -> d.startsWith("---\n# caBundle is left out")).findFirst().orElseThrow();
+    String meshInstall = printed.stream().filter(d -> d.contains("\nkind: \"MeshInstall\"\n") || d.contains("\nkind: MeshInstall\n"))
+        .findFirst().orElseThrow();
+    int meshInstallAt = printed.indexOf(meshInstall);
+    List<String> rest = printed.stream().filter(d -> d != webhook && d != meshInstall).toList();
+    // The renderer's objects, as the golden shows them (schemas as digests), in any order ...
+    List<String> golden = documents(Files.readString(dir.resolve("default.yaml")));
+    assertThat(documents(GoldenYaml.of(parse(String.join("", rest))))).containsExactlyInAnyOrderElementsOf(golden);
+    // ... with Istio's CRDs after the MeshInstall (so `generate | kubectl delete -f -` removes what
+    // apply created) and the webhook configuration before it.
+    List<Integer> crdPositions = new ArrayList<>();
+    for (int i = 0; i < printed.size(); i++) {
+      if (printed.get(i).contains("\nkind: \"CustomResourceDefinition\"\n") || printed.get(i).contains("\nkind: CustomResourceDefinition\n")) {
+        crdPositions.add(i);
+      }
+    }
+    assertThat(crdPositions).hasSizeGreaterThan(5).allMatch(i -> i > meshInstallAt);
+    assertThat(printed.indexOf(webhook)).isLessThan(meshInstallAt);
     Path webhookGolden = dir.resolve("manifest-generate-webhook.yaml");
+    Path meshInstallGolden = dir.resolve("manifest-generate-meshinstall.yaml");
     if (Boolean.getBoolean("golden.update")) {
       Files.writeString(webhookGolden, webhook);
+      Files.writeString(meshInstallGolden, meshInstall);
     }
     assertThat(webhook).isEqualTo(Files.readString(webhookGolden));
     assertThat(webhook).startsWith("---\n# caBundle is left out").doesNotContain("caBundle:");
+    assertThat(meshInstall).isEqualTo(Files.readString(meshInstallGolden));
+    assertThat(meshInstall).contains("kind: \"MeshInstall\"").contains("name: \"default\"");
+  }
+
+  /** YAML documents as printed, each starting with its "---" line. */
+  private static List<String> documents(String yaml) {
+    List<String> documents = new ArrayList<>();
+    for (String part : yaml.split("(?m)^(?=---$)")) {
+      if (!part.isEmpty()) {
+        documents.add(part);
+      }
+    }
+    return documents;
   }
 
   @Test
@@ -161,7 +197,7 @@ class ManifestGenerateCommandTest {
     MeshInstall expected = MeshInstalls.named("edge", Profile.MINIMAL);
     expected.getSpec().setRevision("blue");
     assertThat(run.exitCode()).as(run.toString()).isZero();
-    assertThat(trees(parse(run.out()))).isEqualTo(trees(rendered(expected)));
+    assertThat(trees(parse(run.out()))).isEqualTo(trees(generated(expected)));
     assertThat(run.out()).contains("name: \"istiod-blue\"");
   }
 
@@ -172,7 +208,7 @@ class ManifestGenerateCommandTest {
 
     MeshctlRun run = MeshctlRun.of("manifest", "generate", "-f", file.toString(), "--profile", "demo");
 
-    assertThat(trees(parse(run.out()))).isEqualTo(trees(rendered(MeshInstalls.example(Profile.DEMO))));
+    assertThat(trees(parse(run.out()))).isEqualTo(trees(generated(MeshInstalls.example(Profile.DEMO))));
   }
 
   @Test
@@ -269,7 +305,7 @@ class ManifestGenerateCommandTest {
     assertThat(run.err()).isEqualTo("meshctl: note: " + ManifestGenerateCommand.CA_BUNDLE_NOTE + "\n");
     KubernetesList list = KUBE.unmarshal(run.out(), KubernetesList.class);
     MeshInstall install = MeshInstalls.named(Profiles.UNNAMED, Profile.MINIMAL);
-    assertThat(trees(list.getItems())).isEqualTo(trees(rendered(install)));
+    assertThat(trees(list.getItems())).isEqualTo(trees(generated(install)));
   }
 
   @Test
@@ -278,7 +314,7 @@ class ManifestGenerateCommandTest {
         "apiVersion: meshoperator.dev/v1alpha1\nkind: MeshInstall\nmetadata: {name: minimal}\nspec: {profile: minimal}\n",
         "manifest", "generate", "-f", "-");
 
-    assertThat(trees(parse(run.out()))).isEqualTo(trees(rendered(MeshInstalls.example(Profile.MINIMAL))));
+    assertThat(trees(parse(run.out()))).isEqualTo(trees(generated(MeshInstalls.example(Profile.MINIMAL))));
   }
 
   @Test
