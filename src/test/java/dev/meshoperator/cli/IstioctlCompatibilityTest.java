@@ -49,7 +49,7 @@ class IstioctlCompatibilityTest {
   @CsvSource(delimiter = '|', value = {
       "values.global.hub=registry.example.com/istio | hub",
       "hub=registry.example.com/istio               | hub",
-      "values.global.tag=1.29.2                     | version",
+      "values.global.tag=1.31.2                     | version",
       "components.pilot.k8s.replicaCount=3          | components.pilot.replicas",
       "values.pilot.replicaCount=3                  | components.pilot.replicas",
       "meshConfig.outboundTrafficPolicy.mode=REGISTRY_ONLY | meshConfig.outboundTrafficPolicy",
@@ -70,7 +70,7 @@ class IstioctlCompatibilityTest {
   @Test
   void translatedValuesReachTheObjects() {
     MeshctlRun run = MeshctlRun.of("manifest", "generate", "--set", "profile=demo",
-        "--set", "values.global.hub=registry.example.com/istio", "--set", "values.global.tag=1.29.2",
+        "--set", "values.global.hub=registry.example.com/istio", "--set", "values.global.tag=1.31.2",
         "--set", "components.pilot.k8s.replicaCount=3",
         "--set", "meshConfig.outboundTrafficPolicy.mode=REGISTRY_ONLY",
         "--set", "meshConfig.accessLogFile=/dev/null",
@@ -83,7 +83,7 @@ class IstioctlCompatibilityTest {
     Deployment istiod = find(objects, Deployment.class, "istiod").orElseThrow();
     assertThat(istiod.getSpec().getReplicas()).isEqualTo(3);
     assertThat(istiod.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-        .isEqualTo("registry.example.com/istio/pilot:1.29.2");
+        .isEqualTo("registry.example.com/istio/pilot:1.31.2");
     String mesh = find(objects, ConfigMap.class, "istio").orElseThrow().getData().get("mesh");
     assertThat(mesh).contains("mode: REGISTRY_ONLY").contains("accessLogFile: /dev/null");
     assertThat(find(objects, Deployment.class, "istio-egressgateway")).isEmpty();

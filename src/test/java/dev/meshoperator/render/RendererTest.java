@@ -125,7 +125,7 @@ class RendererTest {
   void istiodClusterRoleHasWhatIstio130Grants() {
     var role = find(render(MeshInstalls.example(Profile.MINIMAL)), io.fabric8.kubernetes.api.model.rbac.ClusterRole.class, "istiod-clusterrole-istio-system");
     assertThat(rules(role)).contains(
-        "networking.k8s.io/ingresses/status *",
+        "networking.k8s.io/ingresses/status get,update,patch",
         "gateway.networking.x-k8s.io/xbackendtrafficpolicies/status update,patch",
         "gateway.networking.k8s.io/listenersets/status update,patch",
         "inference.networking.k8s.io/inferencepools get,list,watch",
