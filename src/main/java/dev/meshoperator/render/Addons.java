@@ -72,7 +72,8 @@ final class Addons implements ComponentRenderer {
             .withRules(
                 Rbac.rule("", List.of("nodes", "nodes/metrics", "services", "endpoints", "pods"), Rbac.READ),
                 Rbac.rule("discovery.k8s.io", List.of("endpointslices"), Rbac.READ))
-            .addNewRule().withNonResourceURLs("/metrics").withVerbs("get").endRule()
+            // No nonResourceURLs ("/metrics" of the API server): the scrape config reads pods only,
+            // and the operator, which may grant only what it holds, holds no non-resource URL.
             .build(),
         new ClusterRoleBindingBuilder()
             .withMetadata(Meta.cluster(clusterRole, labels))

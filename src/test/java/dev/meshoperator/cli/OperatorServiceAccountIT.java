@@ -149,6 +149,20 @@ class OperatorServiceAccountIT {
         assertThat(client.serviceAccounts().inNamespace("cp-" + sfx).withName("istiod-r" + sfx).get()).isNotNull();
       });
       installs.withName(name).delete();
+      // Uninstall cannot see whether webhook configurations are left (it may not list them), so the
+      // finalizer stays and status says why, until the permission comes back or a user forces it.
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        MeshInstall current = installs.withName(name).get();
+        assertThat(current).isNotNull();
+        assertThat(current.getStatus().getState()).isEqualTo(dev.meshoperator.api.MeshState.Deleting);
+        assertThat(current.getStatus().getConditions()).anyMatch(c -> c.getMessage() != null
+            && c.getMessage().contains("validatingwebhookconfigurations"));
+      });
+      // What `meshctl uninstall --force` does once the user has read that.
+      installs.withName(name).edit(mi -> {
+        mi.getMetadata().setFinalizers(null);
+        return mi;
+      });
       await().atMost(Duration.ofSeconds(60)).until(() -> installs.withName(name).get() == null);
     } finally {
       installs.withName(name).delete();

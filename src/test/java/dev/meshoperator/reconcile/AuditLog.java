@@ -29,7 +29,10 @@ public final class AuditLog {
           .filter(e -> e != null
               && (identity.equals(e.path("userAgent").asText()) || identity.equals(e.path("user").path("username").asText()))
               && "ResponseComplete".equals(e.path("stage").asText())
-              && WRITE_VERBS.contains(e.path("verb").asText()))
+              && WRITE_VERBS.contains(e.path("verb").asText())
+              // Access reviews (the operator's permission check at start) are questions, not writes:
+              // the API server stores nothing.
+              && !e.path("requestURI").asText().startsWith("/apis/authorization.k8s.io/"))
           .map(e -> e.path("verb").asText() + " " + e.path("requestURI").asText())
           .toList();
     } catch (IOException e) {
