@@ -1,5 +1,6 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.operator.DurationConverter;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.profile.EffectiveConfig;
 import dev.meshoperator.profile.Profiles;

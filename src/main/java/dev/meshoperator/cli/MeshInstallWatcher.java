@@ -1,5 +1,6 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.operator.DurationConverter;
 import dev.meshoperator.api.ComponentStatus;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshInstallStatus;

@@ -1,5 +1,6 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.operator.DurationConverter;
 import java.io.PrintWriter;
 import java.time.Duration;
 

@@ -54,7 +54,7 @@ public final class OperatorOptions {
       description = "Secret holding the webhook certificates (default ${DEFAULT-VALUE}).")
   String certSecret;
 
-  @Option(names = "--resync-interval", converter = ResyncIntervalConverter.class, paramLabel = "DURATION",
+  @Option(names = "--resync-interval", converter = DurationConverter.class, paramLabel = "DURATION",
       description = "Longest time a MeshInstall goes without a reconcile, e.g. 10m or 30s (default: 10m).")
   java.time.Duration resyncInterval;
 
@@ -76,6 +76,9 @@ public final class OperatorOptions {
         Optional.ofNullable(webhookUrlHost), defaults.bindAddress(), webhookPort, healthPort,
         mode, null, defaults.clock(), defaults.certificateCheckInterval());
     Optional<String> identity = leaderElection ? Optional.of(identity()) : Optional.empty();
+    if (resyncInterval != null && (resyncInterval.isZero() || resyncInterval.isNegative())) {
+      throw new ParameterException(spec.commandLine(), "--resync-interval must be positive, not '" + resyncInterval + "'");
+    }
     return new OperatorProcess.Options(webhook, identity, OperatorProcess.USER_AGENT, defaultFailurePolicy,
         Optional.ofNullable(resyncInterval));
   }
@@ -92,21 +95,4 @@ public final class OperatorOptions {
     }
   }
 
-  /** 30s, 10m, 1h (a number and a unit), as the other meshctl durations. */
-  static final class ResyncIntervalConverter implements picocli.CommandLine.ITypeConverter<java.time.Duration> {
-    @Override
-    public java.time.Duration convert(String value) {
-      var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(value.trim());
-      if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-        throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a positive duration such as 30s or 10m");
-      }
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> java.time.Duration.ofMillis(n);
-        case "s" -> java.time.Duration.ofSeconds(n);
-        case "m" -> java.time.Duration.ofMinutes(n);
-        default -> java.time.Duration.ofHours(n);
-      };
-    }
-  }
 }

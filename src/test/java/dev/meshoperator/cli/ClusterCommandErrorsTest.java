@@ -1,5 +1,6 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.operator.DurationConverter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

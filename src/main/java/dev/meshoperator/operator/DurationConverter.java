@@ -1,4 +1,4 @@
-package dev.meshoperator.cli;
+package dev.meshoperator.operator;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** kubectl's durations: {@code 90s}, {@code 5m}, {@code 1h30m}, {@code 500ms}; a bare number is seconds. */
-final class DurationConverter implements ITypeConverter<Duration> {
+/** kubectl's durations (meshctl's options and the operator's): {@code 90s}, {@code 5m}, {@code 1h30m}, {@code 500ms}; a bare number is seconds. */
+public final class DurationConverter implements ITypeConverter<Duration> {
   private static final Pattern PART = Pattern.compile("(\\d+)(ms|h|m|s)");
 
   @Override
@@ -36,7 +36,7 @@ final class DurationConverter implements ITypeConverter<Duration> {
   }
 
   /** Back in kubectl's style: {@code 5m0s}, {@code 12.3s}. */
-  static String format(Duration d) {
+  public static String format(Duration d) {
     long ms = d.toMillis();
     if (ms < 60_000) {
       return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
