@@ -1,6 +1,5 @@
 package dev.meshoperator.cli;
 
-import dev.meshoperator.operator.OperatorProcess;
 import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.profile.Profiles;

@@ -32,7 +32,13 @@ final class OperatorCommand implements Callable<Integer> {
     // --kubeconfig/--context like every cluster command; without them KUBECONFIG, ~/.kube/config
     // or, in a pod, its ServiceAccount.
     io.fabric8.kubernetes.client.Config config = ClusterConnection.config(Meshctl.kubeOptions(spec));
-    requireReachable(config);
+    // One request each, without the client's retries, so that an unreachable cluster or rejected
+    // credentials end the command with one line rather than a stack from deep inside the operator.
+    // /version answers any client that may talk to the server; /apis also needs valid credentials.
+    try (ClusterConnection probe = ClusterConnection.open(Meshctl.kubeOptions(spec))) {
+      probe.requireReachable();
+      probe.call("list the API groups of " + probe.server(), probe.client()::getApiGroups);
+    }
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
             .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
       try {
@@ -52,29 +58,5 @@ final class OperatorCommand implements Callable<Integer> {
           "the operator needs the RBAC of deploy/02-rbac.yaml (or the Helm chart)", e);
     }
     return e;
-  }
-
-  /**
-   * One request, without the client's retries, so that an unreachable cluster or rejected
-   * credentials end the command with one line rather than a stack from deep inside the operator.
-   */
-  private static void requireReachable(io.fabric8.kubernetes.client.Config config) {
-    var probe = new io.fabric8.kubernetes.client.ConfigBuilder(config)
-        .withRequestRetryBackoffLimit(0).withConnectionTimeout(10_000).build();
-    String server = String.valueOf(config.getMasterUrl()).replaceAll("/$", "");
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(probe)
-        .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
-      // /version answers any client that may talk to the server; /api also needs valid credentials.
-      client.getKubernetesVersion();
-      client.getApiGroups();
-    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-      if (e.getCode() <= 0) {
-        throw CliException.failure("cannot reach the cluster at " + server + ": " + ClusterMeshInstalls.transportCause(e),
-            ClusterConnection.KUBECONFIG_HINT, e);
-      }
-      throw CliException.failure("the cluster at " + server + " refused the operator's credentials (HTTP " + e.getCode() + "): "
-          + ErrorReporter.oneLine(e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()),
-          ClusterConnection.KUBECONFIG_HINT, e);
-    }
   }
 }

@@ -1,6 +1,5 @@
 package dev.meshoperator.cli;
 
-import dev.meshoperator.operator.OperatorProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meshoperator.MeshInstalls;

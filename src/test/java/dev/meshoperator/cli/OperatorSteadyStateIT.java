@@ -1,7 +1,6 @@
 package dev.meshoperator.cli;
 
 import dev.meshoperator.testenv.OperatorIdentity;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.meshoperator.operator.OperatorProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
