@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
@@ -32,6 +33,15 @@ public class MeshInstallSpec {
   public static final String DEFAULT_NAMESPACE = "istio-system";
   public static final String DEFAULT_VERSION = "1.30.3";
   public static final String DEFAULT_HUB = "docker.io/istio";
+  /**
+   * The shape of an Istio release tag: 1.30.3, or a variant such as 1.30.3-distroless. Whether the
+   * minor is supported is decided in one place, profile.IstioVersions, and reported in status;
+   * the API server refuses only what cannot be a release at all. {@code [.]}, not {@code \.}:
+   * the same text is a CEL string literal, where {@code \.} is no valid escape.
+   */
+  public static final String VERSION_FORMAT = "^[0-9]+[.][0-9]+[.][0-9]+(-[A-Za-z0-9.]+)?$";
+  /** meshId: a label-value-like name, as long as a DNS subdomain (the trust domain it defaults to). */
+  public static final String MESH_ID_PATTERN = "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
 
   @JsonPropertyDescription("Starting set of components: default, demo, minimal, remote or empty.")
   @Default("default")
@@ -46,9 +56,14 @@ public class MeshInstallSpec {
   @Pattern("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
   private String namespace = DEFAULT_NAMESPACE;
 
-  @JsonPropertyDescription("Istio release (image tag) whose images run the control plane and the sidecars.")
+  @JsonPropertyDescription("Istio release (image tag) whose images run the control plane and the sidecars: MAJOR.MINOR.PATCH[-variant]. "
+      + "An unsupported minor is reported in status (condition InvalidSpec) with the supported ones.")
   @Default(DEFAULT_VERSION)
-  @Pattern("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+  @Size(max = 128)
+  @ValidationRule(
+      value = "self.matches('" + VERSION_FORMAT + "')",
+      message = "must be an Istio release such as 1.30.3 (MAJOR.MINOR.PATCH, optionally -variant such as 1.30.3-distroless)",
+      reason = "FieldValueInvalid")
   private String version = DEFAULT_VERSION;
 
   @JsonPropertyDescription("Image registry of the Istio images: <hub>/pilot:<version> and <hub>/proxyv2:<version>.")
@@ -71,6 +86,14 @@ public class MeshInstallSpec {
   @JsonPropertyDescription("Optional observability addons; off unless enabled.")
   private AddonsSpec addons;
 
+  @JsonPropertyDescription("This cluster's name and network in a multi-cluster mesh.")
+  private ClusterSpec cluster;
+
+  @JsonPropertyDescription("ID of the mesh (ISTIO_META_MESH_ID, the mesh config's defaultConfig.meshId). Unset: the trust domain, as in Istio.")
+  @Size(max = 253)
+  @Pattern(MESH_ID_PATTERN)
+  private String meshId;
+
   public Profile getProfile() { return profile; }
   public void setProfile(Profile profile) { this.profile = profile; }
   public String getRevision() { return revision; }
@@ -91,4 +114,8 @@ public class MeshInstallSpec {
   public void setRemote(RemoteSpec remote) { this.remote = remote; }
   public AddonsSpec getAddons() { return addons; }
   public void setAddons(AddonsSpec addons) { this.addons = addons; }
+  public ClusterSpec getCluster() { return cluster; }
+  public void setCluster(ClusterSpec cluster) { this.cluster = cluster; }
+  public String getMeshId() { return meshId; }
+  public void setMeshId(String meshId) { this.meshId = meshId; }
 }

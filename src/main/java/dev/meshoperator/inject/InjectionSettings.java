@@ -27,6 +27,7 @@ public record InjectionSettings(
     String caAddress,
     String proxyImage,
     String clusterId,
+    String network,
     String meshId,
     String trustDomain,
     String clusterDomain,
@@ -52,6 +53,7 @@ public record InjectionSettings(
     Objects.requireNonNull(caAddress, "caAddress");
     Objects.requireNonNull(proxyImage, "proxyImage");
     Objects.requireNonNull(clusterId, "clusterId");
+    network = network == null ? "" : network;
     Objects.requireNonNull(meshId, "meshId");
     Objects.requireNonNull(trustDomain, "trustDomain");
     Objects.requireNonNull(clusterDomain, "clusterDomain");
@@ -81,6 +83,7 @@ public record InjectionSettings(
         caAddressFor(revision, namespace),
         proxyImageFor(hub, version),
         "Kubernetes",
+        "",
         "cluster.local",
         "cluster.local",
         "cluster.local",
@@ -121,6 +124,20 @@ public record InjectionSettings(
   /** The revision's name as pods and the status annotation carry it: never empty. */
   public String revisionName() {
     return normalizeRevision(revision);
+  }
+
+  /**
+   * The pod's network: its own {@code topology.istio.io/network} label when it has one (even empty),
+   * else this cluster's; Istio's injector (pkg/kube/inject/inject.go extractClusterAndNetwork)
+   * gives the pod label the last word. Namespace labels are not consulted there: istiod reads a
+   * namespace's label itself when it assigns endpoints to networks.
+   */
+  public String networkOf(Map<String, String> podLabels) {
+    if (podLabels != null && podLabels.containsKey(IstioKeys.TOPOLOGY_NETWORK)) {
+      String label = podLabels.get(IstioKeys.TOPOLOGY_NETWORK);
+      return label == null ? "" : label;
+    }
+    return network;
   }
 
   /** Native sidecars unless the pod says otherwise. */
@@ -184,6 +201,7 @@ public record InjectionSettings(
     private String caAddress;
     private String proxyImage;
     private String clusterId;
+    private String network;
     private String meshId;
     private String trustDomain;
     private String clusterDomain;
@@ -204,6 +222,7 @@ public record InjectionSettings(
       caAddress = s.caAddress;
       proxyImage = s.proxyImage;
       clusterId = s.clusterId;
+      network = s.network;
       meshId = s.meshId;
       trustDomain = s.trustDomain;
       clusterDomain = s.clusterDomain;
@@ -236,6 +255,7 @@ public record InjectionSettings(
     public Builder caAddress(String v) { caAddress = v; return this; }
     public Builder proxyImage(String v) { proxyImage = v; return this; }
     public Builder clusterId(String v) { clusterId = v; return this; }
+    public Builder network(String v) { network = v; return this; }
     public Builder meshId(String v) { meshId = v; return this; }
     public Builder trustDomain(String v) { trustDomain = v; return this; }
     public Builder clusterDomain(String v) { clusterDomain = v; return this; }
@@ -252,7 +272,7 @@ public record InjectionSettings(
 
     public InjectionSettings build() {
       return new InjectionSettings(revision, controlPlaneNamespace, caAddress, proxyImage, clusterId,
-          meshId, trustDomain, clusterDomain, proxyResources, nativeSidecar,
+          network, meshId, trustDomain, clusterDomain, proxyResources, nativeSidecar,
           serverSupportsNativeSidecars, rewriteAppHTTPProbers, holdApplicationUntilProxyStarts,
           neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels, templates);
     }

@@ -17,6 +17,8 @@ public final class IstioKeys {
   public static final String TLS_MODE_LABEL = "security.istio.io/tlsMode";
   public static final String CANONICAL_NAME_LABEL = "service.istio.io/canonical-name";
   public static final String CANONICAL_REVISION_LABEL = "service.istio.io/canonical-revision";
+  /** The pod's network; read from the pod (it wins) and written by the injector when a network is known. */
+  public static final String TOPOLOGY_NETWORK = "topology.istio.io/network";
   public static final String DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container";
   public static final String DEFAULT_LOGS_CONTAINER = "kubectl.kubernetes.io/default-logs-container";
   public static final String PROMETHEUS_SCRAPE = "prometheus.io/scrape";

@@ -227,6 +227,10 @@ final class ProxyContainer {
     if (!grpc) {
       env.add(value("ISTIO_META_INTERCEPTION_MODE", o.interceptionMode().name()));
     }
+    String network = s.networkOf(ctx.labels());
+    if (!network.isEmpty()) {
+      env.add(value("ISTIO_META_NETWORK", network));
+    }
     env.add(value("ISTIO_META_WORKLOAD_NAME", ctx.workload().name()));
     env.add(value("ISTIO_META_OWNER", ctx.workload().ownerUri(ctx.namespace())));
     if (o.hasBootstrapOverride() && !grpc) {

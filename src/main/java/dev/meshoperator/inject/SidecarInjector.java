@@ -191,6 +191,12 @@ public final class SidecarInjector {
     }
     annotations.putAll(s.injectedAnnotations());
     annotations.put(REV_LABEL, s.revisionName());
+    // Istio's applyMetadata: the pod carries the network it was injected for, so istiod places its
+    // endpoints on that network without looking further.
+    String network = s.networkOf(p.getMetadata().getLabels());
+    if (!network.isEmpty()) {
+      p.getMetadata().getLabels().put(TOPOLOGY_NETWORK, network);
+    }
     if (overrides != null) {
       annotations.put(PROXY_OVERRIDES, overrides.toJson());
     }

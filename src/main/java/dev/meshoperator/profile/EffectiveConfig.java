@@ -23,13 +23,19 @@ public record EffectiveConfig(
     MeshSettings mesh,
     InjectorConfig injector,
     Optional<String> remoteAddress,
-    AddonsConfig addons) {
+    AddonsConfig addons,
+    ClusterIdentity cluster) {
 
   public static final int XDS_PORT = 15012;
   private static final Pattern IPV4 = Pattern.compile("^\\d{1,3}(\\.\\d{1,3}){3}$");
 
   public EffectiveConfig {
     gateways = List.copyOf(gateways);
+  }
+
+  /** ISTIO_META_MESH_ID of gateways and proxies: spec.meshId, else the trust domain. */
+  public String meshId() {
+    return cluster.meshIdOr(mesh.trustDomain());
   }
 
   /** Name of the Service proxies reach istiod through (LOCAL, or REMOTE by IP address). */

@@ -1,5 +1,6 @@
 package dev.meshoperator.profile;
 
+import dev.meshoperator.api.MeshInstallSpec;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -64,6 +65,13 @@ public final class IstioVersions {
    */
   public static Minor crdSource() {
     return SUPPORTED.get(SUPPORTED.size() - 1);
+  }
+
+  private static final Pattern FORMAT = Pattern.compile(MeshInstallSpec.VERSION_FORMAT);
+
+  /** Whether the text has the shape of a release tag at all (the CRD's rule on spec.version, the same regex). */
+  public static boolean isRelease(String version) {
+    return version != null && FORMAT.matcher(version).matches();
   }
 
   public static Optional<Minor> of(String version) {

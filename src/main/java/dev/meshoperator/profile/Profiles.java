@@ -55,7 +55,8 @@ public final class Profiles {
         Overlay.mesh(defaults.mesh(), spec.getMeshConfig()),
         Overlay.injector(defaults.injector(), spec.getSidecarInjector()),
         Optional.ofNullable(remoteAddress).filter(a -> !a.isEmpty()),
-        addons(spec.getAddons()));
+        addons(spec.getAddons()),
+        ClusterIdentity.of(spec));
   }
 
   /** Problems the CRD schema cannot express, each naming its field; empty when the spec is sound. */

@@ -44,6 +44,7 @@ final class SpecValidator {
     v.gateways();
     v.mesh();
     v.injector();
+    v.problems.addAll(ClusterIdentity.problems(spec));
     return List.copyOf(v.problems);
   }
 
@@ -53,7 +54,10 @@ final class SpecValidator {
 
   private void version() {
     String version = config.images().version();
-    if (IstioVersions.of(version).isEmpty()) {
+    if (!IstioVersions.isRelease(version)) {
+      problem("spec.version", "'" + version + "' is not an Istio release such as " + IstioVersions.defaultVersion()
+          + " (MAJOR.MINOR.PATCH, optionally -variant); supported: " + IstioVersions.describeSupported());
+    } else if (IstioVersions.of(version).isEmpty()) {
       problem("spec.version", "Istio '" + version + "' is not supported; supported: " + IstioVersions.describeSupported()
           + " (default " + IstioVersions.defaultVersion() + ")");
     }

@@ -180,10 +180,16 @@ final class Gateways implements ComponentRenderer {
         Env.resource("ISTIO_CPU_LIMIT", "limits.cpu"),
         Env.value("ISTIO_META_WORKLOAD_NAME", name),
         Env.value("ISTIO_META_OWNER", "kubernetes://apis/apps/v1/namespaces/" + config.namespace() + "/deployments/" + name),
-        Env.value("ISTIO_META_MESH_ID", config.mesh().trustDomain()),
+        Env.value("ISTIO_META_MESH_ID", config.meshId()),
         Env.value("TRUST_DOMAIN", config.mesh().trustDomain()),
         Env.value("ISTIO_META_UNPRIVILEGED_POD", "true"),
-        Env.value("ISTIO_META_CLUSTER_ID", "Kubernetes")));
+        Env.value("ISTIO_META_CLUSTER_ID", config.cluster().clusterName())));
+    // As Istio's gateway chart: the cluster's network unless the gateway's own env names one
+    // (Env.merge lets the gateway's env win). No topology.istio.io/network label: Istio's classic
+    // gateway chart sets none; istiod reads it only on east-west (network) gateways.
+    if (!config.cluster().network().isEmpty()) {
+      env.add(Env.value("ISTIO_META_NETWORK", config.cluster().network()));
+    }
     config.mesh().proxyMetadata().forEach((k, v) -> env.add(Env.value(k, v)));
     return env;
   }

@@ -149,7 +149,10 @@ final class Istiod implements ComponentRenderer {
         Env.value("CA_TRUSTED_NODE_ACCOUNTS", config.namespace() + "/ztunnel"),
         Env.value("PILOT_TRACE_SAMPLING", percent(config.mesh().traceSampling())),
         Env.value("PILOT_ENABLE_ANALYSIS", "false"),
-        Env.value("CLUSTER_ID", "Kubernetes"),
+        // spec.cluster.name (Istio: global.multiCluster.clusterName, default Kubernetes). The chart
+        // passes no network or mesh ID to istiod itself: istiod takes its own network from the
+        // topology.istio.io/network label of its namespace and the mesh ID from the mesh config.
+        Env.value("CLUSTER_ID", config.cluster().clusterName()),
         Env.resource("GOMAXPROCS", "limits.cpu"),
         Env.value("PLATFORM", ""),
         // istiod patches the caBundle of every MWC (and VWC) labelled istio.io/rev=<rev> whose kind

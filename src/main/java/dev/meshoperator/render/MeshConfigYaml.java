@@ -28,6 +28,8 @@ final class MeshConfigYaml {
     Map<String, Object> proxy = new LinkedHashMap<>();
     proxy.put("discoveryAddress", config.discoveryAddress());
     proxy.put("holdApplicationUntilProxyStarts", mesh.holdApplicationUntilProxyStarts());
+    // Istio writes defaultConfig.meshId only when global.meshID is set; unset, the trust domain serves.
+    config.cluster().meshId().ifPresent(id -> proxy.put("meshId", id));
     if (mesh.concurrency() != null) {
       proxy.put("concurrency", mesh.concurrency());
     }

@@ -11,8 +11,6 @@ import dev.meshoperator.profile.InjectorConfig;
  * values reach the sidecar, used by {@code meshctl kube-inject}, the webhook and the operator.
  */
 public final class InjectionSettingsFactory {
-  /** Istio's default cluster name (istiod's CLUSTER_ID); the renderer writes the same. */
-  static final String CLUSTER_ID = "Kubernetes";
   /** The DNS domain istiod is started with ({@code --domain}). */
   static final String CLUSTER_DOMAIN = "cluster.local";
 
@@ -31,9 +29,10 @@ public final class InjectionSettingsFactory {
         // The same address istiod and the gateways are given, so a remote istiod is honoured too.
         config.discoveryAddress(),
         config.images().proxy(),
-        CLUSTER_ID,
-        // Istio's mesh ID defaults to the trust domain; the rendered gateways use the same value.
-        trustDomain,
+        // spec.cluster and spec.meshId, as istiod and the gateways are given them
+        config.cluster().clusterName(),
+        config.cluster().network(),
+        config.meshId(),
         trustDomain,
         CLUSTER_DOMAIN,
         injector.proxyResources(),

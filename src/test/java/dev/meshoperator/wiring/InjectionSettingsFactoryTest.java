@@ -44,8 +44,6 @@ class InjectionSettingsFactoryTest {
     assertThat(s.caAddress()).isEqualTo("istiod-canary.mesh-system.svc:15012");
     assertThat(s.proxyImage()).isEqualTo("registry.example.com/istio/proxyv2:1.30.3");
     assertThat(s.trustDomain()).isEqualTo("example.org");
-    assertThat(s.meshId()).isEqualTo("example.org");
-    assertThat(s.clusterId()).isEqualTo("Kubernetes");
     assertThat(s.clusterDomain()).isEqualTo("cluster.local");
   }
 
@@ -151,5 +149,15 @@ class InjectionSettingsFactoryTest {
 
     assertThat(s.revision()).isEqualTo("default");
     assertThat(s.caAddress()).isEqualTo("istiod.mesh.svc:15012");
+  }
+
+  @Test
+  void carriesClusterNetworkAndMeshIdAsIstiodAndTheGatewaysGetThem() throws IOException {
+    InjectionSettings s = InjectionSettingsFactory.from(full(), false);
+
+    assertThat(s.clusterId()).isEqualTo("cluster-west");
+    assertThat(s.network()).isEqualTo("network-west");
+    assertThat(s.meshId()).isEqualTo("mesh-a");
+    assertThat(s.trustDomain()).isEqualTo("example.org");
   }
 }
