@@ -23,7 +23,8 @@ class ClusterCommandErrorsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"install --profile minimal", "uninstall", "verify-install", "precheck", "analyze", "operator"})
+  @ValueSource(strings = {"install --profile minimal", "uninstall", "verify-install", "precheck", "analyze", "operator",
+      "create-remote-secret --name cluster-b"})
   void unreachableClusterIsOneLineWithAHintAndExit1(String command) throws IOException {
     String kubeconfig = unreachableKubeconfig();
     String port = Files.readString(Path.of(kubeconfig)).replaceAll("(?s).*127\\.0\\.0\\.1:(\\d+).*", "$1");
