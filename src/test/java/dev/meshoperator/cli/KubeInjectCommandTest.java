@@ -270,6 +270,32 @@ class KubeInjectCommandTest {
   }
 
   @Test
+  void meshInstallFileGivesTheClusterNetworkAndMeshId(@TempDir Path dir) throws IOException {
+    Path mi = dir.resolve("mi.yaml");
+    Files.writeString(mi, """
+        apiVersion: meshoperator.dev/v1alpha1
+        kind: MeshInstall
+        metadata: {name: west}
+        spec:
+          cluster: {name: cluster-west, network: network-1}
+          meshId: mesh-a
+          sidecarInjector: {nativeSidecar: false}
+        """);
+
+    MeshctlRun run = MeshctlRun.of("kube-inject", "-f", write(dir, "d.yaml", DEPLOYMENT).toString(), "--meshinstall", mi.toString());
+
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    PodTemplateSpec template = ((Deployment) parse(run.out()).get(0)).getSpec().getTemplate();
+    Container proxy = template.getSpec().getContainers().stream()
+        .filter(c -> c.getName().equals("istio-proxy")).findFirst().orElseThrow();
+    assertThat(proxy.getEnv()).extracting(EnvVar::getName, EnvVar::getValue).contains(
+        org.assertj.core.groups.Tuple.tuple("ISTIO_META_CLUSTER_ID", "cluster-west"),
+        org.assertj.core.groups.Tuple.tuple("ISTIO_META_NETWORK", "network-1"),
+        org.assertj.core.groups.Tuple.tuple("ISTIO_META_MESH_ID", "mesh-a"));
+    assertThat(template.getMetadata().getLabels()).containsEntry("topology.istio.io/network", "network-1");
+  }
+
+  @Test
   void profileAndRevisionOptionsAndTheirConflicts(@TempDir Path dir) throws IOException {
     Path in = write(dir, "d.yaml", DEPLOYMENT);
     MeshctlRun canary = MeshctlRun.of("kube-inject", "-f", in.toString(), "--profile", "minimal", "--revision", "canary");
