@@ -69,7 +69,7 @@ final class Gateways implements ComponentRenderer {
         .build());
     objects.add(deployment(config, gateway, name, serviceAccount, labels, selector));
     objects.add(new ServiceBuilder()
-        .withMetadata(Meta.namespaced(config, name, labels, workload.service().annotations()))
+        .withMetadata(Meta.namespaced(config, name, serviceLabels(labels, workload), workload.service().annotations()))
         .withNewSpec()
           .withType(workload.service().type())
           .withSelector(selector)
@@ -78,6 +78,18 @@ final class Gateways implements ComponentRenderer {
         .build());
     objects.addAll(Scaling.render(config, name, labels, selector, workload));
     return objects;
+  }
+
+  /**
+   * An east-west (network) gateway: istiod takes a Service labelled topology.istio.io/network as
+   * that network's gateway. Istio's gateway {@code label} goes on pods and Service alike; ours are
+   * pod labels, so that one label is carried over to the Service.
+   */
+  static final String TOPOLOGY_NETWORK = "topology.istio.io/network";
+
+  private static Map<String, String> serviceLabels(Map<String, String> labels, WorkloadConfig workload) {
+    String network = workload.podLabels().get(TOPOLOGY_NETWORK);
+    return network == null ? labels : Labels.with(labels, Map.of(TOPOLOGY_NETWORK, network));
   }
 
   private static HasMetadata deployment(EffectiveConfig config, GatewayConfig gateway, String name, String serviceAccount,
@@ -185,8 +197,8 @@ final class Gateways implements ComponentRenderer {
         Env.value("ISTIO_META_UNPRIVILEGED_POD", "true"),
         Env.value("ISTIO_META_CLUSTER_ID", config.cluster().clusterName())));
     // As Istio's gateway chart: the cluster's network unless the gateway's own env names one
-    // (Env.merge lets the gateway's env win). No topology.istio.io/network label: Istio's classic
-    // gateway chart sets none; istiod reads it only on east-west (network) gateways.
+    // (Env.merge lets the gateway's env win). No topology.istio.io/network label of our own: Istio's
+    // classic gateway chart sets only the gateway's own labels (see serviceLabels).
     if (!config.cluster().network().isEmpty()) {
       env.add(Env.value("ISTIO_META_NETWORK", config.cluster().network()));
     }

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -89,5 +90,27 @@ class ClusterIdentityRenderTest {
     assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
         .filteredOn(e -> e.getName().equals("ISTIO_META_NETWORK")).extracting(EnvVar::getValue).containsExactly("edge");
     assertThat(env(d, "ISTIO_META_MESH_ID")).contains("cluster.local");
+  }
+
+  @Test
+  void aGatewayLabelledWithANetworkIsThatNetworksGatewayOnItsServiceToo() {
+    MeshInstall install = demo("cluster-west", "network-1", null);
+    var eastWest = new dev.meshoperator.api.GatewaySpec();
+    eastWest.setName("istio-eastwestgateway");
+    eastWest.setPodLabels(Map.of("topology.istio.io/network", "network-1"));
+    eastWest.setEnv(List.of(new EnvVarBuilder().withName("ISTIO_META_REQUESTED_NETWORK_VIEW").withValue("network-1").build()));
+    var components = new dev.meshoperator.api.Components();
+    components.setIngressGateways(List.of(eastWest));
+    install.getSpec().setComponents(components);
+
+    List<HasMetadata> objects = render(install);
+
+    assertThat(find(objects, Service.class, "istio-eastwestgateway").getMetadata().getLabels())
+        .containsEntry("topology.istio.io/network", "network-1");
+    assertThat(find(objects, Deployment.class, "istio-eastwestgateway").getSpec().getTemplate().getMetadata().getLabels())
+        .containsEntry("topology.istio.io/network", "network-1");
+    assertThat(env(find(objects, Deployment.class, "istio-eastwestgateway"), "ISTIO_META_REQUESTED_NETWORK_VIEW")).contains("network-1");
+    assertThat(find(objects, Service.class, "istio-ingressgateway").getMetadata().getLabels())
+        .doesNotContainKey("topology.istio.io/network");
   }
 }
