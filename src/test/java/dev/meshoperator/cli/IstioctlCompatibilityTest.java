@@ -57,6 +57,9 @@ class IstioctlCompatibilityTest {
       "values.global.proxy.holdApplicationUntilProxyStarts=true | meshConfig.defaultConfig.holdApplicationUntilProxyStarts",
       "components.ingressGateways[0].k8s.service.type=NodePort | components.ingressGateways[0].service.type",
       "values.global.istioNamespace=mesh-system     | namespace",
+      "values.global.multiCluster.clusterName=cluster-b | cluster.name",
+      "values.global.network=network-1              | cluster.network",
+      "values.global.meshID=mesh1                   | meshId",
   })
   void istioctlPathsAreTranslatedWithANoteNamingTheField(String assignment, String field) {
     MeshctlRun run = MeshctlRun.of("manifest", "generate", "--set", "profile=demo", "--set", assignment);
@@ -93,7 +96,7 @@ class IstioctlCompatibilityTest {
   @ParameterizedTest
   @ValueSource(strings = {"values.global.proxy.privileged=true", "components.cni.enabled=true",
       "values.pilot.env.PILOT_ENABLE_STATUS=true", "components.pilot.k8s.strategy.rollingUpdate.maxSurge=1",
-      "values.global.meshID=mesh1", "components.ztunnel.enabled=true", "spec.values.global.network=n1"})
+      "values.global.meshNetworks.n1.gateways=x", "components.ztunnel.enabled=true", "spec.values.global.logging.level=debug"})
   void istioctlPathsWithoutEquivalentAreRefusedByName(String assignment) {
     MeshctlRun run = MeshctlRun.of("manifest", "generate", "--set", assignment);
 
