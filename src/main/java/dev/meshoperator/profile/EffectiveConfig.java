@@ -23,7 +23,8 @@ public record EffectiveConfig(
     MeshSettings mesh,
     InjectorConfig injector,
     Optional<String> remoteAddress,
-    AddonsConfig addons) {
+    AddonsConfig addons,
+    CniConfig cni) {
 
   public static final int XDS_PORT = 15012;
   private static final Pattern IPV4 = Pattern.compile("^\\d{1,3}(\\.\\d{1,3}){3}$");

@@ -218,6 +218,12 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
         .map(o -> ownership.forApply(o, install)).toList();
 
     boolean createdNamespace = namespace.ensure(client, install, config.namespace(), desired);
+    if (config.cni().enabled() && !config.cni().namespace().equals(config.namespace())) {
+      // spec.components.cni.namespace may name another namespace (Istio's OpenShift profile: kube-system).
+      if (namespace.ensure(client, install, config.cni().namespace(), desired)) {
+        events.normal(client, install, "Applied", "created namespace " + config.cni().namespace() + " for Istio CNI");
+      }
+    }
     Applier.Result applied = applier.apply(desired, context);
     Set<ObjectKey> desiredKeys = desired.stream().map(ObjectKey::of).collect(Collectors.toSet());
     List<ObjectKey> pruned = pruner.prune(client, name, desiredKeys);
