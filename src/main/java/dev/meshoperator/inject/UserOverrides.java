@@ -131,7 +131,8 @@ final class UserOverrides {
     if (tproxy || uid.isEmpty() || uid.get() == 0L) {
       return;
     }
-    find(spec, INIT_CONTAINER).or(() -> validation).ifPresent(init -> {
+    // With CNI the injected one is istio-validation; an istio-init beside it is a user's leftover.
+    validation.or(() -> find(spec, INIT_CONTAINER)).ifPresent(init -> {
       List<String> args = new ArrayList<>(init.getArgs());
       int at = args.indexOf("-u");
       if (at >= 0 && at + 1 < args.size()) {
