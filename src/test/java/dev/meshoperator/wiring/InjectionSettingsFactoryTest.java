@@ -152,4 +152,16 @@ class InjectionSettingsFactoryTest {
     assertThat(s.revision()).isEqualTo("default");
     assertThat(s.caAddress()).isEqualTo("istiod.mesh.svc:15012");
   }
+
+  @Test
+  void cniReachesTheInjectorOnlyWhenTheMeshInstallEnablesIt() {
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    assertThat(InjectionSettingsFactory.from(Profiles.resolve(install), false).cni()).isFalse();
+    var components = new dev.meshoperator.api.Components();
+    var cni = new dev.meshoperator.api.CniSpec();
+    cni.setEnabled(true);
+    components.setCni(cni);
+    install.getSpec().setComponents(components);
+    assertThat(InjectionSettingsFactory.from(Profiles.resolve(install), false).cni()).isTrue();
+  }
 }
