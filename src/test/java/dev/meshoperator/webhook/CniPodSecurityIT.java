@@ -119,6 +119,32 @@ class CniPodSecurityIT {
             });
         assertThat(ready.getStatus().getState()).isEqualTo(MeshState.Ready);
 
+        // A second MeshInstall asking for CNI is refused by field, naming the owner, and creates nothing.
+        String second = name + "-b";
+        MeshInstall other = SERIALIZATION.unmarshal("""
+            apiVersion: meshoperator.dev/v1alpha1
+            kind: MeshInstall
+            metadata: {name: %s}
+            spec: {profile: empty, revision: %sb, namespace: %s-b-cp, components: {cni: {enabled: true}}}
+            """.formatted(second, revision, name), MeshInstall.class);
+        client.resources(MeshInstall.class).resource(other).create();
+        try {
+          await().atMost(TIMEOUT).untilAsserted(() -> {
+            MeshInstall refused = client.resources(MeshInstall.class).withName(second).get();
+            assertThat(refused.getStatus()).isNotNull();
+            assertThat(refused.getStatus().getState()).isEqualTo(MeshState.Error);
+            assertThat(refused.getStatus().getConditions()).anySatisfy(c -> {
+              assertThat(c.getReason()).isEqualTo("InvalidSpec");
+              assertThat(c.getMessage()).contains("spec.components.cni.enabled", "MeshInstall '" + name + "'");
+            });
+          });
+          assertThat(InstalledObjects.labelledWith(client, second)).isEmpty();
+        } finally {
+          client.resources(MeshInstall.class).withName(second).delete();
+          await().atMost(TIMEOUT).until(() -> client.resources(MeshInstall.class).withName(second).get() == null);
+        }
+        assertThat(cniObjects(client, name)).as("the owner's CNI objects are untouched").hasSize(7);
+
         // The webhook reads the MeshInstall through its own informer: wait until it injects for CNI.
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(initContainerNames(
             client.pods().inNamespace(ns.name()).resource(pod("dry-run")).dryRun().create())).contains("istio-validation"));
