@@ -18,6 +18,9 @@ public class Components {
   @JsonPropertyDescription("Egress gateways. An entry whose name matches a profile gateway overlays it; others are added. A listed gateway is enabled unless enabled is false.")
   private List<GatewaySpec> egressGateways;
 
+  @JsonPropertyDescription("Istio CNI: the istio-cni-node DaemonSet sets up injected pods' traffic redirect, so they pass Pod Security baseline. Off unless enabled.")
+  private CniSpec cni;
+
   public BaseSpec getBase() { return base; }
   public void setBase(BaseSpec base) { this.base = base; }
   public PilotSpec getPilot() { return pilot; }
@@ -26,4 +29,6 @@ public class Components {
   public void setIngressGateways(List<GatewaySpec> ingressGateways) { this.ingressGateways = ingressGateways; }
   public List<GatewaySpec> getEgressGateways() { return egressGateways; }
   public void setEgressGateways(List<GatewaySpec> egressGateways) { this.egressGateways = egressGateways; }
+  public CniSpec getCni() { return cni; }
+  public void setCni(CniSpec cni) { this.cni = cni; }
 }

@@ -67,6 +67,12 @@ final class IstioctlPaths {
       Rule.exact("values.grafana.enabled", "addons.grafana.enabled"),
       Rule.exact("addonComponents.prometheus.enabled", "addons.prometheus.enabled"),
       Rule.exact("addonComponents.grafana.enabled", "addons.grafana.enabled"),
+      // Istio CNI: the component's switch and namespace, and the values users set for it.
+      Rule.exact("components.cni.enabled", "components.cni.enabled"),
+      Rule.exact("components.cni.namespace", "components.cni.namespace"),
+      new Rule(Pattern.compile("values\\.cni\\.(excludeNamespaces|cniBinDir|cniConfDir|hub|tag)"), m -> "components.cni." + m.group(1)),
+      Rule.exact("values.cni.resources", "components.cni.resources"),
+      Rule.prefix("values.cni.resources", "components.cni.resources"),
       // IstioOperator's components.<c>.k8s.* settings are direct fields of ours.
       new Rule(Pattern.compile(COMPONENT + "\\.k8s\\.replicaCount"), m -> "components." + m.group(1) + ".replicas"),
       new Rule(Pattern.compile(COMPONENT + "\\.k8s\\.hpaSpec\\.(minReplicas|maxReplicas)"),

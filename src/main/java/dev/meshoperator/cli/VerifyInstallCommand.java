@@ -115,7 +115,9 @@ final class VerifyInstallCommand implements Callable<Integer> {
         int desired = MeshInstallWatcher.orZero(c.getDesiredReplicas());
         int ready = MeshInstallWatcher.orZero(c.getReadyReplicas());
         String state = ready >= desired ? "Ready" : "NotReady";
-        components.add(new Component(c.getKind(), c.getName(), config.namespace(), desired, ready, state));
+        // The one DaemonSet is Istio CNI's, which may live in its own namespace.
+        String namespace = "DaemonSet".equals(c.getKind()) ? config.cni().namespace() : config.namespace();
+        components.add(new Component(c.getKind(), c.getName(), namespace, desired, ready, state));
         if (ready < desired) {
           problems.add(c.getKind() + "/" + c.getName() + " has " + ready + "/" + desired + " ready");
         }

@@ -18,6 +18,9 @@ import java.util.TreeMap;
  * Everything one revision's injector needs to know about its mesh. The injector's own value type, so
  * that it does not depend on how a MeshInstall spells these; whoever reads a MeshInstall builds one.
  *
+ * <p>{@code cni}: Istio CNI runs on the nodes for this revision (Istio's {@code pilot.cni.enabled}):
+ * the node sets up the traffic redirect, and injection adds istio-validation instead of istio-init.
+ *
  * <p>fabric8 model objects are mutable, so the compact constructor copies them; a settings value
  * handed to several webhook threads must not change under them.
  */
@@ -40,7 +43,8 @@ public record InjectionSettings(
     List<LabelSelector> alwaysInjectSelector,
     Map<String, String> injectedAnnotations,
     ProxyLogLevels logLevels,
-    Map<String, Pod> templates) {
+    Map<String, Pod> templates,
+    boolean cni) {
 
   public static final String DEFAULT_REVISION = "default";
   public static final String DEFAULT_NAMESPACE = "istio-system";
@@ -96,7 +100,8 @@ public record InjectionSettings(
         List.of(),
         Map.of(),
         ProxyLogLevels.defaults(),
-        Map.of());
+        Map.of(),
+        false);
   }
 
   /** {@code istiod[-rev].<ns>.svc:15012}: the Service istiod's certificate is issued for. */
@@ -215,6 +220,7 @@ public record InjectionSettings(
     private Map<String, String> injectedAnnotations;
     private ProxyLogLevels logLevels;
     private Map<String, Pod> templates;
+    private boolean cni;
 
     private Builder(InjectionSettings s) {
       revision = s.revision;
@@ -236,6 +242,7 @@ public record InjectionSettings(
       injectedAnnotations = s.injectedAnnotations;
       logLevels = s.logLevels;
       templates = s.templates;
+      cni = s.cni;
     }
 
     /** Also moves the CA address to the revision's istiod, which is almost always what is meant. */
@@ -269,12 +276,13 @@ public record InjectionSettings(
     public Builder injectedAnnotations(Map<String, String> v) { injectedAnnotations = v; return this; }
     public Builder logLevels(ProxyLogLevels v) { logLevels = v; return this; }
     public Builder templates(Map<String, Pod> v) { templates = v; return this; }
+    public Builder cni(boolean v) { cni = v; return this; }
 
     public InjectionSettings build() {
       return new InjectionSettings(revision, controlPlaneNamespace, caAddress, proxyImage, clusterId,
           network, meshId, trustDomain, clusterDomain, proxyResources, nativeSidecar,
           serverSupportsNativeSidecars, rewriteAppHTTPProbers, holdApplicationUntilProxyStarts,
-          neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels, templates);
+          neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels, templates, cni);
     }
   }
 }

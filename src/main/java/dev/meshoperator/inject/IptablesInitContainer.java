@@ -12,11 +12,54 @@ import java.util.Set;
 /**
  * istio-init: runs istio-iptables once, as root with only NET_ADMIN and NET_RAW, so that the pod's
  * traffic flows through Envoy. The proxy's own uid (-u) is exempt, or Envoy would capture itself.
+ * With Istio CNI, istio-validation: the same arguments plus {@code --run-validation
+ * --skip-rule-apply}, so it only checks that the node's plugin set the redirect up, as the proxy's
+ * uid with no capability at all (Pod Security baseline and restricted admit it).
  */
 final class IptablesInitContainer {
   private IptablesInitContainer() {}
 
   static Container render(SidecarOptions o) {
+    return new ContainerBuilder()
+        .withName(INIT_CONTAINER)
+        .withImage(o.proxyImage())
+        .withArgs(args(o))
+        .withResources(o.resources())
+        .withNewSecurityContext()
+          .withAllowPrivilegeEscalation(false)
+          .withPrivileged(false)
+          .withReadOnlyRootFilesystem(false)
+          .withRunAsGroup(0L)
+          .withRunAsNonRoot(false)
+          .withRunAsUser(0L)
+          .withNewCapabilities().addToAdd("NET_ADMIN", "NET_RAW").addToDrop("ALL").endCapabilities()
+        .endSecurityContext()
+        .build();
+  }
+
+  /** Istio's injection template with pilot.cni.enabled: uid/gid 1337 in every interception mode. */
+  static Container validation(SidecarOptions o) {
+    List<String> args = args(o);
+    args.add("--run-validation");
+    args.add("--skip-rule-apply");
+    return new ContainerBuilder()
+        .withName(VALIDATION_CONTAINER)
+        .withImage(o.proxyImage())
+        .withArgs(args)
+        .withResources(o.resources())
+        .withNewSecurityContext()
+          .withAllowPrivilegeEscalation(false)
+          .withPrivileged(false)
+          .withReadOnlyRootFilesystem(true)
+          .withRunAsGroup(PROXY_GID)
+          .withRunAsNonRoot(true)
+          .withRunAsUser(PROXY_UID)
+          .withNewCapabilities().addToDrop("ALL").endCapabilities()
+        .endSecurityContext()
+        .build();
+  }
+
+  private static List<String> args(SidecarOptions o) {
     List<String> args = new ArrayList<>(List.of(
         "istio-iptables",
         "-p", String.valueOf(OUTBOUND_CAPTURE_PORT),
@@ -32,22 +75,7 @@ final class IptablesInitContainer {
     optional(args, "-k", o.rerouteInterfaces());
     optional(args, "-c", o.excludeInterfaces());
     args.add("--log_output_level=" + o.logLevels().agent());
-
-    return new ContainerBuilder()
-        .withName(INIT_CONTAINER)
-        .withImage(o.proxyImage())
-        .withArgs(args)
-        .withResources(o.resources())
-        .withNewSecurityContext()
-          .withAllowPrivilegeEscalation(false)
-          .withPrivileged(false)
-          .withReadOnlyRootFilesystem(false)
-          .withRunAsGroup(0L)
-          .withRunAsNonRoot(false)
-          .withRunAsUser(0L)
-          .withNewCapabilities().addToAdd("NET_ADMIN", "NET_RAW").addToDrop("ALL").endCapabilities()
-        .endSecurityContext()
-        .build();
+    return args;
   }
 
   /**

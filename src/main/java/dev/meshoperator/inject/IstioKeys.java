@@ -70,6 +70,8 @@ public final class IstioKeys {
 
   // ports: -u must equal the proxy's uid or the proxy's own traffic loops back into itself
   public static final long PROXY_UID = 1337L;
+  /** The proxy's gid, which istio-validation (Istio CNI) runs as too. */
+  public static final long PROXY_GID = 1337L;
   public static final int OUTBOUND_CAPTURE_PORT = 15001;
   public static final int INBOUND_CAPTURE_PORT = 15006;
   public static final int ENVOY_PROMETHEUS_PORT = 15090;

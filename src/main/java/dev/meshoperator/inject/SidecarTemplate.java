@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * Template {@code sidecar} (Istio's default; files/injection-template.yaml): the traffic-redirect
- * init container and istio-proxy, as a native sidecar (restartable init container) or a classic one.
+ * init container (istio-init, or istio-validation with Istio CNI) and istio-proxy, as a native
+ * sidecar (restartable init container) or a classic one.
  */
 final class SidecarTemplate implements InjectionTemplate {
   @Override
@@ -31,7 +32,7 @@ final class SidecarTemplate implements InjectionTemplate {
 
     List<Container> init = new ArrayList<>();
     List<Container> containers = new ArrayList<>();
-    TrafficRedirect.initContainer(o).ifPresent(init::add);
+    TrafficRedirect.initContainer(o, ctx.settings().cni()).ifPresent(init::add);
     Container proxy = ProxyContainer.sidecar(ctx);
     if (o.nativeSidecar()) {
       init.add(proxy);
@@ -40,8 +41,10 @@ final class SidecarTemplate implements InjectionTemplate {
     }
     List<Volume> volumes = new ArrayList<>(ProxyVolumes.volumes(ProxyVolumes.Kind.SIDECAR));
     volumes.addAll(TemplateParts.extraVolumes(ctx));
+    Map<String, String> annotations = TemplateParts.defaultContainer(ctx);
+    annotations.putAll(TrafficRedirect.cniAnnotations(o, ctx.settings().cni()));
     return new PodBuilder()
-        .withNewMetadata().withLabels(labels).withAnnotations(TemplateParts.defaultContainer(ctx)).endMetadata()
+        .withNewMetadata().withLabels(labels).withAnnotations(annotations).endMetadata()
         .withNewSpec().withInitContainers(init).withContainers(containers).withVolumes(volumes).endSpec()
         .build();
   }

@@ -106,21 +106,33 @@ final class UserOverrides {
   /**
    * istio-iptables exempts the proxy's uid (-u); a user who runs istio-proxy as another uid moves
    * that exemption with it, or Envoy would capture its own traffic. In TPROXY mode the proxy must
-   * run as root, so a user uid there is set back to 0 (webhook.go adjustInitContainerUser).
+   * run as root, so a user uid there is set back to 0 (webhook.go adjustInitContainerUser). With
+   * Istio CNI the istio-validation container runs as the proxy's uid and gid, so it takes the user's.
    */
   private void adjustCaptureUser(PodSpec spec, SidecarOptions o) {
-    Optional<Long> uid = proxy().map(Container::getSecurityContext).map(SecurityContext::getRunAsUser);
-    if (uid.isEmpty()) {
+    Optional<SecurityContext> user = proxy().map(Container::getSecurityContext);
+    Optional<Long> uid = user.map(SecurityContext::getRunAsUser);
+    Optional<Long> gid = user.map(SecurityContext::getRunAsGroup);
+    if (uid.isEmpty() && gid.isEmpty()) {
       return;
     }
-    if (o.interceptionMode() == InterceptionMode.TPROXY) {
+    boolean tproxy = o.interceptionMode() == InterceptionMode.TPROXY;
+    if (tproxy && uid.isPresent()) {
       find(spec, PROXY_CONTAINER).ifPresent(p -> p.getSecurityContext().setRunAsUser(0L));
+    }
+    // istio-validation (Istio CNI) checks the rules as the proxy's own uid/gid; istio-init stays root.
+    Optional<Container> validation = find(spec, VALIDATION_CONTAINER);
+    if (!tproxy && validation.isPresent()) {
+      SecurityContext sc = validation.get().getSecurityContext() == null ? new SecurityContext() : validation.get().getSecurityContext();
+      uid.ifPresent(sc::setRunAsUser);
+      gid.ifPresent(sc::setRunAsGroup);
+      validation.get().setSecurityContext(sc);
+    }
+    if (tproxy || uid.isEmpty() || uid.get() == 0L) {
       return;
     }
-    if (uid.get() == 0L) {
-      return;
-    }
-    find(spec, INIT_CONTAINER).ifPresent(init -> {
+    // With CNI the injected one is istio-validation; an istio-init beside it is a user's leftover.
+    validation.or(() -> find(spec, INIT_CONTAINER)).ifPresent(init -> {
       List<String> args = new ArrayList<>(init.getArgs());
       int at = args.indexOf("-u");
       if (at >= 0 && at + 1 < args.size()) {

@@ -24,7 +24,8 @@ public record EffectiveConfig(
     InjectorConfig injector,
     Optional<String> remoteAddress,
     AddonsConfig addons,
-    ClusterIdentity cluster) {
+    ClusterIdentity cluster,
+    CniConfig cni) {
 
   public static final int XDS_PORT = 15012;
   private static final Pattern IPV4 = Pattern.compile("^\\d{1,3}(\\.\\d{1,3}){3}$");

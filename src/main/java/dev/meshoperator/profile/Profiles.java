@@ -41,13 +41,15 @@ public final class Profiles {
         ? components.getBase().getEnabled()
         : defaults.baseEnabled();
     String remoteAddress = spec.getRemote() == null ? null : spec.getRemote().getAddress();
+    String namespace = nonEmptyOr(spec.getNamespace(), MeshInstallSpec.DEFAULT_NAMESPACE);
+    Images images = new Images(nonEmptyOr(spec.getHub(), MeshInstallSpec.DEFAULT_HUB), nonEmptyOr(spec.getVersion(), MeshInstallSpec.DEFAULT_VERSION));
 
     return new EffectiveConfig(
         installName == null || installName.isEmpty() ? UNNAMED : installName,
         profile,
         Revision.of(spec.getRevision()),
-        nonEmptyOr(spec.getNamespace(), MeshInstallSpec.DEFAULT_NAMESPACE),
-        new Images(nonEmptyOr(spec.getHub(), MeshInstallSpec.DEFAULT_HUB), nonEmptyOr(spec.getVersion(), MeshInstallSpec.DEFAULT_VERSION)),
+        namespace,
+        images,
         base,
         istiodMode(defaults.istiodMode(), components),
         Overlay.workload(defaults.pilot(), components.getPilot(), components.getPilot() == null ? null : components.getPilot().getService()),
@@ -56,7 +58,8 @@ public final class Profiles {
         Overlay.injector(defaults.injector(), spec.getSidecarInjector()),
         Optional.ofNullable(remoteAddress).filter(a -> !a.isEmpty()),
         addons(spec.getAddons()),
-        ClusterIdentity.of(spec));
+        ClusterIdentity.of(spec),
+        CniConfig.resolve(profile, namespace, images, components.getCni()));
   }
 
   /** Problems the CRD schema cannot express, each naming its field; empty when the spec is sound. */

@@ -45,6 +45,7 @@ final class SpecValidator {
     v.mesh();
     v.injector();
     v.problems.addAll(ClusterIdentity.problems(spec));
+    v.cni();
     return List.copyOf(v.problems);
   }
 
@@ -221,6 +222,51 @@ final class SpecValidator {
     selectors("spec.sidecarInjector.neverInjectSelector", spec.getSidecarInjector().getNeverInjectSelector());
     selectors("spec.sidecarInjector.alwaysInjectSelector", spec.getSidecarInjector().getAlwaysInjectSelector());
     InjectionTemplates.problems(spec.getSidecarInjector().getTemplates()).forEach(p -> problem(p.field(), p.reason()));
+  }
+
+  private static final Pattern DNS_1123_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+  private static final Pattern IMAGE_HUB = Pattern.compile("^[^\\s:/][^\\s]*[^\\s/]$");
+  private static final Pattern IMAGE_TAG = Pattern.compile("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$");
+
+  /** spec.components.cni: the schema's bounds again (meshctl), and host paths the agent can mount. */
+  private void cni() {
+    if (spec.getComponents() == null || spec.getComponents().getCni() == null) {
+      return;
+    }
+    var cni = spec.getComponents().getCni();
+    String field = "spec.components.cni";
+    String ns = cni.getNamespace();
+    if (ns != null && !ns.isEmpty() && (ns.length() > MAX_LABEL || !DNS_1123_LABEL.matcher(ns).matches())) {
+      problem(field + ".namespace", "'" + ns + "' is not a namespace name (a DNS label: lowercase letters, digits and '-', at most " + MAX_LABEL + " characters)");
+    }
+    if (cni.getHub() != null && !cni.getHub().isEmpty() && !IMAGE_HUB.matcher(cni.getHub()).matches()) {
+      problem(field + ".hub", "'" + cni.getHub() + "' is not an image registry (no spaces, no trailing '/')");
+    }
+    if (cni.getTag() != null && !cni.getTag().isEmpty() && !IMAGE_TAG.matcher(cni.getTag()).matches()) {
+      problem(field + ".tag", "'" + cni.getTag() + "' is not an image tag");
+    }
+    hostPath(field + ".cniBinDir", cni.getCniBinDir());
+    hostPath(field + ".cniConfDir", cni.getCniConfDir());
+    List<String> excluded = cni.getExcludeNamespaces();
+    if (excluded != null) {
+      for (int i = 0; i < excluded.size(); i++) {
+        String name = excluded.get(i);
+        if (name == null || name.length() > MAX_LABEL || !DNS_1123_LABEL.matcher(name).matches()) {
+          problem(field + ".excludeNamespaces[" + i + "]", "'" + name + "' is not a namespace name");
+        }
+      }
+    }
+  }
+
+  private void hostPath(String field, String path) {
+    if (path == null || path.isEmpty()) {
+      return;
+    }
+    if (!path.startsWith("/") || List.of(path.split("/")).contains("..")) {
+      problem(field, "'" + path + "' must be an absolute host path without '..'");
+    } else if (path.equals("/")) {
+      problem(field, "the host's root directory cannot be the CNI directory");
+    }
   }
 
   private void selectors(String field, List<LabelSelector> selectors) {

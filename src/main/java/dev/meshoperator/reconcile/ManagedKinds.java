@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -39,6 +40,7 @@ public final class ManagedKinds {
       new ManagedKind(Service.class, true),
       new ManagedKind(EndpointSlice.class, true),
       new ManagedKind(Deployment.class, true),
+      new ManagedKind(DaemonSet.class, true),
       new ManagedKind(HorizontalPodAutoscaler.class, true),
       new ManagedKind(PodDisruptionBudget.class, true),
       new ManagedKind(MutatingWebhookConfiguration.class, false),

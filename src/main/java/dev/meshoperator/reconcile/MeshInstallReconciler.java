@@ -205,12 +205,16 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
       return statusUpdate(install, status).rescheduleAfter(CONFLICT_RECHECK);
     }
 
-    List<Problem> problems = Profiles.validate(install);
+    List<Problem> problems = new ArrayList<>(Profiles.validate(install));
+    Optional<Problem> cniTaken = problems.isEmpty()
+        ? CniOwnership.conflict(install, context.getPrimaryCache().list().toList()) : Optional.empty();
+    cniTaken.ifPresent(problems::add);
     if (!problems.isEmpty()) {
       MeshInstallStatus status = statuses.invalid(install, problems);
       status.setWebhook(InjectionReport.whileInvalid(status.getWebhook(), lastValidSpec(install, client)));
       announceTransition(client, install, status);
-      return statusUpdate(install, status);
+      // Nothing else wakes us when the CNI owner lets go: look again later (reads only).
+      return cniTaken.isPresent() ? statusUpdate(install, status).rescheduleAfter(CONFLICT_RECHECK) : statusUpdate(install, status);
     }
 
     EffectiveConfig config = Profiles.resolve(install);
@@ -218,6 +222,12 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
         .map(o -> ownership.forApply(o, install)).toList();
 
     boolean createdNamespace = namespace.ensure(client, install, config.namespace(), desired);
+    if (config.cni().enabled() && !config.cni().namespace().equals(config.namespace())) {
+      // spec.components.cni.namespace may name another namespace (Istio's OpenShift profile: kube-system).
+      if (namespace.ensure(client, install, config.cni().namespace(), desired)) {
+        events.normal(client, install, "Applied", "created namespace " + config.cni().namespace() + " for Istio CNI");
+      }
+    }
     Applier.Result applied = applier.apply(desired, context);
     Set<ObjectKey> desiredKeys = desired.stream().map(ObjectKey::of).collect(Collectors.toSet());
     List<ObjectKey> pruned = pruner.prune(client, name, desiredKeys);

@@ -83,7 +83,7 @@ public final class OperatorRbac {
   }
 
   /**
-   * Every rule of every Role and ClusterRole rendered for any profile, with every addon on and
+   * Every rule of every Role and ClusterRole rendered for any profile, with every addon and CNI on and
    * with a revision (names differ, rules do not, but it costs nothing to be sure).
    */
   public static List<PolicyRule> renderedRules() {
@@ -116,6 +116,12 @@ public final class OperatorRbac {
     addons.setPrometheus(enabled());
     addons.setGrafana(enabled());
     spec.setAddons(addons);
+    // Istio CNI's ClusterRoles, too (off in every profile, so switched on here).
+    dev.meshoperator.api.Components components = new dev.meshoperator.api.Components();
+    dev.meshoperator.api.CniSpec cni = new dev.meshoperator.api.CniSpec();
+    cni.setEnabled(true);
+    components.setCni(cni);
+    spec.setComponents(components);
     return spec;
   }
 

@@ -94,7 +94,7 @@ public final class StatusFactory {
         + ": " + objectCount + " objects in sync";
     Condition ready = readiness.allAvailable()
         ? condition(install, MeshInstallStatus.READY, true, REASON_AVAILABLE,
-            readiness.components().isEmpty() ? "no workloads to run" : "all " + readiness.components().size() + " Deployments are available")
+            readiness.components().isEmpty() ? "no workloads to run" : "all " + readiness.components().size() + " workloads are available")
         : condition(install, MeshInstallStatus.READY, false, REASON_UNAVAILABLE,
             "waiting for " + String.join(", ", readiness.waitingFor()));
     status.setConditions(conditions(install,

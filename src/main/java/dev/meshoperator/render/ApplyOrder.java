@@ -21,6 +21,7 @@ final class ApplyOrder {
       "Service",
       "EndpointSlice",
       "Deployment",
+      "DaemonSet",
       "HorizontalPodAutoscaler",
       "PodDisruptionBudget",
       "MutatingWebhookConfiguration",

@@ -18,6 +18,7 @@ public final class Labels {
   public static final String COMPONENT_ISTIOD_REMOTE = "istiod-remote";
   public static final String COMPONENT_PROMETHEUS = "prometheus";
   public static final String COMPONENT_GRAFANA = "grafana";
+  public static final String COMPONENT_CNI = "cni";
 
   private Labels() {}
 

@@ -9,7 +9,8 @@ import java.util.List;
  * EffectiveConfig to Kubernetes objects: pure and deterministic (same config, equal list in the
  * same order). The control plane namespace itself is not rendered; the reconciler creates it.
  * Objects come in apply order (see {@link ApplyOrder}); within a kind, in component order: base,
- * istiod, remote istiod, gateways, addons, then the extra components.
+ * istiod, remote istiod, gateways, addons, config validation, CNI, then the extra
+ * components.
  */
 public final class Renderer {
   private final List<ComponentRenderer> components;
@@ -20,7 +21,7 @@ public final class Renderer {
 
   /** @param extraComponents rendered after the built-in ones, e.g. the injection webhook configuration */
   public Renderer(List<ComponentRenderer> extraComponents) {
-    List<ComponentRenderer> all = new ArrayList<>(List.of(new Base(), new Istiod(), new RemoteIstiod(), new Gateways(), new Addons(), new ConfigValidation()));
+    List<ComponentRenderer> all = new ArrayList<>(List.of(new Base(), new Istiod(), new RemoteIstiod(), new Gateways(), new Addons(), new ConfigValidation(), new Cni()));
     all.addAll(extraComponents);
     this.components = List.copyOf(all);
   }

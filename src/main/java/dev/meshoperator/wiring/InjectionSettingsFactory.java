@@ -46,7 +46,9 @@ public final class InjectionSettingsFactory {
         // MeshInstall has no log level fields; pods still set theirs through annotations.
         ProxyLogLevels.defaults(),
         // spec.sidecarInjector.templates, beside the built-in ones (sidecar, gateway, grpc-*)
-        injector.templates());
+        injector.templates(),
+        // Istio CNI installed by this MeshInstall: istio-validation instead of istio-init.
+        config.cni().enabled());
   }
 
   private static NativeSidecarMode nativeMode(InjectorConfig injector) {

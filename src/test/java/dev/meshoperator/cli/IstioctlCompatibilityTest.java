@@ -93,8 +93,25 @@ class IstioctlCompatibilityTest {
     assertThat(find(objects, Deployment.class, "istio-ingressgateway")).isPresent();
   }
 
+  @Test
+  void istioctlsCniSettingsInstallIstioCni() throws IOException {
+    MeshctlRun run = MeshctlRun.of("manifest", "generate", "--set", "components.cni.enabled=true",
+        "--set", "components.cni.namespace=kube-system", "--set", "values.cni.excludeNamespaces=[kube-system, istio-system]",
+        "--set", "values.cni.cniBinDir=/home/kubernetes/bin", "--set", "values.cni.resources.requests.cpu=50m");
+
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    List<HasMetadata> objects = parse(run.out());
+    var ds = find(objects, io.fabric8.kubernetes.api.model.apps.DaemonSet.class, "istio-cni-node").orElseThrow();
+    assertThat(ds.getMetadata().getNamespace()).isEqualTo("kube-system");
+    var container = ds.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getResources().getRequests().get("cpu").toString()).isEqualTo("50m");
+    assertThat(ds.getSpec().getTemplate().getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getHostPath().getPath()).isEqualTo("/home/kubernetes/bin"));
+    assertThat(find(objects, ConfigMap.class, "istio-cni-config").orElseThrow().getData())
+        .containsEntry("EXCLUDE_NAMESPACES", "kube-system,istio-system");
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"values.global.proxy.privileged=true", "components.cni.enabled=true",
+  @ValueSource(strings = {"values.global.proxy.privileged=true", "components.cni.k8s.nodeSelector.disk=ssd",
       "values.pilot.env.PILOT_ENABLE_STATUS=true", "components.pilot.k8s.strategy.rollingUpdate.maxSurge=1",
       "values.global.meshNetworks.n1.gateways=x", "components.ztunnel.enabled=true", "spec.values.global.logging.level=debug"})
   void istioctlPathsWithoutEquivalentAreRefusedByName(String assignment) {

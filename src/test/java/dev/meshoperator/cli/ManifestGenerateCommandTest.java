@@ -259,7 +259,7 @@ class ManifestGenerateCommandTest {
     assertThat(run.out()).isEmpty();
     assertThat(run.err().lines()).containsExactly(
         "meshctl: error: --set components.ingressGatways[0].replicas=3: spec.components has no field 'ingressGatways'",
-        "hint: fields of spec.components: base, egressGateways, ingressGateways, pilot");
+        "hint: fields of spec.components: base, cni, egressGateways, ingressGateways, pilot");
   }
 
   @Test

@@ -89,7 +89,14 @@ class SidecarInjectorGoldenTest {
         // annotations pilot-agent reads itself, reroute interfaces, native off by annotation
         new Case("agent-annotations", "agent-annotations", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
         // native sidecars of the user's
-        new Case("native-user-sidecar-probes", "native-user-sidecar", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()));
+        new Case("native-user-sidecar-probes", "native-user-sidecar", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
+        // Istio CNI: istio-validation instead of istio-init, and the annotations the plugin reads
+        new Case("cni-classic", "deployment-pod", d.toBuilder().cni(true).build()),
+        new Case("cni-native", "deployment-pod", d.toBuilder().cni(true).serverSupportsNativeSidecars(true).build()),
+        new Case("cni-traffic-annotations", "traffic-annotations", d.toBuilder().cni(true).build()),
+        new Case("cni-user-init", "with-init-containers", d.toBuilder().cni(true).build()),
+        new Case("cni-proxy-container-override", "proxy-container-override", d.toBuilder().cni(true).build()),
+        new Case("cni-interception-none", "interception-none", d.toBuilder().cni(true).build()));
   }
 
   /** A MeshInstall-declared template: a label, and an env var and a mount for the injected proxy. */

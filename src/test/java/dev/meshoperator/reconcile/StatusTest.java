@@ -168,4 +168,32 @@ class StatusTest {
     assertThat(Readiness.assess(List.of(desired), o -> java.util.Optional.empty()).waitingFor())
         .containsExactly("Deployment istio-system/istiod (0/1 ready)");
   }
+
+  @Test
+  void readinessCountsADaemonSetsNodesAndWaitsForEveryOne() {
+    var desired = new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder().withNewMetadata().withName("istio-cni-node")
+        .withNamespace("istio-system").endMetadata().withNewSpec().endSpec().build();
+    var fresh = new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder(desired).editMetadata().withGeneration(1L).endMetadata()
+        .withNewStatus().withDesiredNumberScheduled(0).withNumberReady(0).endStatus().build();
+    assertThat(Readiness.assess(List.of(desired), o -> java.util.Optional.of(fresh)).allAvailable())
+        .as("not yet observed by its controller").isFalse();
+
+    var rolling = new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder(fresh).editStatus().withObservedGeneration(1L)
+        .withDesiredNumberScheduled(3).withNumberReady(2).withUpdatedNumberScheduled(3).withNumberAvailable(2)
+        .withNumberUnavailable(1).endStatus().build();
+    Readiness.Report report = Readiness.assess(List.of(desired), o -> java.util.Optional.of(rolling));
+    assertThat(report.components()).singleElement().satisfies(c -> {
+      assertThat(c.getKind()).isEqualTo("DaemonSet");
+      assertThat(c.getDesiredReplicas()).isEqualTo(3);
+      assertThat(c.getReadyReplicas()).isEqualTo(2);
+    });
+    assertThat(report.waitingFor()).containsExactly("DaemonSet istio-system/istio-cni-node (2/3 ready)");
+
+    var done = new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder(rolling).editStatus().withNumberReady(3)
+        .withNumberAvailable(3).withNumberUnavailable(0).endStatus().build();
+    assertThat(Readiness.assess(List.of(desired), o -> java.util.Optional.of(done)).allAvailable()).isTrue();
+    var oldTemplate = new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder(done).editStatus().withUpdatedNumberScheduled(2).endStatus().build();
+    assertThat(Readiness.assess(List.of(desired), o -> java.util.Optional.of(oldTemplate)).allAvailable())
+        .as("a node still runs the old template").isFalse();
+  }
 }

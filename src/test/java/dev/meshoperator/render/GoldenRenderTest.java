@@ -3,6 +3,9 @@ package dev.meshoperator.render;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meshoperator.MeshInstalls;
+import dev.meshoperator.api.BaseSpec;
+import dev.meshoperator.api.CniSpec;
+import dev.meshoperator.api.Components;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.Profile;
 import dev.meshoperator.profile.Profiles;
@@ -28,13 +31,28 @@ class GoldenRenderTest {
   static Stream<Arguments> examples() throws IOException {
     MeshInstall canary = MeshInstalls.named("canary", Profile.DEFAULT);
     canary.getSpec().setRevision("canary");
+    // Istio CNI on, in another namespace, with a revision (its names stay Istio's fixed ones).
+    MeshInstall cni = MeshInstalls.named("with-cni", Profile.MINIMAL);
+    cni.getSpec().setRevision("canary");
+    CniSpec cniSpec = new CniSpec();
+    cniSpec.setEnabled(true);
+    cniSpec.setNamespace("kube-system");
+    cniSpec.setExcludeNamespaces(List.of("kube-system", "istio-system"));
+    Components components = new Components();
+    components.setCni(cniSpec);
+    // Without the CRDs, which the minimal golden already shows: this golden is about CNI.
+    BaseSpec base = new BaseSpec();
+    base.setEnabled(false);
+    components.setBase(base);
+    cni.getSpec().setComponents(components);
     MeshInstall full;
     try (InputStream in = GoldenRenderTest.class.getResourceAsStream("/meshinstalls/full.yaml")) {
       full = Serialization.unmarshal(in, MeshInstall.class);
     }
     return Stream.concat(
         Stream.of(Profile.values()).map(p -> Arguments.of(p.wireName(), MeshInstalls.example(p))),
-        Stream.of(Arguments.of("default-revision-canary", canary), Arguments.of("full", full)));
+        Stream.of(Arguments.of("default-revision-canary", canary), Arguments.of("full", full),
+            Arguments.of("minimal-cni", cni)));
   }
 
   @ParameterizedTest(name = "{0}")

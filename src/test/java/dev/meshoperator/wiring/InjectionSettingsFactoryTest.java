@@ -160,4 +160,16 @@ class InjectionSettingsFactoryTest {
     assertThat(s.meshId()).isEqualTo("mesh-a");
     assertThat(s.trustDomain()).isEqualTo("example.org");
   }
+
+  @Test
+  void cniReachesTheInjectorOnlyWhenTheMeshInstallEnablesIt() {
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    assertThat(InjectionSettingsFactory.from(Profiles.resolve(install), false).cni()).isFalse();
+    var components = new dev.meshoperator.api.Components();
+    var cni = new dev.meshoperator.api.CniSpec();
+    cni.setEnabled(true);
+    components.setCni(cni);
+    install.getSpec().setComponents(components);
+    assertThat(InjectionSettingsFactory.from(Profiles.resolve(install), false).cni()).isTrue();
+  }
 }
