@@ -39,7 +39,8 @@ public record InjectionSettings(
     List<LabelSelector> alwaysInjectSelector,
     Map<String, String> injectedAnnotations,
     ProxyLogLevels logLevels,
-    Map<String, Pod> templates) {
+    Map<String, Pod> templates,
+    List<String> tags) {
 
   public static final String DEFAULT_REVISION = "default";
   public static final String DEFAULT_NAMESPACE = "istio-system";
@@ -66,6 +67,15 @@ public record InjectionSettings(
         ? Map.of()
         : Collections.unmodifiableMap(new LinkedHashMap<>(injectedAnnotations));
     templates = copyTemplates(templates);
+    tags = tags == null ? List.of() : List.copyOf(tags);
+  }
+
+  /**
+   * Whether pods asking for {@code requested} (an istio.io/rev value, "default" for
+   * istio-injection=enabled) are this injector's: its own revision or one of its revision tags.
+   */
+  public boolean answersTo(String requested) {
+    return revisionName().equals(requested) || tags.contains(requested);
   }
 
   /** The default revision in istio-system with Istio 1.30.3's proxy defaults. */
@@ -93,7 +103,8 @@ public record InjectionSettings(
         List.of(),
         Map.of(),
         ProxyLogLevels.defaults(),
-        Map.of());
+        Map.of(),
+        List.of());
   }
 
   /** {@code istiod[-rev].<ns>.svc:15012}: the Service istiod's certificate is issued for. */
@@ -197,6 +208,7 @@ public record InjectionSettings(
     private Map<String, String> injectedAnnotations;
     private ProxyLogLevels logLevels;
     private Map<String, Pod> templates;
+    private List<String> tags = List.of();
 
     private Builder(InjectionSettings s) {
       revision = s.revision;
@@ -217,6 +229,7 @@ public record InjectionSettings(
       injectedAnnotations = s.injectedAnnotations;
       logLevels = s.logLevels;
       templates = s.templates;
+      tags = s.tags;
     }
 
     /** Also moves the CA address to the revision's istiod, which is almost always what is meant. */
@@ -249,12 +262,13 @@ public record InjectionSettings(
     public Builder injectedAnnotations(Map<String, String> v) { injectedAnnotations = v; return this; }
     public Builder logLevels(ProxyLogLevels v) { logLevels = v; return this; }
     public Builder templates(Map<String, Pod> v) { templates = v; return this; }
+    public Builder tags(List<String> v) { tags = v; return this; }
 
     public InjectionSettings build() {
       return new InjectionSettings(revision, controlPlaneNamespace, caAddress, proxyImage, clusterId,
           meshId, trustDomain, clusterDomain, proxyResources, nativeSidecar,
           serverSupportsNativeSidecars, rewriteAppHTTPProbers, holdApplicationUntilProxyStarts,
-          neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels, templates);
+          neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels, templates, tags);
     }
   }
 }

@@ -23,13 +23,23 @@ public record EffectiveConfig(
     MeshSettings mesh,
     InjectorConfig injector,
     Optional<String> remoteAddress,
-    AddonsConfig addons) {
+    AddonsConfig addons,
+    RevisionRole role) {
 
   public static final int XDS_PORT = 15012;
   private static final Pattern IPV4 = Pattern.compile("^\\d{1,3}(\\.\\d{1,3}){3}$");
 
   public EffectiveConfig {
     gateways = List.copyOf(gateways);
+  }
+
+  /**
+   * An older revision of the same install, still rendered while pods use it: its own istiod and
+   * injector at its own version, nothing that is the install's once (gateways, addons).
+   */
+  public EffectiveConfig inactive(String revisionName, String version) {
+    return new EffectiveConfig(installName, profile, Revision.of(revisionName), namespace, new Images(images.hub(), version),
+        baseEnabled, istiodMode, pilot, List.of(), mesh, injector, remoteAddress, AddonsConfig.NONE, role.inactive());
   }
 
   /** Name of the Service proxies reach istiod through (LOCAL, or REMOTE by IP address). */

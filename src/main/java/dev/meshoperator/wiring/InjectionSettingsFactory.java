@@ -47,7 +47,10 @@ public final class InjectionSettingsFactory {
         // MeshInstall has no log level fields; pods still set theirs through annotations.
         ProxyLogLevels.defaults(),
         // spec.sidecarInjector.templates, beside the built-in ones (sidecar, gateway, grpc-*)
-        injector.templates());
+        injector.templates(),
+        // Revision tags (and, under RevisionBased, the install's own revision label) select the
+        // active revision; an inactive one answers to its own name only.
+        config.role().active() ? config.role().tags() : java.util.List.of());
   }
 
   private static NativeSidecarMode nativeMode(InjectorConfig injector) {
