@@ -40,6 +40,11 @@ public class MeshInstallStatus {
   @JsonPropertyDescription("Every revision this install runs: the active one and older ones still in use, with their pods.")
   private List<RevisionStatus> revisions = new ArrayList<>();
 
+  @JsonPropertyDescription("spec.updateStrategy.updateWorkloads: which workloads were restarted onto the active revision, and any failure.")
+  private WorkloadUpdateStatus workloadUpdate;
+
+  public WorkloadUpdateStatus getWorkloadUpdate() { return workloadUpdate; }
+  public void setWorkloadUpdate(WorkloadUpdateStatus workloadUpdate) { this.workloadUpdate = workloadUpdate; }
   public String getAppliedVersion() { return appliedVersion; }
   public void setAppliedVersion(String appliedVersion) { this.appliedVersion = appliedVersion; }
   public String getActiveRevision() { return activeRevision; }

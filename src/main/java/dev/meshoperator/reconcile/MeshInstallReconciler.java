@@ -241,6 +241,21 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     boolean activeReady = config.istiodMode() != dev.meshoperator.profile.IstiodMode.LOCAL
         ? readiness.allAvailable() : readiness.available(config.istiodServiceName());
     status.setRevisions(new ArrayList<>(plan.statuses(config, pods, activeReady, readiness::available)));
+    Optional<java.time.Duration> recheck = plan.recheck();
+    var previousMove = install.getStatus() == null ? null : install.getStatus().getWorkloadUpdate();
+    if (Upgrades.updateWorkloads(install.getSpec()) && !plan.retained().isEmpty()) {
+      Set<String> old = plan.retained().stream().map(dev.meshoperator.api.RevisionStatus::getName).collect(Collectors.toSet());
+      var move = WorkloadMover.step(client, old, config.revision().label(), activeReady, previousMove, clock.instant());
+      if (!move.getRestarted().equals(previousMove == null ? null : previousMove.getRestarted())) {
+        log.info("MeshInstall {}: {}", name, move.getMessage());
+      }
+      if (WorkloadMover.FAILED.equals(move.getState()) && (previousMove == null || !WorkloadMover.FAILED.equals(previousMove.getState()))) {
+        events.warning(client, install, "WorkloadUpdateFailed", move.getMessage());
+      }
+      status.setWorkloadUpdate(move);
+    } else {
+      status.setWorkloadUpdate(previousMove);
+    }
     if (namespaces != null) {
       Set<String> answers = new java.util.LinkedHashSet<>(config.role().tags());
       answers.add(config.revision().label());
@@ -251,7 +266,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
           + " (cluster-wide): it does not see edits of those kinds until its periodic reconcile; grant what deploy/02-rbac.yaml grants");
     }
     UpdateControl<MeshInstall> control = statusUpdate(install, status);
-    return plan.recheck().map(control::rescheduleAfter).orElse(control);
+    return recheck.map(control::rescheduleAfter).orElse(control);
   }
 
   /**

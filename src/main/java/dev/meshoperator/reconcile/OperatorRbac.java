@@ -77,6 +77,12 @@ public final class OperatorRbac {
       own.put(key(HasMetadata.getGroup(kind.type()), HasMetadata.getPlural(kind.type())), MANAGE);
     }
     own.put(key("", "pods"), Set.of("get", "list", "watch"));
+    // spec.updateStrategy.updateWorkloads (WorkloadMover): a pod's ReplicaSet leads to its
+    // Deployment (a managed kind, patch held already); StatefulSets and DaemonSets are read and
+    // restarted by a patch of their pod template's annotations, as kubectl rollout restart does.
+    own.put(key("apps", "replicasets"), Set.of("get"));
+    own.put(key("apps", "statefulsets"), Set.of("get", "patch"));
+    own.put(key("apps", "daemonsets"), Set.of("get", "patch"));
     own.put(key("", "events"), Set.of("create", "patch"));
     own.put(key("authorization.k8s.io", "selfsubjectaccessreviews"), Set.of("create"));
     return own;
