@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
         InstallCommand.class,
         VerifyInstallCommand.class,
         AnalyzeCommand.class,
+        UpgradeCommand.class,
         UninstallCommand.class,
         ExperimentalCommand.class,
         // --- a local cluster of its own -------------------------------------------------------
