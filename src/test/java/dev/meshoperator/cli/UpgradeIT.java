@@ -257,6 +257,91 @@ class UpgradeIT {
     }
   }
 
+  @Test
+  void updateWorkloadsStopsAtAFailedRolloutNamingItAndGoesOnOnceItIsFixed(TestCluster cluster,
+      KubernetesClient client, TestNamespace ns) {
+    OperatorHarness.installCrd(client);
+    var installs = client.resources(MeshInstall.class);
+    String suffix = suffix();
+    String name = "wf" + suffix;
+    String controlPlane = "wf-" + suffix + "-system";
+    String old = name + "-1-30-3";
+    String neu = name + "-1-31-4";
+    Operator operator = Operator.start(cluster, client, suffix);
+    try {
+      installs.resource(new KubernetesSerialization().unmarshal("""
+          apiVersion: meshoperator.dev/v1alpha1
+          kind: MeshInstall
+          metadata: {name: %s}
+          spec:
+            profile: minimal
+            revision: %s
+            namespace: %s
+            version: 1.30.3
+            updateStrategy: {type: RevisionBased, inactiveRevisionDeletionGracePeriodSeconds: 3, updateWorkloads: true}
+          """.formatted(name, name, controlPlane), MeshInstall.class)).create();
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        MeshInstall mi = installs.withName(name).get();
+        assertThat(mi.getStatus()).isNotNull();
+        assertThat(mi.getStatus().getState()).isEqualTo(MeshState.Ready);
+      });
+      // istio.io/rev=<spec.revision> is the install's own tag under RevisionBased.
+      label(client, ns.name(), "istio.io/rev", name);
+      client.apps().deployments().inNamespace(ns.name()).resource(new DeploymentBuilder()
+          .withNewMetadata().withName("web").endMetadata()
+          .withNewSpec().withReplicas(2).withProgressDeadlineSeconds(3)
+            .withNewStrategy().withType("RollingUpdate").withNewRollingUpdate()
+              .withMaxSurge(new io.fabric8.kubernetes.api.model.IntOrString(1))
+              .withMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(0)).endRollingUpdate().endStrategy()
+            .withNewSelector().addToMatchLabels("app", "web").endSelector()
+            .withNewTemplate().withNewMetadata().addToLabels("app", "web").endMetadata()
+              .withNewSpec().addNewContainer().withName("web").withImage("nginx").endContainer().endSpec()
+            .endTemplate()
+          .endSpec().build()).create();
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(webPods(client, ns.name()))
+          .hasSize(2).allSatisfy(p -> assertThat(revisionOf(p)).isEqualTo(old)));
+      // A quota of exactly the pods there are: the rollout cannot surge, so it misses its deadline.
+      client.resourceQuotas().inNamespace(ns.name()).resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+          .withNewMetadata().withName("two-pods").endMetadata()
+          .withNewSpec().addToHard("pods", new io.fabric8.kubernetes.api.model.Quantity("2")).endSpec().build()).create();
+      await().atMost(TIMEOUT).until(() -> {
+        var quota = client.resourceQuotas().inNamespace(ns.name()).withName("two-pods").get();
+        return quota.getStatus() != null && quota.getStatus().getUsed() != null && quota.getStatus().getUsed().containsKey("pods");
+      });
+
+      installs.withName(name).edit(mi -> {
+        mi.getSpec().setVersion("1.31.4");
+        return mi;
+      });
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        MeshInstall mi = installs.withName(name).get();
+        assertThat(mi.getStatus().getWorkloadUpdate()).isNotNull();
+        assertThat(mi.getStatus().getWorkloadUpdate().getState()).isEqualTo("Failed");
+        assertThat(mi.getStatus().getWorkloadUpdate().getMessage())
+            .contains("Deployment " + ns.name() + "/web did not roll out onto revision " + neu, "ProgressDeadlineExceeded");
+      });
+      MeshInstall failed = installs.withName(name).get();
+      System.out.println("[upgrade-it] failed move: " + failed.getStatus().getWorkloadUpdate().getMessage());
+      assertThat(failed.getStatus().getRevisions()).extracting(RevisionStatus::getName).contains(old);
+      assertThat(client.apps().deployments().inNamespace(controlPlane).withName("istiod-" + old).get())
+          .as("the old revision stays while the failed workload still uses it").isNotNull();
+      assertThat(client.v1().events().inNamespace("default").list().getItems())
+          .anyMatch(e -> "WorkloadUpdateFailed".equals(e.getReason()) && name.equals(e.getInvolvedObject().getName()));
+
+      // Fixed: the rollout completes and the move goes on without anyone touching the MeshInstall.
+      client.resourceQuotas().inNamespace(ns.name()).withName("two-pods").delete();
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertThat(webPods(client, ns.name())).hasSize(2).allSatisfy(p -> assertThat(revisionOf(p)).isEqualTo(neu));
+        MeshInstall mi = installs.withName(name).get();
+        assertThat(mi.getStatus().getWorkloadUpdate().getState()).isEqualTo("Succeeded");
+        assertThat(mi.getStatus().getRevisions()).extracting(RevisionStatus::getName).containsExactly(neu);
+      });
+    } finally {
+      delete(client, name);
+      operator.close();
+    }
+  }
+
   /** The operator as users run it: deploy/'s ServiceAccount with deploy/'s RBAC only. */
   private record Operator(OperatorProcess process, KubernetesClient client, String namespace) implements AutoCloseable {
     static Operator start(TestCluster cluster, KubernetesClient admin, String suffix) {
