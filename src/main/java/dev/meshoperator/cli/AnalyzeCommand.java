@@ -115,7 +115,7 @@ final class AnalyzeCommand implements Callable<Integer> {
   }
 
   /**
-   * Pods with a sidecar, by the revision that injected them and the proxy's version (its image
+   * Pods with an injected sidecar, by the revision that injected them and the proxy's version (its image
    * tag), in the namespaces analyzed: what an upgrade still has to move.
    */
   private void count(ClusterConnection cluster, Map<List<String>, Integer> sidecars) {
@@ -130,7 +130,10 @@ final class AnalyzeCommand implements Callable<Integer> {
       String image = proxy.get().getImage() == null ? "" : proxy.get().getImage();
       int colon = image.lastIndexOf(':');
       String version = colon > image.lastIndexOf('/') ? image.substring(colon + 1) : "?";
-      String revision = Optional.ofNullable(injectedRevision(pod)).orElse("-");
+      String revision = injectedRevision(pod);
+      if (revision == null) {
+        continue; // a gateway runs proxyv2 as its own container: no injected sidecar
+      }
       sidecars.merge(List.of(revision, version), 1, Integer::sum);
     }
   }
