@@ -94,6 +94,13 @@ public class MeshInstallSpec {
   @Pattern(MESH_ID_PATTERN)
   private String meshId;
 
+  @JsonPropertyDescription("What a change of spec.version does: InPlace (default) or RevisionBased, see the README's upgrade guide.")
+  private UpdateStrategySpec updateStrategy;
+
+  @JsonPropertyDescription("Revision tags: names a namespace can label istio.io/rev=<tag> with; each always points at this "
+      + "install's active revision, so an upgrade moves the tag and the namespace's label stays.")
+  private java.util.List<String> revisionTags;
+
   public Profile getProfile() { return profile; }
   public void setProfile(Profile profile) { this.profile = profile; }
   public String getRevision() { return revision; }
@@ -118,4 +125,8 @@ public class MeshInstallSpec {
   public void setCluster(ClusterSpec cluster) { this.cluster = cluster; }
   public String getMeshId() { return meshId; }
   public void setMeshId(String meshId) { this.meshId = meshId; }
+  public UpdateStrategySpec getUpdateStrategy() { return updateStrategy; }
+  public void setUpdateStrategy(UpdateStrategySpec updateStrategy) { this.updateStrategy = updateStrategy; }
+  public java.util.List<String> getRevisionTags() { return revisionTags; }
+  public void setRevisionTags(java.util.List<String> revisionTags) { this.revisionTags = revisionTags; }
 }

@@ -31,6 +31,26 @@ public class MeshInstallStatus {
   @JsonPropertyDescription("Namespaces whose pods this control plane injects.")
   private List<String> injectionNamespaces = new ArrayList<>();
 
+  @JsonPropertyDescription("spec.version the control plane last ran with: what an InPlace upgrade is compared against.")
+  private String appliedVersion;
+
+  @JsonPropertyDescription("The revision new pods are injected with (istio.io/rev value).")
+  private String activeRevision;
+
+  @JsonPropertyDescription("Every revision this install runs: the active one and older ones still in use, with their pods.")
+  private List<RevisionStatus> revisions = new ArrayList<>();
+
+  @JsonPropertyDescription("spec.updateStrategy.updateWorkloads: which workloads were restarted onto the active revision, and any failure.")
+  private WorkloadUpdateStatus workloadUpdate;
+
+  public WorkloadUpdateStatus getWorkloadUpdate() { return workloadUpdate; }
+  public void setWorkloadUpdate(WorkloadUpdateStatus workloadUpdate) { this.workloadUpdate = workloadUpdate; }
+  public String getAppliedVersion() { return appliedVersion; }
+  public void setAppliedVersion(String appliedVersion) { this.appliedVersion = appliedVersion; }
+  public String getActiveRevision() { return activeRevision; }
+  public void setActiveRevision(String activeRevision) { this.activeRevision = activeRevision; }
+  public List<RevisionStatus> getRevisions() { return revisions; }
+  public void setRevisions(List<RevisionStatus> revisions) { this.revisions = revisions; }
   public Long getObservedGeneration() { return observedGeneration; }
   public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
   public MeshState getState() { return state; }

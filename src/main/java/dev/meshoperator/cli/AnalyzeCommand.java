@@ -52,12 +52,15 @@ final class AnalyzeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<Finding> findings = new ArrayList<>();
+    Map<List<String>, Integer> sidecars = new java.util.TreeMap<>(java.util.Comparator.comparing((List<String> k) -> k.get(0))
+        .thenComparing(k -> k.get(1)));
     try (ClusterConnection cluster = ClusterConnection.open(Meshctl.kubeOptions(command))) {
       boolean nativeSidecars = ClusterMeshInstalls.supportsNativeSidecars(cluster.requireReachable());
       Map<String, InjectionSettings> revisions = revisions(cluster, nativeSidecars);
       for (Namespace ns : namespaces(cluster)) {
         findings.addAll(analyze(cluster, ns, revisions));
       }
+      count(cluster, sidecars);
     }
     PrintWriter out = command.commandLine().getOut();
     switch (output) {
@@ -69,6 +72,13 @@ final class AnalyzeCommand implements Callable<Integer> {
         } else {
           Table table = new Table("NAMESPACE", "POD", "PROBLEM", "ADVICE");
           findings.forEach(f -> table.row(f.namespace(), f.pod(), f.problem(), f.advice()));
+          table.print(out);
+        }
+        if (!sidecars.isEmpty()) {
+          out.println();
+          out.println("sidecars by revision and version:");
+          Table table = new Table("REVISION", "VERSION", "PODS");
+          sidecars.forEach((k, n) -> table.row(k.get(0), k.get(1), Integer.toString(n)));
           table.print(out);
         }
       }
@@ -96,9 +106,36 @@ final class AnalyzeCommand implements Callable<Integer> {
       if (config.injector().enabled()) {
         InjectionSettings s = InjectionSettingsFactory.from(config, nativeSidecars);
         byRevision.put(s.revisionName(), s);
+        // A namespace labelled with a revision tag (or istio-injection=enabled, the default tag of a
+        // RevisionBased install) is served by the active revision the tag points at.
+        s.tags().forEach(tag -> byRevision.putIfAbsent(tag, s));
       }
     }
     return byRevision;
+  }
+
+  /**
+   * Pods with an injected sidecar, by the revision that injected them and the proxy's version (its image
+   * tag), in the namespaces analyzed: what an upgrade still has to move.
+   */
+  private void count(ClusterConnection cluster, Map<List<String>, Integer> sidecars) {
+    List<Pod> all = namespace != null
+        ? cluster.call("list pods in " + namespace, () -> cluster.client().pods().inNamespace(namespace).list().getItems())
+        : cluster.call("list pods", () -> cluster.client().pods().inAnyNamespace().list().getItems());
+    for (Pod pod : all) {
+      Optional<Container> proxy = proxy(pod);
+      if (proxy.isEmpty() || pod.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      String image = proxy.get().getImage() == null ? "" : proxy.get().getImage();
+      int colon = image.lastIndexOf(':');
+      String version = colon > image.lastIndexOf('/') ? image.substring(colon + 1) : "?";
+      String revision = injectedRevision(pod);
+      if (revision == null) {
+        continue; // a gateway runs proxyv2 as its own container: no injected sidecar
+      }
+      sidecars.merge(List.of(revision, version), 1, Integer::sum);
+    }
   }
 
   private List<Namespace> namespaces(ClusterConnection cluster) {

@@ -57,6 +57,75 @@ final class MeshInstallWatcher {
     }
   }
 
+  /**
+   * Waits until the MeshInstall runs {@code version}: Ready at that version and, when it moves
+   * workloads (RevisionBased with updateWorkloads), until no pod runs an older revision. Fails at
+   * once when the operator refuses the change or a workload's rollout fails.
+   */
+  MeshInstall awaitUpgraded(String name, String version, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long begun = System.nanoTime();
+    progress.line("waiting up to " + DurationConverter.format(timeout) + " for meshinstall/" + name + " to run " + version);
+    while (true) {
+      MeshInstall mi = cluster.call("read MeshInstall " + name,
+          () -> cluster.client().resources(MeshInstall.class).withName(name).get());
+      if (mi == null) {
+        throw CliException.failure("meshinstall/" + name + " was deleted while waiting for it", "install it again");
+      }
+      report(mi);
+      reportRevisions(mi);
+      MeshInstallStatus s = mi.getStatus();
+      boolean current = s != null && s.getObservedGeneration() != null
+          && s.getObservedGeneration().equals(mi.getMetadata().getGeneration());
+      Optional<Condition> refused = current ? condition(s, MeshInstallStatus.RECONCILED)
+          .filter(c -> "False".equals(c.getStatus()) && "UpgradeRefused".equals(c.getReason())) : Optional.empty();
+      if (refused.isPresent()) {
+        throw CliException.failure("meshinstall/" + name + ": " + ErrorReporter.oneLine(refused.get().getMessage()),
+            "upgrade one minor release at a time: meshctl upgrade " + name + " --version <next minor's release>");
+      }
+      if (current && s.getWorkloadUpdate() != null && "Failed".equals(s.getWorkloadUpdate().getState())) {
+        throw CliException.failure("meshinstall/" + name + ": " + s.getWorkloadUpdate().getMessage(),
+            "kubectl get meshinstall " + name + " -o jsonpath='{.status.workloadUpdate}'");
+      }
+      if (current && isReady(mi) && version.equals(s.getAppliedVersion()) && workloadsMoved(mi)) {
+        progress.line("meshinstall/" + name + " runs " + version + " (revision " + s.getActiveRevision() + ") after "
+            + DurationConverter.format(Duration.ofNanos(System.nanoTime() - begun)));
+        return mi;
+      }
+      if (System.nanoTime() > deadline) {
+        throw CliException.failure("meshinstall/" + name + " does not run " + version + " after "
+            + DurationConverter.format(timeout) + ": " + whyNotReady(mi), OPERATOR_HINT + name);
+      }
+      sleep();
+    }
+  }
+
+  /** With updateWorkloads under RevisionBased: no pod left on an older revision. */
+  private static boolean workloadsMoved(MeshInstall mi) {
+    var strategy = mi.getSpec().getUpdateStrategy();
+    if (strategy == null || !Boolean.TRUE.equals(strategy.getUpdateWorkloads())
+        || strategy.getType() != dev.meshoperator.api.UpdateStrategyType.RevisionBased) {
+      return true;
+    }
+    return mi.getStatus().getRevisions().stream()
+        .noneMatch(r -> !Boolean.TRUE.equals(r.getActive()) && r.getPods() != null && r.getPods() > 0);
+  }
+
+  private void reportRevisions(MeshInstall mi) {
+    if (mi.getStatus() == null || mi.getStatus().getRevisions() == null) {
+      return;
+    }
+    for (var r : mi.getStatus().getRevisions()) {
+      show("revision " + r.getName(), "  revision " + r.getName() + " (" + r.getVersion() + "): "
+          + (Boolean.TRUE.equals(r.getActive()) ? "active" : "draining") + ", "
+          + (Boolean.TRUE.equals(r.getReady()) ? "ready" : "not ready") + ", " + orZero(r.getPods()) + " pods");
+    }
+    var move = mi.getStatus().getWorkloadUpdate();
+    if (move != null) {
+      show("workloads", "  workloads: " + move.getState() + ": " + move.getMessage());
+    }
+  }
+
   /** Waits for the MeshInstall to be gone: its finalizer has removed what it installed. */
   void awaitDeleted(String name, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
         VerifyInstallCommand.class,
         AnalyzeCommand.class,
         CreateRemoteSecretCommand.class,
+        UpgradeCommand.class,
         UninstallCommand.class,
         ExperimentalCommand.class,
         // --- a local cluster of its own -------------------------------------------------------

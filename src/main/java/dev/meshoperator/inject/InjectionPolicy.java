@@ -56,7 +56,7 @@ public final class InjectionPolicy {
               + REV_LABEL + " and the pod has neither " + INJECT + "=true nor " + REV_LABEL);
     }
     Selection sel = selected.get();
-    if (!sel.revision().equals(s.revisionName())) {
+    if (!s.answersTo(sel.revision())) {
       return Decision.of(DecisionCode.OTHER_REVISION, sel.revision(),
           sel.text() + ", not this injector's revision " + s.revisionName());
     }

@@ -44,7 +44,8 @@ public record InjectionSettings(
     Map<String, String> injectedAnnotations,
     ProxyLogLevels logLevels,
     Map<String, Pod> templates,
-    boolean cni) {
+    boolean cni,
+    List<String> tags) {
 
   public static final String DEFAULT_REVISION = "default";
   public static final String DEFAULT_NAMESPACE = "istio-system";
@@ -72,6 +73,15 @@ public record InjectionSettings(
         ? Map.of()
         : Collections.unmodifiableMap(new LinkedHashMap<>(injectedAnnotations));
     templates = copyTemplates(templates);
+    tags = tags == null ? List.of() : List.copyOf(tags);
+  }
+
+  /**
+   * Whether pods asking for {@code requested} (an istio.io/rev value, "default" for
+   * istio-injection=enabled) are this injector's: its own revision or one of its revision tags.
+   */
+  public boolean answersTo(String requested) {
+    return revisionName().equals(requested) || tags.contains(requested);
   }
 
   /** The default revision in istio-system with Istio 1.30.3's proxy defaults. */
@@ -101,7 +111,8 @@ public record InjectionSettings(
         Map.of(),
         ProxyLogLevels.defaults(),
         Map.of(),
-        false);
+        false,
+        List.of());
   }
 
   /** {@code istiod[-rev].<ns>.svc:15012}: the Service istiod's certificate is issued for. */
@@ -221,6 +232,7 @@ public record InjectionSettings(
     private ProxyLogLevels logLevels;
     private Map<String, Pod> templates;
     private boolean cni;
+    private List<String> tags = List.of();
 
     private Builder(InjectionSettings s) {
       revision = s.revision;
@@ -243,6 +255,7 @@ public record InjectionSettings(
       logLevels = s.logLevels;
       templates = s.templates;
       cni = s.cni;
+      tags = s.tags;
     }
 
     /** Also moves the CA address to the revision's istiod, which is almost always what is meant. */
@@ -277,12 +290,13 @@ public record InjectionSettings(
     public Builder logLevels(ProxyLogLevels v) { logLevels = v; return this; }
     public Builder templates(Map<String, Pod> v) { templates = v; return this; }
     public Builder cni(boolean v) { cni = v; return this; }
+    public Builder tags(List<String> v) { tags = v; return this; }
 
     public InjectionSettings build() {
       return new InjectionSettings(revision, controlPlaneNamespace, caAddress, proxyImage, clusterId,
           network, meshId, trustDomain, clusterDomain, proxyResources, nativeSidecar,
           serverSupportsNativeSidecars, rewriteAppHTTPProbers, holdApplicationUntilProxyStarts,
-          neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels, templates, cni);
+          neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels, templates, cni, tags);
     }
   }
 }

@@ -25,7 +25,8 @@ public record EffectiveConfig(
     Optional<String> remoteAddress,
     AddonsConfig addons,
     ClusterIdentity cluster,
-    CniConfig cni) {
+    CniConfig cni,
+    RevisionRole role) {
 
   public static final int XDS_PORT = 15012;
   private static final Pattern IPV4 = Pattern.compile("^\\d{1,3}(\\.\\d{1,3}){3}$");
@@ -37,6 +38,15 @@ public record EffectiveConfig(
   /** ISTIO_META_MESH_ID of gateways and proxies: spec.meshId, else the trust domain. */
   public String meshId() {
     return cluster.meshIdOr(mesh.trustDomain());
+  }
+
+  /**
+   * An older revision of the same install, still rendered while pods use it: its own istiod and
+   * injector at its own version, nothing that is the install's once (gateways, addons).
+   */
+  public EffectiveConfig inactive(String revisionName, String version) {
+    return new EffectiveConfig(installName, profile, Revision.of(revisionName), namespace, new Images(images.hub(), version),
+        baseEnabled, istiodMode, pilot, List.of(), mesh, injector, remoteAddress, AddonsConfig.NONE, cluster, cni, role.inactive());
   }
 
   /** Name of the Service proxies reach istiod through (LOCAL, or REMOTE by IP address). */

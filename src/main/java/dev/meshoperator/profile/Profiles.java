@@ -41,13 +41,15 @@ public final class Profiles {
         ? components.getBase().getEnabled()
         : defaults.baseEnabled();
     String remoteAddress = spec.getRemote() == null ? null : spec.getRemote().getAddress();
+    String name = installName == null || installName.isEmpty() ? UNNAMED : installName;
+    String version = nonEmptyOr(spec.getVersion(), MeshInstallSpec.DEFAULT_VERSION);
     String namespace = nonEmptyOr(spec.getNamespace(), MeshInstallSpec.DEFAULT_NAMESPACE);
-    Images images = new Images(nonEmptyOr(spec.getHub(), MeshInstallSpec.DEFAULT_HUB), nonEmptyOr(spec.getVersion(), MeshInstallSpec.DEFAULT_VERSION));
+    Images images = new Images(nonEmptyOr(spec.getHub(), MeshInstallSpec.DEFAULT_HUB), version);
 
     return new EffectiveConfig(
-        installName == null || installName.isEmpty() ? UNNAMED : installName,
+        name,
         profile,
-        Revision.of(spec.getRevision()),
+        Upgrades.activeRevision(name, spec, version),
         namespace,
         images,
         base,
@@ -59,7 +61,8 @@ public final class Profiles {
         Optional.ofNullable(remoteAddress).filter(a -> !a.isEmpty()),
         addons(spec.getAddons()),
         ClusterIdentity.of(spec),
-        CniConfig.resolve(profile, namespace, images, components.getCni()));
+        CniConfig.resolve(profile, namespace, images, components.getCni()),
+        Upgrades.role(spec));
   }
 
   /** Problems the CRD schema cannot express, each naming its field; empty when the spec is sound. */
@@ -71,7 +74,28 @@ public final class Profiles {
       problems.add(new Problem("metadata.name", "'" + name + "' is longer than " + MAX_LABEL_VALUE + " characters; it must fit in a label value"));
     }
     problems.addAll(validate(install.getSpec()));
+    if (problems.isEmpty()) {
+      problems.addAll(revisions(install));
+    }
     return List.copyOf(problems);
+  }
+
+  /**
+   * What only the whole install can tell: a RevisionBased revision name that does not fit (it is made
+   * from the install's name), and a version change Istio does not support from the version the
+   * control plane last ran ({@link Upgrades#skew}).
+   */
+  private static List<Problem> revisions(MeshInstall install) {
+    List<Problem> problems = new ArrayList<>();
+    EffectiveConfig config = resolve(install);
+    String istiod = config.revision().qualify("istiod");
+    if (istiod.length() > MAX_LABEL_VALUE) {
+      problems.add(new Problem("spec.updateStrategy.type", "the RevisionBased revision " + config.revision().label()
+          + " (from the name and spec.version) makes the name " + istiod + " longer than " + MAX_LABEL_VALUE
+          + " characters; set a shorter spec.revision"));
+    }
+    Upgrades.skew(install).ifPresent(problems::add);
+    return problems;
   }
 
   public static List<Problem> validate(MeshInstallSpec spec) {

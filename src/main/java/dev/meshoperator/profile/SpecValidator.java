@@ -46,6 +46,7 @@ final class SpecValidator {
     v.injector();
     v.problems.addAll(ClusterIdentity.problems(spec));
     v.cni();
+    v.revisionTags();
     return List.copyOf(v.problems);
   }
 
@@ -208,6 +209,30 @@ final class SpecValidator {
     double sampling = spec.getMeshConfig().getTraceSampling();
     if (sampling < 0 || sampling > 100) {
       problem("spec.meshConfig.traceSampling", sampling + " is not a percentage between 0 and 100");
+    }
+  }
+
+  private static final java.util.regex.Pattern DNS_LABEL = java.util.regex.Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
+
+  private void revisionTags() {
+    List<String> tags = spec.getRevisionTags();
+    if (tags == null) {
+      return;
+    }
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < tags.size(); i++) {
+      String tag = tags.get(i);
+      String field = "spec.revisionTags[" + i + "]";
+      if (tag == null || !DNS_LABEL.matcher(tag).matches()) {
+        problem(field, "'" + tag + "' is not a DNS label (lower case letters, digits and '-', at most 63 characters)");
+      } else if (!seen.add(tag)) {
+        problem(field, "'" + tag + "' is listed twice");
+      } else if (tag.equals(config.revision().label())) {
+        problem(field, "'" + tag + "' is the name of the revision itself; a tag is another name for it");
+      } else if (config.role().strategy() == dev.meshoperator.api.UpdateStrategyType.InPlace
+          && tag.equals(config.role().installRevision().label())) {
+        problem(field, "'" + tag + "' is this install's revision");
+      }
     }
   }
 

@@ -21,11 +21,32 @@ public final class ConflictCheck {
 
   /** The install that owns {@code self}'s revision when that is not {@code self}. */
   public static Optional<MeshInstall> winnerOver(MeshInstall self, Collection<MeshInstall> all) {
-    String revision = revisionOf(self);
     return all.stream()
-        .filter(other -> revision.equals(revisionOf(other)))
+        .filter(other -> !shared(self, other).isEmpty())
         .min(SENIORITY)
         .filter(winner -> !winner.getMetadata().getName().equals(self.getMetadata().getName()));
+  }
+
+  /**
+   * The istio.io/rev values both installs answer to (their revisions and revision tags); {@code self}
+   * always shares all of its own.
+   */
+  public static java.util.Set<String> shared(MeshInstall self, MeshInstall other) {
+    java.util.Set<String> mine = claims(self);
+    if (other.getMetadata().getName().equals(self.getMetadata().getName())) {
+      return mine;
+    }
+    java.util.Set<String> both = new java.util.LinkedHashSet<>(mine);
+    both.retainAll(claims(other));
+    return both;
+  }
+
+  static java.util.Set<String> claims(MeshInstall install) {
+    try {
+      return dev.meshoperator.profile.Upgrades.claims(install);
+    } catch (RuntimeException e) {
+      return java.util.Set.of(revisionOf(install));
+    }
   }
 
   /** The istio.io/rev value the install would use: "default" when no revision is set. */

@@ -33,6 +33,16 @@ final class InjectionReport {
         .toList();
   }
 
+  /** Namespaces whose labels select any of {@code labels} (a revision and its tags; "default" for istio-injection=enabled). */
+  static List<String> namespaces(Collection<Namespace> all, java.util.Set<String> labels) {
+    return all.stream()
+        .filter(ns -> labels.stream().anyMatch(l -> selects(ns.getMetadata().getLabels(),
+            Revision.of(l.equals(Revision.DEFAULT.label()) ? "" : l))))
+        .map(ns -> ns.getMetadata().getName())
+        .sorted()
+        .toList();
+  }
+
   static boolean selects(Map<String, String> labels, Revision revision) {
     if (labels == null) {
       return false;

@@ -6,6 +6,7 @@ import dev.meshoperator.api.MeshInstallStatus;
 import dev.meshoperator.api.MeshInstallSpec;
 import dev.meshoperator.profile.EffectiveConfig;
 import dev.meshoperator.profile.Revision;
+import dev.meshoperator.profile.Upgrades;
 import dev.meshoperator.render.LastValidSpec;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -83,7 +84,8 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   private final ControlPlaneNamespace namespace = new ControlPlaneNamespace(live);
   private final Applier applier = new Applier(live);
   private final Pruner pruner = new Pruner(live);
-  private final StatusFactory statuses = new StatusFactory(Clock.systemUTC());
+  private final Clock clock = Clock.systemUTC();
+  private final StatusFactory statuses = new StatusFactory(clock);
   private final Uninstaller uninstaller = new Uninstaller();
   private final Map<String, Integer> uninstallAttempts = new java.util.concurrent.ConcurrentHashMap<>();
   private final EventRecorder events = new EventRecorder();
@@ -182,10 +184,9 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   }
 
   private static Set<ResourceID> peersOf(MeshInstall install, EventSourceContext<MeshInstall> context) {
-    String revision = ConflictCheck.revisionOf(install);
     return context.getPrimaryCache().list()
         .filter(other -> !other.getMetadata().getName().equals(install.getMetadata().getName()))
-        .filter(other -> revision.equals(ConflictCheck.revisionOf(other)))
+        .filter(other -> !ConflictCheck.shared(install, other).isEmpty())
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
   }
@@ -218,7 +219,11 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     }
 
     EffectiveConfig config = Profiles.resolve(install);
-    List<HasMetadata> desired = withLastValidSpec(renderer.render(config), config, install).stream()
+    // Older revisions stay rendered beside the active one while pods use them (RevisionBased).
+    Map<String, Integer> pods = RevisionUsage.podsByRevision(client);
+    RevisionPlan plan = RevisionPlan.of(install, config, RevisionUsage.runningRevisions(client, name), pods, clock.instant());
+    List<HasMetadata> rendered = renderer.render(Upgrades.configs(install, plan.retained()));
+    List<HasMetadata> desired = withLastValidSpec(rendered, config, install).stream()
         .map(o -> ownership.forApply(o, install)).toList();
 
     boolean createdNamespace = namespace.ensure(client, install, config.namespace(), desired);
@@ -232,18 +237,46 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     Set<ObjectKey> desiredKeys = desired.stream().map(ObjectKey::of).collect(Collectors.toSet());
     List<ObjectKey> pruned = pruner.prune(client, name, desiredKeys);
     report(client, install, config, createdNamespace, applied, pruned);
+    if (!plan.removed().isEmpty()) {
+      log.info("MeshInstall {}: removed inactive revisions {} (no pod used them for the grace period)", name, plan.removed());
+      events.normal(client, install, "RevisionRemoved", "removed inactive revision(s) " + String.join(", ", plan.removed())
+          + ": no pod used them for " + Upgrades.graceSeconds(install.getSpec()) + "s");
+    }
 
     Readiness.Report readiness = Readiness.assess(desired, o -> live.current(o, client));
     MeshInstallStatus status = statuses.installed(install, desired.size(), readiness);
     status.setWebhook(InjectionReport.webhook(desired, o -> live.current(o, client)));
+    status.setAppliedVersion(config.images().version());
+    status.setActiveRevision(config.revision().label());
+    boolean activeReady = config.istiodMode() != dev.meshoperator.profile.IstiodMode.LOCAL
+        ? readiness.allAvailable() : readiness.available(config.istiodServiceName());
+    status.setRevisions(new ArrayList<>(plan.statuses(config, pods, activeReady, readiness::available)));
+    Optional<java.time.Duration> recheck = plan.recheck();
+    var previousMove = install.getStatus() == null ? null : install.getStatus().getWorkloadUpdate();
+    if (Upgrades.updateWorkloads(install.getSpec()) && !plan.retained().isEmpty()) {
+      Set<String> old = plan.retained().stream().map(dev.meshoperator.api.RevisionStatus::getName).collect(Collectors.toSet());
+      var move = WorkloadMover.step(client, old, config.revision().label(), activeReady, previousMove, clock.instant());
+      if (!move.getRestarted().equals(previousMove == null ? null : previousMove.getRestarted())) {
+        log.info("MeshInstall {}: {}", name, move.getMessage());
+      }
+      if (WorkloadMover.FAILED.equals(move.getState()) && (previousMove == null || !WorkloadMover.FAILED.equals(previousMove.getState()))) {
+        events.warning(client, install, "WorkloadUpdateFailed", move.getMessage());
+      }
+      status.setWorkloadUpdate(move);
+    } else {
+      status.setWorkloadUpdate(previousMove);
+    }
     if (namespaces != null) {
-      status.setInjectionNamespaces(InjectionReport.namespaces(namespaces.list().toList(), config.revision()));
+      Set<String> answers = new java.util.LinkedHashSet<>(config.role().tags());
+      answers.add(config.revision().label());
+      status.setInjectionNamespaces(InjectionReport.namespaces(namespaces.list().toList(), answers));
     }
     if (!missingPermissions.isEmpty()) {
       status = statuses.missingPermission(install, status, "the operator cannot " + describe(missingPermissions)
           + " (cluster-wide): it does not see edits of those kinds until its periodic reconcile; grant what deploy/02-rbac.yaml grants");
     }
-    return statusUpdate(install, status);
+    UpdateControl<MeshInstall> control = statusUpdate(install, status);
+    return recheck.map(control::rescheduleAfter).orElse(control);
   }
 
   /**

@@ -77,6 +77,13 @@ public final class OperatorRbac {
       own.put(key(HasMetadata.getGroup(kind.type()), HasMetadata.getPlural(kind.type())), MANAGE);
     }
     own.put(key("", "pods"), Set.of("get", "list", "watch"));
+    // spec.updateStrategy.updateWorkloads (WorkloadMover): a pod's ReplicaSet leads to its
+    // Deployment (a managed kind, patch held already); StatefulSets and DaemonSets are read and
+    // restarted by a patch of their pod template's annotations, as kubectl rollout restart does
+    // (DaemonSets are also a managed kind, istio-cni's, whose verbs include these).
+    own.put(key("apps", "replicasets"), Set.of("get"));
+    own.put(key("apps", "statefulsets"), Set.of("get", "patch"));
+    own.merge(key("apps", "daemonsets"), Set.of("get", "patch"), OperatorRbac::union);
     own.put(key("", "events"), Set.of("create", "patch"));
     own.put(key("authorization.k8s.io", "selfsubjectaccessreviews"), Set.of("create"));
     return own;
@@ -180,5 +187,11 @@ public final class OperatorRbac {
     List<String> out = new ArrayList<>(VERB_ORDER.stream().filter(verbs::contains).toList());
     verbs.stream().filter(v -> !VERB_ORDER.contains(v)).sorted().forEach(out::add);
     return out;
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new TreeSet<>(a);
+    all.addAll(b);
+    return all;
   }
 }

@@ -22,6 +22,12 @@ public final class Readiness {
     public boolean allAvailable() {
       return waitingFor.isEmpty();
     }
+
+    /** Whether the Deployment {@code name} is among the components and available. */
+    public boolean available(String name) {
+      return components.stream().anyMatch(c -> name.equals(c.getName()))
+          && waitingFor.stream().noneMatch(w -> w.contains("/" + name + " ("));
+    }
   }
 
   private Readiness() {}

@@ -21,6 +21,8 @@ public final class StatusFactory {
   public static final String REASON_APPLIED = "Applied";
   public static final String REASON_INVALID_SPEC = "InvalidSpec";
   public static final String REASON_CONFLICT = "Conflict";
+  /** A version change Istio does not support in one step; the control plane stays as it was. */
+  public static final String REASON_UPGRADE_REFUSED = "UpgradeRefused";
   public static final String REASON_AVAILABLE = "AllComponentsAvailable";
   public static final String REASON_UNAVAILABLE = "ComponentsUnavailable";
   public static final String REASON_UNINSTALLING = "Uninstalling";
@@ -34,7 +36,9 @@ public final class StatusFactory {
   }
 
   public MeshInstallStatus conflict(MeshInstall install, MeshInstall winner) {
-    String message = "revision '" + ConflictCheck.revisionOf(install) + "' is already installed by MeshInstall '"
+    java.util.Set<String> shared = ConflictCheck.shared(install, winner);
+    String message = (shared.size() == 1 && shared.contains(ConflictCheck.revisionOf(install)) ? "revision '" + ConflictCheck.revisionOf(install) + "'"
+        : "revision or tag '" + String.join("', '", shared) + "'") + " is already installed by MeshInstall '"
         + winner.getMetadata().getName() + "' (the older one wins); this one changes nothing until that one is deleted";
     MeshInstallStatus status = base(install);
     status.setState(MeshState.Conflict);
@@ -51,7 +55,9 @@ public final class StatusFactory {
     status.setState(MeshState.Error);
     keepReadiness(install, status);
     status.setConditions(conditions(install,
-        condition(install, MeshInstallStatus.RECONCILED, false, REASON_INVALID_SPEC, message),
+        condition(install, MeshInstallStatus.RECONCILED, false,
+            problems.stream().allMatch(dev.meshoperator.profile.Upgrades::isRefusal) ? REASON_UPGRADE_REFUSED : REASON_INVALID_SPEC,
+            message),
         previousReady(install)));
     return status;
   }
@@ -132,6 +138,10 @@ public final class StatusFactory {
     if (old != null) {
       status.setWebhook(old.getWebhook());
       status.setInjectionNamespaces(old.getInjectionNamespaces());
+      // What runs is what ran until a reconcile applies something else.
+      status.setAppliedVersion(old.getAppliedVersion());
+      status.setActiveRevision(old.getActiveRevision());
+      status.setRevisions(old.getRevisions());
     }
     return status;
   }

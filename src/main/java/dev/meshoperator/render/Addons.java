@@ -45,7 +45,7 @@ final class Addons implements ComponentRenderer {
   }
 
   private static List<HasMetadata> prometheus(EffectiveConfig config) {
-    String name = config.revision().qualify("prometheus");
+    String name = config.role().installRevision().qualify("prometheus");
     Map<String, String> selector = Map.of("app", name);
     Map<String, String> labels = Labels.with(Labels.revisioned(config, Labels.COMPONENT_PROMETHEUS), selector);
     String clusterRole = Base.clusterName(config, "prometheus");
@@ -138,7 +138,7 @@ final class Addons implements ComponentRenderer {
   }
 
   private static List<HasMetadata> grafana(EffectiveConfig config) {
-    String name = config.revision().qualify("grafana");
+    String name = config.role().installRevision().qualify("grafana");
     Map<String, String> selector = Map.of("app", name);
     Map<String, String> labels = Labels.with(Labels.revisioned(config, Labels.COMPONENT_GRAFANA), selector);
     Map<String, Object> datasource = new LinkedHashMap<>();
@@ -146,7 +146,7 @@ final class Addons implements ComponentRenderer {
     datasource.put("uid", GrafanaDashboards.DATASOURCE_UID);
     datasource.put("type", "prometheus");
     datasource.put("access", "proxy");
-    datasource.put("url", "http://" + config.revision().qualify("prometheus") + "." + config.namespace() + ":" + PROMETHEUS_PORT);
+    datasource.put("url", "http://" + config.role().installRevision().qualify("prometheus") + "." + config.namespace() + ":" + PROMETHEUS_PORT);
     datasource.put("isDefault", true);
     // Ordered maps throughout: Map.of's iteration order changes from one JVM run to the next.
     Map<String, Object> datasources = new LinkedHashMap<>();
@@ -161,7 +161,7 @@ final class Addons implements ComponentRenderer {
     Map<String, Object> providers = new LinkedHashMap<>();
     providers.put("apiVersion", 1);
     providers.put("providers", List.of(provider));
-    String dashboards = config.revision().qualify("grafana-dashboards");
+    String dashboards = config.role().installRevision().qualify("grafana-dashboards");
     PodSpec pod = new PodSpecBuilder()
         .addToContainers(new ContainerBuilder()
             .withName("grafana")

@@ -51,7 +51,9 @@ final class Cni implements ComponentRenderer {
   @Override
   public List<HasMetadata> render(EffectiveConfig config) {
     CniConfig cni = config.cni();
-    if (!cni.enabled()) {
+    // One istio-cni per cluster, the active revision's: an older revision still draining under
+    // RevisionBased renders its istiod and injector only.
+    if (!cni.enabled() || !config.role().active()) {
       return List.of();
     }
     Map<String, String> labels = Labels.with(Labels.revisioned(config, Labels.COMPONENT_CNI),

@@ -49,7 +49,7 @@ final class Gateways implements ComponentRenderer {
   }
 
   private static List<HasMetadata> gateway(EffectiveConfig config, GatewayConfig gateway) {
-    String name = config.revision().qualify(gateway.name());
+    String name = config.role().installRevision().qualify(gateway.name()); // stable across RevisionBased upgrades
     String serviceAccount = name + "-service-account";
     String sds = name + "-sds";
     Map<String, String> selector = new TreeMap<>(Map.of("app", name, "istio", istioLabel(gateway.name())));

@@ -47,7 +47,7 @@ public final class LastValidSpec {
   public static ConfigMap render(EffectiveConfig config, MeshInstallSpec spec, Long generation) {
     return new ConfigMapBuilder()
         .withNewMetadata()
-          .withName(name(config.revision()))
+          .withName(name(config.role().installRevision()))
           .withNamespace(config.namespace())
           .withLabels(Labels.of(config, COMPONENT))
           .withAnnotations(generation == null ? Map.of() : Map.of(GENERATION_ANNOTATION, generation.toString()))

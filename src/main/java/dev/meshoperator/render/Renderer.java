@@ -34,4 +34,22 @@ public final class Renderer {
     objects.sort(ApplyOrder.BY_KIND);
     return List.copyOf(objects);
   }
+
+  /**
+   * Several revisions of one install, the active one first (see profile.Upgrades#configs): an
+   * object two revisions render alike (the shared CRDs, cluster-wide objects named without a
+   * revision) is taken from the first, so it is applied once.
+   */
+  public List<HasMetadata> render(List<EffectiveConfig> revisions) {
+    java.util.Map<String, HasMetadata> objects = new java.util.LinkedHashMap<>();
+    for (EffectiveConfig config : revisions) {
+      for (HasMetadata o : render(config)) {
+        objects.putIfAbsent(o.getApiVersion() + "/" + o.getKind() + "/" + o.getMetadata().getNamespace() + "/"
+            + o.getMetadata().getName(), o);
+      }
+    }
+    List<HasMetadata> all = new ArrayList<>(objects.values());
+    all.sort(ApplyOrder.BY_KIND);
+    return List.copyOf(all);
+  }
 }

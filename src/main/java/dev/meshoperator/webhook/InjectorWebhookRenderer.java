@@ -3,6 +3,7 @@ package dev.meshoperator.webhook;
 import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.profile.EffectiveConfig;
 import dev.meshoperator.profile.Revision;
+import dev.meshoperator.profile.RevisionRole;
 import dev.meshoperator.render.ComponentRenderer;
 import dev.meshoperator.render.Labels;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -31,6 +32,7 @@ import java.util.function.Supplier;
 public final class InjectorWebhookRenderer implements ComponentRenderer {
   public static final String COMPONENT = "sidecar-injector";
   public static final String NAME = "mesh-operator-sidecar-injector";
+  static final String TAG_NAME = "mesh-operator-revision-tag-";
   static final String SUFFIX = ".sidecar-injector.meshoperator.dev";
   static final String INJECTION_LABEL = "istio-injection";
   static final String NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
@@ -59,13 +61,43 @@ public final class InjectorWebhookRenderer implements ComponentRenderer {
     return revision.isDefault() ? "/inject" : "/inject/" + revision.name();
   }
 
+  /** The webhook configuration of revision tag {@code tag}: {@code mesh-operator-revision-tag-<tag>}. */
+  public static String tagConfigurationName(String tag) {
+    return TAG_NAME + tag;
+  }
+
   @Override
   public List<HasMetadata> render(EffectiveConfig config) {
     if (!config.injector().enabled()) {
       return List.of();
     }
     Revision rev = config.revision();
-    var clientConfig = endpoint.clientConfig(path(rev), caBundlePem.get().orElse(""));
+    RevisionRole role = config.role();
+    List<HasMetadata> configurations = new ArrayList<>();
+    // An inactive revision whose label is now a tag of the active one (the default revision left by
+    // a switch to RevisionBased) answers nothing under that label: the tag's configuration does.
+    boolean ownLabelIsTag = !role.active() && role.tags().contains(rev.label());
+    configurations.add(configuration(config, configurationName(rev), ownLabelIsTag ? null : rev.label(),
+        path(rev), rev.isDefault() && role.active()));
+    if (role.active()) {
+      for (String tag : role.tags()) {
+        // A tag's path is its own name: the webhook resolves the tag to the active revision per pod,
+        // so moving a tag needs no change of this object.
+        configurations.add(configuration(config, tagConfigurationName(tag), tag,
+            tag.equals(Revision.DEFAULT.label()) ? path(Revision.DEFAULT) : "/inject/" + tag,
+            tag.equals(Revision.DEFAULT.label())));
+      }
+    }
+    return configurations;
+  }
+
+  /**
+   * @param label the istio.io/rev value selected (null: none, a configuration without webhooks)
+   * @param defaultSelectors also istio-injection=enabled namespaces and sidecar.istio.io/inject=true pods
+   */
+  private HasMetadata configuration(EffectiveConfig config, String name, String label, String path,
+      boolean defaultSelectors) {
+    var clientConfig = endpoint.clientConfig(path, caBundlePem.get().orElse(""));
     List<String> excluded = new ArrayList<>(SYSTEM_NAMESPACES);
     if (!excluded.contains(config.namespace())) {
       excluded.add(config.namespace());
@@ -77,13 +109,15 @@ public final class InjectorWebhookRenderer implements ComponentRenderer {
 
     List<MutatingWebhook> hooks = new ArrayList<>();
     String failurePolicy = config.injector().failurePolicy().orElse(defaultFailurePolicy).name();
-    hooks.add(hook("rev.namespace", config, failurePolicy,
-        selector(req(Labels.ISTIO_REV, "In", List.of(rev.label())), noInjectionLabel, notSystem),
-        selector(notOptedOut), clientConfig));
-    hooks.add(hook("rev.object", config, failurePolicy,
-        selector(noInjectionLabel, noRevLabel, notSystem),
-        selector(req(Labels.ISTIO_REV, "In", List.of(rev.label())), notOptedOut), clientConfig));
-    if (rev.isDefault()) {
+    if (label != null) {
+      hooks.add(hook("rev.namespace", config, failurePolicy,
+          selector(req(Labels.ISTIO_REV, "In", List.of(label)), noInjectionLabel, notSystem),
+          selector(notOptedOut), clientConfig));
+      hooks.add(hook("rev.object", config, failurePolicy,
+          selector(noInjectionLabel, noRevLabel, notSystem),
+          selector(req(Labels.ISTIO_REV, "In", List.of(label)), notOptedOut), clientConfig));
+    }
+    if (defaultSelectors) {
       hooks.add(hook("namespace", config, failurePolicy,
           selector(req(INJECTION_LABEL, "In", List.of("enabled")), notSystem),
           selector(notOptedOut), clientConfig));
@@ -91,13 +125,13 @@ public final class InjectorWebhookRenderer implements ComponentRenderer {
           selector(noInjectionLabel, noRevLabel, notSystem),
           selector(req(Labels.SIDECAR_INJECT, "In", List.of("true")), noRevLabel), clientConfig));
     }
-    return List.of(new MutatingWebhookConfigurationBuilder()
+    return new MutatingWebhookConfigurationBuilder()
         .withNewMetadata()
-        .withName(configurationName(rev))
+        .withName(name)
         .withLabels(Labels.of(config, COMPONENT))
         .endMetadata()
         .withWebhooks(hooks)
-        .build());
+        .build();
   }
 
   private static MutatingWebhook hook(String prefix, EffectiveConfig config, String failurePolicy,

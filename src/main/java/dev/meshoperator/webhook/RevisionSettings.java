@@ -7,6 +7,7 @@ import dev.meshoperator.profile.EffectiveConfig;
 import dev.meshoperator.profile.Problem;
 import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.profile.Revision;
+import dev.meshoperator.profile.Upgrades;
 import dev.meshoperator.render.LastValidSpec;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -130,7 +131,7 @@ public final class RevisionSettings implements Function<String, Optional<Injecti
     if (mi.getMetadata().getResourceVersion() != null && memo != null && memo.version().equals(version)) {
       return memo.resolution();
     }
-    Resolution resolution = compute(mi, lookup);
+    Resolution resolution = compute(mi, revisionLabel, lookup);
     // A failed lookup may succeed on the next request; only settled answers are kept.
     if (!(resolution instanceof Unavailable)) {
       latest.put(key, new Memo(version, resolution));
@@ -138,11 +139,15 @@ public final class RevisionSettings implements Function<String, Optional<Injecti
     return resolution;
   }
 
-  private Resolution compute(MeshInstall mi, LastValidLookup lookup) {
+  private Resolution compute(MeshInstall mi, String revisionLabel, LastValidLookup lookup) {
     String name = mi.getMetadata().getName();
     List<Problem> problems = Profiles.validate(mi);
     if (problems.isEmpty()) {
-      EffectiveConfig config = Profiles.resolve(mi);
+      Optional<EffectiveConfig> serving = Upgrades.serving(mi, revisionLabel);
+      if (serving.isEmpty()) {
+        return new Unavailable("MeshInstall " + name + " no longer runs revision " + revisionLabel);
+      }
+      EffectiveConfig config = serving.get();
       if (!config.injector().enabled()) {
         return new Disabled("MeshInstall " + name + " has spec.sidecarInjector.enabled: false; pod not injected");
       }
@@ -154,6 +159,7 @@ public final class RevisionSettings implements Function<String, Optional<Injecti
     String problem = problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
     String namespace = mi.getSpec() == null || mi.getSpec().getNamespace() == null || mi.getSpec().getNamespace().isEmpty()
         ? MeshInstallSpec.DEFAULT_NAMESPACE : mi.getSpec().getNamespace();
+    // Named by spec.revision (immutable), not by the active revision, which moves with the version.
     String configMap = LastValidSpec.name(Revision.of(mi.getSpec() == null ? null : mi.getSpec().getRevision()));
     Optional<ConfigMap> snapshot;
     try {
@@ -170,11 +176,13 @@ public final class RevisionSettings implements Function<String, Optional<Injecti
       MeshInstall previous = new MeshInstall();
       previous.setMetadata(mi.getMetadata());
       previous.setSpec(LastValidSpec.read(snapshot.get()));
+      previous.setStatus(mi.getStatus());
       List<Problem> stillValid = Profiles.validate(previous);
       if (!stillValid.isEmpty()) {
         throw new IllegalArgumentException("it no longer validates: " + stillValid.get(0));
       }
-      EffectiveConfig config = Profiles.resolve(previous);
+      EffectiveConfig config = Upgrades.serving(previous, revisionLabel).orElseThrow(() ->
+          new IllegalArgumentException("its last valid spec does not run revision " + revisionLabel));
       if (!config.injector().enabled()) {
         return new Disabled("MeshInstall " + name + " is invalid (" + problem
             + ") and its last valid spec turned the sidecar injector off; pod not injected");
@@ -197,12 +205,20 @@ public final class RevisionSettings implements Function<String, Optional<Injecti
   /** Live installs before ones being deleted, then the oldest, then by name. */
   private static Optional<MeshInstall> serving(Collection<MeshInstall> all, String revisionLabel) {
     return all.stream()
-        .filter(mi -> Revision.of(mi.getSpec() == null ? null : mi.getSpec().getRevision()).label()
-            .equals(revisionLabel))
+        .filter(mi -> claims(mi).contains(revisionLabel))
         .min(Comparator.comparing((MeshInstall mi) -> mi.getMetadata().getDeletionTimestamp() != null)
             .thenComparing(mi -> mi.getMetadata().getCreationTimestamp(),
                 Comparator.nullsLast(Comparator.naturalOrder()))
             .thenComparing(mi -> mi.getMetadata().getName()));
+  }
+
+  /** The revisions and tags an install answers to; a spec that cannot even be resolved claims its own revision. */
+  private static java.util.Set<String> claims(MeshInstall mi) {
+    try {
+      return Upgrades.claims(mi);
+    } catch (RuntimeException e) {
+      return java.util.Set.of(Revision.of(mi.getSpec() == null ? null : mi.getSpec().getRevision()).label());
+    }
   }
 
   static String clip(String text) {

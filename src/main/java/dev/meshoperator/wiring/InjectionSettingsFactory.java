@@ -48,7 +48,10 @@ public final class InjectionSettingsFactory {
         // spec.sidecarInjector.templates, beside the built-in ones (sidecar, gateway, grpc-*)
         injector.templates(),
         // Istio CNI installed by this MeshInstall: istio-validation instead of istio-init.
-        config.cni().enabled());
+        config.cni().enabled(),
+        // Revision tags (and, under RevisionBased, the install's own revision label) select the
+        // active revision; an inactive one answers to its own name only.
+        config.role().active() ? config.role().tags() : java.util.List.of());
   }
 
   private static NativeSidecarMode nativeMode(InjectorConfig injector) {

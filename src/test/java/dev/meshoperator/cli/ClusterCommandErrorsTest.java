@@ -24,7 +24,7 @@ class ClusterCommandErrorsTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"install --profile minimal", "uninstall", "verify-install", "precheck", "analyze", "operator",
-      "create-remote-secret --name cluster-b"})
+      "create-remote-secret --name cluster-b", "upgrade --version 1.31.4"})
   void unreachableClusterIsOneLineWithAHintAndExit1(String command) throws IOException {
     String kubeconfig = unreachableKubeconfig();
     String port = Files.readString(Path.of(kubeconfig)).replaceAll("(?s).*127\\.0\\.0\\.1:(\\d+).*", "$1");

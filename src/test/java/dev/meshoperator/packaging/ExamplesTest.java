@@ -39,7 +39,7 @@ class ExamplesTest {
   void everyMeshInstallExampleValidatesAndRenders() {
     List<Path> files = Manifests.yamlFiles(Manifests.EXAMPLES).stream()
         .filter(p -> p.getFileName().toString().startsWith("meshinstall-")).toList();
-    assertThat(files).hasSize(Profile.values().length + 1);
+    assertThat(files).hasSize(Profile.values().length + 2);
     for (Path file : files) {
       MeshInstall mi = meshInstall(file.getFileName().toString());
       assertThat(Profiles.validate(mi)).as(file.getFileName().toString()).isEmpty();

@@ -58,4 +58,23 @@ class ConflictCheckTest {
     MeshInstall fresh = install("aaa", null, null);
     assertThat(ConflictCheck.winnerOver(fresh, List.of(stored, fresh))).contains(stored);
   }
+
+  @Test
+  void aRevisionTagOrTheDefaultTagOfARevisionBasedInstallConflictsLikeARevision() {
+    MeshInstall stable = install("stable", "prod", "2025-01-01T10:00:00Z");
+    MeshInstall tagging = install("tagging", "other", "2025-01-01T10:00:05Z");
+    tagging.getSpec().setRevisionTags(List.of("prod"));
+    assertThat(ConflictCheck.winnerOver(tagging, List.of(stable, tagging))).contains(stable);
+    assertThat(ConflictCheck.shared(tagging, stable)).containsExactly("prod");
+
+    MeshInstall inPlaceDefault = install("classic", null, "2025-01-01T10:00:00Z");
+    MeshInstall revisionBased = install("rb", null, "2025-01-01T10:00:05Z");
+    var strategy = new dev.meshoperator.api.UpdateStrategySpec();
+    strategy.setType(dev.meshoperator.api.UpdateStrategyType.RevisionBased);
+    revisionBased.getSpec().setUpdateStrategy(strategy);
+    assertThat(ConflictCheck.winnerOver(revisionBased, List.of(inPlaceDefault, revisionBased)))
+        .as("its default tag is the default revision's label").contains(inPlaceDefault);
+    revisionBased.getSpec().setRevision("rb");
+    assertThat(ConflictCheck.winnerOver(revisionBased, List.of(inPlaceDefault, revisionBased))).isEmpty();
+  }
 }

@@ -159,4 +159,43 @@ class RevisionSettingsTest {
     assertThat(clipped).hasSize(RevisionSettings.MAX_WARNING).endsWith("...; tail");
     assertThat(RevisionSettings.clip("short", "; tail")).isEqualTo("short; tail");
   }
+
+  @Test
+  void aRevisionBasedInstallServesItsTagsWithTheActiveVersionAndAnOlderRevisionWithItsOwn() {
+    MeshInstall mi = install("mi", "2026-01-01T00:00:00Z", "5", "{profile: minimal, namespace: mesh, version: 1.31.4,"
+        + " updateStrategy: {type: RevisionBased}, revisionTags: [prod-stable]}");
+    var status = new dev.meshoperator.api.MeshInstallStatus();
+    status.setAppliedVersion("1.31.4");
+    status.setRevisions(List.of(new dev.meshoperator.api.RevisionStatus("mi-1-30-3", "1.30.3")));
+    mi.setStatus(status);
+    installs.add(mi);
+
+    for (String tag : List.of("default", "prod-stable", "mi-1-31-4")) {
+      assertThat(webhook.resolve(tag)).as(tag).isInstanceOfSatisfying(RevisionSettings.Serve.class, serve -> {
+        assertThat(serve.settings().proxyImage()).endsWith("proxyv2:1.31.4");
+        assertThat(serve.settings().revisionName()).isEqualTo("mi-1-31-4");
+        assertThat(serve.settings().answersTo(tag)).isTrue();
+      });
+    }
+    assertThat(webhook.resolve("mi-1-30-3")).isInstanceOfSatisfying(RevisionSettings.Serve.class, serve -> {
+      assertThat(serve.settings().proxyImage()).endsWith("proxyv2:1.30.3");
+      assertThat(serve.settings().caAddress()).startsWith("istiod-mi-1-30-3.mesh.svc");
+      assertThat(serve.settings().answersTo("default")).as("the tag is the active revision's only").isFalse();
+    });
+  }
+
+  @Test
+  void anInPlaceJumpOfTwoMinorsServesTheRunningVersionFromTheLastValidSpecWithAWarning() {
+    MeshInstall running = install("mi", "2026-01-01T00:00:00Z", "1", "{profile: minimal, namespace: mesh, version: 1.30.3}");
+    keepLastValid(running);
+    MeshInstall jumped = install("mi", "2026-01-01T00:00:00Z", "2", "{profile: minimal, namespace: mesh, version: 1.32.0}");
+    var status = new dev.meshoperator.api.MeshInstallStatus();
+    status.setAppliedVersion("1.30.3");
+    jumped.setStatus(status);
+    installs.add(jumped);
+    assertThat(webhook.resolve("default")).isInstanceOfSatisfying(RevisionSettings.Serve.class, serve -> {
+      assertThat(serve.settings().proxyImage()).endsWith("proxyv2:1.30.3");
+      assertThat(serve.warnings()).singleElement().asString().contains("refused to upgrade from 1.30.3 to 1.32.0");
+    });
+  }
 }
