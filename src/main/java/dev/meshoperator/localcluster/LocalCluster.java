@@ -48,6 +48,11 @@ public final class LocalCluster implements AutoCloseable {
   private Path kubeconfig;
   private List<String> nodeNames = List.of();
   private String startupSummary = "";
+  /** The kube-apiserver process: first kube-api-test's, after {@link #restartApiServer} our own. */
+  private ProcessHandle apiServerProcess;
+  private Process restartedApiServer;
+  private int apiServerRestarts;
+  private final List<ProcessHandle> ownProcesses = new ArrayList<>();
 
   private LocalCluster(KubeBinaries layout, Path workDir) {
     this.layout = layout;
@@ -96,6 +101,9 @@ public final class LocalCluster implements AutoCloseable {
     long tApi = System.nanoTime();
     List<ProcessHandle> own = new ArrayList<>(ProcessHandle.current().children().filter(p -> !before.contains(p)).toList());
     StaleProcesses.record(workDir.resolve("pids"), own);
+    apiServerProcess = own.stream()
+        .filter(p -> p.info().command().map(c -> c.endsWith("kube-apiserver")).orElse(false))
+        .findFirst().orElse(null);
 
     String kubeconfigYaml = apiServer.getKubeConfigYaml();
     kubeconfig = workDir.resolve("kubeconfig");
@@ -129,6 +137,7 @@ public final class LocalCluster implements AutoCloseable {
             "--cidr=10.244.0.1/16", "--node-ip=10.96.0.1")));
     processes.forEach(p -> own.add(p.handle()));
     StaleProcesses.record(workDir.resolve("pids"), own);
+    ownProcesses.addAll(own);
 
     nodeNames = IntStream.range(0, NODE_COUNT).mapToObj(i -> "kwok-node-" + i).toList();
     nodeNames.forEach(name -> client.nodes().resource(fakeNode(name)).serverSideApply());
@@ -142,6 +151,51 @@ public final class LocalCluster implements AutoCloseable {
         "local cluster %s ready in %.1fs (etcd+kube-apiserver %.1fs, then controllers, scheduler and %d Ready kwok nodes %.1fs); logs in %s",
         serverVersion(), secs(t0, tEnd), secs(t0, tApi), NODE_COUNT, secs(tApi, tEnd), logs);
     log.info(startupSummary);
+  }
+
+  /**
+   * Stops kube-apiserver (SIGTERM, as a rolling restart does), waits {@code downtime}, and starts it
+   * again with the very same command line: same port, certificates and etcd, so clients keep their
+   * configuration and etcd keeps every object. Returns when /readyz answers ok again.
+   *
+   * @return how long the API server did not answer, in milliseconds
+   */
+  public synchronized long restartApiServer(Duration downtime) {
+    if (apiServerProcess == null || !apiServerProcess.isAlive()) {
+      throw new IllegalStateException("no running kube-apiserver process of this cluster to restart");
+    }
+    List<String> command = new ArrayList<>();
+    command.add(apiServerProcess.info().command().orElseThrow());
+    command.addAll(List.of(apiServerProcess.info().arguments().orElseThrow(
+        () -> new IllegalStateException("cannot read kube-apiserver's command line"))));
+    long t0 = System.nanoTime();
+    apiServerProcess.destroy();
+    try {
+      apiServerProcess.onExit().get(60, TimeUnit.SECONDS);
+      Thread.sleep(downtime.toMillis());
+      apiServerRestarts++;
+      Path logFile = workDir.resolve("logs").resolve("kube-apiserver-restart-" + apiServerRestarts + ".log");
+      restartedApiServer = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(logFile.toFile()).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start kube-apiserver again", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("kube-apiserver did not stop in 60s", e);
+    }
+    ownProcesses.remove(apiServerProcess);
+    apiServerProcess = restartedApiServer.toHandle();
+    ownProcesses.add(apiServerProcess);
+    StaleProcesses.record(workDir.resolve("pids"), ownProcesses);
+    waitFor(Duration.ofSeconds(120), "kube-apiserver to be ready after its restart", () -> {
+      if (!restartedApiServer.isAlive()) {
+        throw new IllegalStateException("kube-apiserver exited " + restartedApiServer.exitValue() + " after its restart");
+      }
+      return "ok".equals(client.raw("/readyz"));
+    });
+    return (System.nanoTime() - t0) / 1_000_000;
   }
 
   /** How long each part took to start, and where the logs are. */
@@ -241,6 +295,17 @@ public final class LocalCluster implements AutoCloseable {
     }
     for (int i = processes.size() - 1; i >= 0; i--) {
       processes.get(i).stop();
+    }
+    if (restartedApiServer != null) {
+      restartedApiServer.destroy();
+      try {
+        if (!restartedApiServer.waitFor(20, TimeUnit.SECONDS)) {
+          restartedApiServer.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        restartedApiServer.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
     }
     if (apiServer != null) {
       try {
