@@ -48,8 +48,7 @@ public final class LocalCluster implements AutoCloseable {
   private Path kubeconfig;
   private List<String> nodeNames = List.of();
   private String startupSummary = "";
-  /** The kube-apiserver process: first kube-api-test's, after {@link #restartApiServer} our own. */
-  private ProcessHandle apiServerProcess;
+  /** The kube-apiserver started by {@link #restartApiServer} (before that, kube-api-test's). */
   private Process restartedApiServer;
   private int apiServerRestarts;
   private final List<ProcessHandle> ownProcesses = new ArrayList<>();
@@ -101,9 +100,6 @@ public final class LocalCluster implements AutoCloseable {
     long tApi = System.nanoTime();
     List<ProcessHandle> own = new ArrayList<>(ProcessHandle.current().children().filter(p -> !before.contains(p)).toList());
     StaleProcesses.record(workDir.resolve("pids"), own);
-    apiServerProcess = own.stream()
-        .filter(p -> p.info().command().map(c -> c.endsWith("kube-apiserver")).orElse(false))
-        .findFirst().orElse(null);
 
     String kubeconfigYaml = apiServer.getKubeConfigYaml();
     kubeconfig = workDir.resolve("kubeconfig");
@@ -154,24 +150,49 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * Stops kube-apiserver (SIGTERM, as a rolling restart does), waits {@code downtime}, and starts it
+   * Kills kube-apiserver (SIGKILL, as kube-api-test stops it: a crash, not a drain), waits {@code downtime}, and starts it
    * again with the very same command line: same port, certificates and etcd, so clients keep their
    * configuration and etcd keeps every object. Returns when /readyz answers ok again.
    *
    * @return how long the API server did not answer, in milliseconds
    */
   public synchronized long restartApiServer(Duration downtime) {
-    if (apiServerProcess == null || !apiServerProcess.isAlive()) {
+    ProcessHandle running;
+    Runnable stop;
+    if (restartedApiServer == null) {
+      // kube-api-test's own process: stopped through it (stopApiServer marks the stop as wanted;
+      // a process that just exits makes kube-api-test stop etcd too).
+      Object kubeApiServerProcess = apiServerInternals();
+      running = apiServerHandle(kubeApiServerProcess);
+      stop = () -> invoke(kubeApiServerProcess, "stopApiServer");
+    } else {
+      running = restartedApiServer.toHandle();
+      // As kube-api-test stops it: SIGKILL (after SIGTERM, this build's kube-apiserver can hang
+      // in its graceful shutdown for longer than clients' leader election renew deadline).
+      stop = running::destroyForcibly;
+    }
+    if (running == null || !running.isAlive()) {
       throw new IllegalStateException("no running kube-apiserver process of this cluster to restart");
     }
-    List<String> command = new ArrayList<>();
-    command.add(apiServerProcess.info().command().orElseThrow());
-    command.addAll(List.of(apiServerProcess.info().arguments().orElseThrow(
-        () -> new IllegalStateException("cannot read kube-apiserver's command line"))));
-    long t0 = System.nanoTime();
-    apiServerProcess.destroy();
+    // argv as given (/proc/PID/cmdline): the binaries are one multi-call program that takes its
+    // role from argv[0], which ProcessHandle.Info would resolve to the program's own name.
+    List<String> command;
     try {
-      apiServerProcess.onExit().get(60, TimeUnit.SECONDS);
+      String cmdline = Files.readString(Path.of("/proc", Long.toString(running.pid()), "cmdline"));
+      command = List.of(cmdline.split("\0"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read kube-apiserver's command line", e);
+    }
+    long t0 = System.nanoTime();
+    stop.run();
+    try {
+      try {
+        running.onExit().get(20, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException slow) {
+        log.warn("kube-apiserver still shutting down after SIGTERM and 20s; killing it");
+        running.destroyForcibly();
+        running.onExit().get(20, TimeUnit.SECONDS);
+      }
       Thread.sleep(downtime.toMillis());
       apiServerRestarts++;
       Path logFile = workDir.resolve("logs").resolve("kube-apiserver-restart-" + apiServerRestarts + ".log");
@@ -183,11 +204,10 @@ public final class LocalCluster implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("kube-apiserver did not stop in 60s", e);
+      throw new IllegalStateException("kube-apiserver did not stop", e);
     }
-    ownProcesses.remove(apiServerProcess);
-    apiServerProcess = restartedApiServer.toHandle();
-    ownProcesses.add(apiServerProcess);
+    ownProcesses.remove(running);
+    ownProcesses.add(restartedApiServer.toHandle());
     StaleProcesses.record(workDir.resolve("pids"), ownProcesses);
     waitFor(Duration.ofSeconds(120), "kube-apiserver to be ready after its restart", () -> {
       if (!restartedApiServer.isAlive()) {
@@ -196,6 +216,36 @@ public final class LocalCluster implements AutoCloseable {
       return "ok".equals(client.raw("/readyz"));
     });
     return (System.nanoTime() - t0) / 1_000_000;
+  }
+
+  // kube-api-test has no API to restart the API server alone: reach its process object.
+  private Object apiServerInternals() {
+    try {
+      var field = KubeAPIServer.class.getDeclaredField("kubeApiServerProcess");
+      field.setAccessible(true);
+      return field.get(apiServer);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("this kube-api-test version hides its API server process", e);
+    }
+  }
+
+  private static ProcessHandle apiServerHandle(Object kubeApiServerProcess) {
+    try {
+      var field = kubeApiServerProcess.getClass().getDeclaredField("apiServerProcess");
+      field.setAccessible(true);
+      Process p = (Process) field.get(kubeApiServerProcess);
+      return p == null ? null : p.toHandle();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("this kube-api-test version hides its API server process", e);
+    }
+  }
+
+  private static void invoke(Object target, String method) {
+    try {
+      target.getClass().getMethod(method).invoke(target);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot call " + method + " of kube-api-test", e);
+    }
   }
 
   /** How long each part took to start, and where the logs are. */

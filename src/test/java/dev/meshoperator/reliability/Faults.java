@@ -155,6 +155,15 @@ final class Faults {
 
   /** Removes the finalizer of a MeshInstall left behind by a failed test, so later tests start clean. */
   static void forget(KubernetesClient client, String name) {
+    try {
+      forgetOrThrow(client, name);
+    } catch (RuntimeException e) {
+      // cleanup after a failure must not hide the failure
+      System.out.println("[cleanup] cannot remove MeshInstall " + name + ": " + e);
+    }
+  }
+
+  private static void forgetOrThrow(KubernetesClient client, String name) {
     var mi = client.resources(MeshInstall.class).withName(name);
     if (mi.get() != null) {
       mi.delete();
@@ -165,6 +174,17 @@ final class Faults {
         });
       } catch (RuntimeException ignored) {
         // already gone
+      }
+    }
+  }
+
+  /** Cleanup that does not hide the test's own failure. */
+  static void deleteNamespaces(KubernetesClient client, String... names) {
+    for (String name : names) {
+      try {
+        client.namespaces().withName(name).delete();
+      } catch (RuntimeException e) {
+        System.out.println("[cleanup] cannot delete namespace " + name + ": " + e);
       }
     }
   }
