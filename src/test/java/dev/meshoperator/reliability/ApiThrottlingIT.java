@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * API Priority and Fairness throttling the operator: a FlowSchema puts deploy/'s ServiceAccount in a
  * priority level of its own. The same work (operator start, install, Ready, uninstall) runs twice:
- * with a roomy level, then with a tiny one (concurrency 1, queue of 2, no borrowing) that answers
- * bursts with 429. The API server's own counters of that FlowSchema (dispatched and rejected
+ * with a roomy level, then with a tiny one (concurrency 1, no queue, no borrowing) that answers
+ * any concurrent request with 429. The API server's own counters of that FlowSchema (dispatched and rejected
  * requests) count every request of the operator, leases and watches included. Under throttling
  * the operator must still converge and clean up, and must not answer 429s with a retry storm: its
  * total number of requests stays within a small multiple of the unthrottled run.
@@ -64,8 +64,8 @@ class ApiThrottlingIT {
       apply(client, flowSchema(identity, ROOMY));
       Run normal = run(cluster, client, kubeconfig, operatorNs, "normal", "apfn" + suffix);
 
-      // Tiny: one seat of ~2,350 shares (the dilution level only lends its seats to others), a
-      // queue of two, nothing borrowed: bursts beyond that are rejected with 429.
+      // Tiny: one seat of ~2,350 shares (the dilution level only lends its seats to others), no
+      // queue, nothing borrowed: a request arriving while another runs is rejected with 429.
       apply(client, """
           apiVersion: flowcontrol.apiserver.k8s.io/v1
           kind: PriorityLevelConfiguration
@@ -87,7 +87,7 @@ class ApiThrottlingIT {
               nominalConcurrencyShares: 1
               lendablePercent: 0
               borrowingLimitPercent: 0
-              limitResponse: {type: Queue, queuing: {queues: 1, handSize: 1, queueLengthLimit: 2}}
+              limitResponse: {type: Reject}
           """.formatted(TINY));
       apply(client, flowSchema(identity, TINY));
       Faults.sleep(2000); // the API server's flow-control configuration controller picks changes up
