@@ -48,6 +48,10 @@ public final class LocalCluster implements AutoCloseable {
   private Path kubeconfig;
   private List<String> nodeNames = List.of();
   private String startupSummary = "";
+  /** The kube-apiserver started by {@link #restartApiServer} (before that, kube-api-test's). */
+  private Process restartedApiServer;
+  private int apiServerRestarts;
+  private final List<ProcessHandle> ownProcesses = new ArrayList<>();
 
   private LocalCluster(KubeBinaries layout, Path workDir) {
     this.layout = layout;
@@ -129,6 +133,7 @@ public final class LocalCluster implements AutoCloseable {
             "--cidr=10.244.0.1/16", "--node-ip=10.96.0.1")));
     processes.forEach(p -> own.add(p.handle()));
     StaleProcesses.record(workDir.resolve("pids"), own);
+    ownProcesses.addAll(own);
 
     nodeNames = IntStream.range(0, NODE_COUNT).mapToObj(i -> "kwok-node-" + i).toList();
     nodeNames.forEach(name -> client.nodes().resource(fakeNode(name)).serverSideApply());
@@ -142,6 +147,105 @@ public final class LocalCluster implements AutoCloseable {
         "local cluster %s ready in %.1fs (etcd+kube-apiserver %.1fs, then controllers, scheduler and %d Ready kwok nodes %.1fs); logs in %s",
         serverVersion(), secs(t0, tEnd), secs(t0, tApi), NODE_COUNT, secs(tApi, tEnd), logs);
     log.info(startupSummary);
+  }
+
+  /**
+   * Kills kube-apiserver (SIGKILL, as kube-api-test stops it: a crash, not a drain), waits {@code downtime}, and starts it
+   * again with the very same command line: same port, certificates and etcd, so clients keep their
+   * configuration and etcd keeps every object. Returns when /readyz answers ok again.
+   *
+   * @return how long the API server did not answer, in milliseconds
+   */
+  public synchronized long restartApiServer(Duration downtime) {
+    ProcessHandle running;
+    Runnable stop;
+    if (restartedApiServer == null) {
+      // kube-api-test's own process: stopped through it (stopApiServer marks the stop as wanted;
+      // a process that just exits makes kube-api-test stop etcd too).
+      Object kubeApiServerProcess = apiServerInternals();
+      running = apiServerHandle(kubeApiServerProcess);
+      stop = () -> invoke(kubeApiServerProcess, "stopApiServer");
+    } else {
+      running = restartedApiServer.toHandle();
+      // As kube-api-test stops it: SIGKILL (after SIGTERM, this build's kube-apiserver can hang
+      // in its graceful shutdown for longer than clients' leader election renew deadline).
+      stop = running::destroyForcibly;
+    }
+    if (running == null || !running.isAlive()) {
+      throw new IllegalStateException("no running kube-apiserver process of this cluster to restart");
+    }
+    // argv as given (/proc/PID/cmdline): the binaries are one multi-call program that takes its
+    // role from argv[0], which ProcessHandle.Info would resolve to the program's own name.
+    List<String> command;
+    try {
+      String cmdline = Files.readString(Path.of("/proc", Long.toString(running.pid()), "cmdline"));
+      command = List.of(cmdline.split("\0"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read kube-apiserver's command line", e);
+    }
+    long t0 = System.nanoTime();
+    stop.run();
+    try {
+      try {
+        running.onExit().get(20, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException slow) {
+        log.warn("kube-apiserver still shutting down after SIGTERM and 20s; killing it");
+        running.destroyForcibly();
+        running.onExit().get(20, TimeUnit.SECONDS);
+      }
+      Thread.sleep(downtime.toMillis());
+      apiServerRestarts++;
+      Path logFile = workDir.resolve("logs").resolve("kube-apiserver-restart-" + apiServerRestarts + ".log");
+      restartedApiServer = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(logFile.toFile()).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start kube-apiserver again", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("kube-apiserver did not stop", e);
+    }
+    ownProcesses.remove(running);
+    ownProcesses.add(restartedApiServer.toHandle());
+    StaleProcesses.record(workDir.resolve("pids"), ownProcesses);
+    waitFor(Duration.ofSeconds(120), "kube-apiserver to be ready after its restart", () -> {
+      if (!restartedApiServer.isAlive()) {
+        throw new IllegalStateException("kube-apiserver exited " + restartedApiServer.exitValue() + " after its restart");
+      }
+      return "ok".equals(client.raw("/readyz"));
+    });
+    return (System.nanoTime() - t0) / 1_000_000;
+  }
+
+  // kube-api-test has no API to restart the API server alone: reach its process object.
+  private Object apiServerInternals() {
+    try {
+      var field = KubeAPIServer.class.getDeclaredField("kubeApiServerProcess");
+      field.setAccessible(true);
+      return field.get(apiServer);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("this kube-api-test version hides its API server process", e);
+    }
+  }
+
+  private static ProcessHandle apiServerHandle(Object kubeApiServerProcess) {
+    try {
+      var field = kubeApiServerProcess.getClass().getDeclaredField("apiServerProcess");
+      field.setAccessible(true);
+      Process p = (Process) field.get(kubeApiServerProcess);
+      return p == null ? null : p.toHandle();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("this kube-api-test version hides its API server process", e);
+    }
+  }
+
+  private static void invoke(Object target, String method) {
+    try {
+      target.getClass().getMethod(method).invoke(target);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot call " + method + " of kube-api-test", e);
+    }
   }
 
   /** How long each part took to start, and where the logs are. */
@@ -241,6 +345,17 @@ public final class LocalCluster implements AutoCloseable {
     }
     for (int i = processes.size() - 1; i >= 0; i--) {
       processes.get(i).stop();
+    }
+    if (restartedApiServer != null) {
+      restartedApiServer.destroy();
+      try {
+        if (!restartedApiServer.waitFor(20, TimeUnit.SECONDS)) {
+          restartedApiServer.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        restartedApiServer.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
     }
     if (apiServer != null) {
       try {

@@ -28,6 +28,10 @@ public final class OperatorOptions {
   @Option(names = "--webhook-port", defaultValue = "9443", description = "HTTPS port of the admission webhook (default ${DEFAULT-VALUE}).")
   int webhookPort;
 
+  @Option(names = "--webhook-bind-address", defaultValue = "0.0.0.0",
+      description = "Address the admission webhook listens on (default ${DEFAULT-VALUE}: all).")
+  String webhookBindAddress;
+
   @Option(names = "--health-port", defaultValue = "8080",
       description = "Plain-HTTP port for /healthz, /readyz and /metrics (default ${DEFAULT-VALUE}).")
   int healthPort;
@@ -72,8 +76,14 @@ public final class OperatorOptions {
               + "' (use --certificates=external when cert-manager maintains the Secret)");
     };
     var defaults = WebhookRuntime.Options.defaults(namespace);
+    InetAddress bindAddress;
+    try {
+      bindAddress = InetAddress.getByName(webhookBindAddress);
+    } catch (UnknownHostException e) {
+      throw new ParameterException(spec.commandLine(), "--webhook-bind-address: unknown host '" + webhookBindAddress + "'");
+    }
     var webhook = new WebhookRuntime.Options(namespace, webhookService, certSecret,
-        Optional.ofNullable(webhookUrlHost), defaults.bindAddress(), webhookPort, healthPort,
+        Optional.ofNullable(webhookUrlHost), bindAddress, webhookPort, healthPort,
         mode, null, defaults.clock(), defaults.certificateCheckInterval());
     Optional<String> identity = leaderElection ? Optional.of(identity()) : Optional.empty();
     if (resyncInterval != null && (resyncInterval.isZero() || resyncInterval.isNegative())) {

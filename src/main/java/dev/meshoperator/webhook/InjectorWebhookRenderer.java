@@ -41,15 +41,27 @@ public final class InjectorWebhookRenderer implements ComponentRenderer {
   private final WebhookEndpoint endpoint;
   private final Supplier<Optional<String>> caBundlePem;
   private final FailurePolicy defaultFailurePolicy;
+  private final Optional<String> operatorNamespace;
 
   /**
    * @param defaultFailurePolicy used for installs whose spec does not choose one
    */
   public InjectorWebhookRenderer(WebhookEndpoint endpoint, Supplier<Optional<String>> caBundlePem,
       FailurePolicy defaultFailurePolicy) {
+    this(endpoint, caBundlePem, defaultFailurePolicy, Optional.empty());
+  }
+
+  /**
+   * @param operatorNamespace the namespace the operator (the webhook's server) runs in: excluded
+   *     like kube-system, so that with failurePolicy Fail the operator's own pods can start while
+   *     no replica serves (otherwise a labelled operator namespace could never recover)
+   */
+  public InjectorWebhookRenderer(WebhookEndpoint endpoint, Supplier<Optional<String>> caBundlePem,
+      FailurePolicy defaultFailurePolicy, Optional<String> operatorNamespace) {
     this.endpoint = endpoint;
     this.caBundlePem = caBundlePem;
     this.defaultFailurePolicy = defaultFailurePolicy;
+    this.operatorNamespace = operatorNamespace;
   }
 
   public static String configurationName(Revision revision) {
@@ -102,6 +114,7 @@ public final class InjectorWebhookRenderer implements ComponentRenderer {
     if (!excluded.contains(config.namespace())) {
       excluded.add(config.namespace());
     }
+    operatorNamespace.filter(ns -> !excluded.contains(ns)).ifPresent(excluded::add);
     LabelSelectorRequirement notSystem = req(NAMESPACE_NAME_LABEL, "NotIn", excluded);
     LabelSelectorRequirement notOptedOut = req(Labels.SIDECAR_INJECT, "NotIn", List.of("false"));
     LabelSelectorRequirement noInjectionLabel = req(INJECTION_LABEL, "DoesNotExist", List.of());

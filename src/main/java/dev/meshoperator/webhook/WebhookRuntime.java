@@ -84,10 +84,12 @@ public final class WebhookRuntime implements AutoCloseable {
   private final SharedIndexInformer<MeshInstall> meshInstalls;
   private final WebhookEndpoint endpoint;
   private final WebhookMetrics metrics;
+  private final String operatorNamespace;
 
   private WebhookRuntime(CertificateManager certificates, AdmissionServer server,
       SharedIndexInformer<Namespace> namespaces, SharedIndexInformer<MeshInstall> meshInstalls,
-      WebhookEndpoint endpoint, WebhookMetrics metrics) {
+      WebhookEndpoint endpoint, WebhookMetrics metrics, String operatorNamespace) {
+    this.operatorNamespace = operatorNamespace;
     this.certificates = certificates;
     this.server = server;
     this.namespaces = namespaces;
@@ -157,7 +159,8 @@ public final class WebhookRuntime implements AutoCloseable {
       LOG.info("admission webhook serving on port {} ({}); native sidecars {}", server.port(),
           endpoint.isUrl() ? endpoint.urlBase() : "service " + options.serviceName(),
           native_ ? "supported" : "not supported");
-      return new WebhookRuntime(certs, server, nsInformer, miInformer, endpoint, metrics);
+      return new WebhookRuntime(certs, server, nsInformer, miInformer, endpoint, metrics,
+          options.operatorNamespace());
     } catch (RuntimeException e) {
       for (int i = started.size() - 1; i >= 0; i--) {
         try {
@@ -202,7 +205,8 @@ public final class WebhookRuntime implements AutoCloseable {
    * @param defaultFailurePolicy for installs whose spec does not choose one
    */
   public InjectorWebhookRenderer renderer(FailurePolicy defaultFailurePolicy) {
-    return new InjectorWebhookRenderer(endpoint, certificates::caBundle, defaultFailurePolicy);
+    return new InjectorWebhookRenderer(endpoint, certificates::caBundle, defaultFailurePolicy,
+        Optional.of(operatorNamespace));
   }
 
   public WebhookEndpoint endpoint() {

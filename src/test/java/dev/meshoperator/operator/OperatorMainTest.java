@@ -59,6 +59,9 @@ class OperatorMainTest {
     assertThat(options.webhook().urlHost()).contains("10.0.0.1");
     assertThat(options.defaultFailurePolicy()).isEqualTo(FailurePolicy.Ignore);
     assertThat(parse().options.processOptions().leaderElectionIdentity()).isEmpty();
+    assertThat(parse().options.processOptions().webhook().bindAddress().getHostAddress()).isEqualTo("0.0.0.0");
+    assertThat(parse("--webhook-bind-address=127.0.0.2").options.processOptions().webhook().bindAddress()
+        .getHostAddress()).isEqualTo("127.0.0.2");
   }
 
   @Test

@@ -29,6 +29,14 @@ public final class LocalTestCluster implements TestCluster {
     cluster.checkAlive();
   }
 
+  /**
+   * Restarts kube-apiserver alone (etcd keeps running), on the same port with the same
+   * certificates; returns how long it did not answer, in milliseconds.
+   */
+  public long restartApiServer(java.time.Duration downtime) {
+    return cluster.restartApiServer(downtime);
+  }
+
   @Override
   public KubernetesClient client() {
     return cluster.client();

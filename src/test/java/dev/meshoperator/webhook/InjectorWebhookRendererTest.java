@@ -114,4 +114,15 @@ class InjectorWebhookRendererTest {
     assertThat(new InjectorWebhookRenderer(SERVICE, Optional::empty, FailurePolicy.Fail)
         .render(Profiles.resolve("mi", spec))).isEmpty();
   }
+
+  @Test
+  void theOperatorsOwnNamespaceIsExcludedLikeKubeSystem() {
+    var spec = new MeshInstallSpec();
+    spec.setRevision("canary");
+    var mwc = (MutatingWebhookConfiguration) new InjectorWebhookRenderer(WebhookEndpoint.url("https://127.0.0.1:9443"),
+        () -> Optional.of("PEM"), FailurePolicy.Fail, Optional.of("ops"))
+        .render(Profiles.resolve("mi", spec)).get(0);
+    assertThat(mwc.getWebhooks()).isNotEmpty().allSatisfy(w -> assertThat(describe(w.getNamespaceSelector()))
+        .contains("kubernetes.io/metadata.name NotIn [kube-system, kube-public, kube-node-lease, istio-system, ops]"));
+  }
 }

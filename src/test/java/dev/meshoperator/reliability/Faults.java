@@ -1,0 +1,211 @@
+package dev.meshoperator.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.meshoperator.api.FailurePolicy;
+import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.api.MeshState;
+import dev.meshoperator.reconcile.InstalledObjects;
+import dev.meshoperator.reconcile.ManagedKind;
+import dev.meshoperator.reconcile.ManagedKinds;
+import dev.meshoperator.reconcile.ObjectKey;
+import dev.meshoperator.render.Labels;
+import dev.meshoperator.testenv.OperatorIdentity;
+import dev.meshoperator.testenv.OperatorJvm;
+import dev.meshoperator.testenv.TestCluster;
+import dev.meshoperator.webhook.InjectorWebhookRenderer;
+import dev.meshoperator.webhook.WebhookEndpoint;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/** What the fault tests share: MeshInstalls, the operator as a separate JVM, counting objects. */
+final class Faults {
+  private Faults() {}
+
+  static String suffix() {
+    return Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36 * 36), 36);
+  }
+
+  static MeshInstall meshInstall(String yaml) {
+    return new KubernetesSerialization().unmarshal(yaml, MeshInstall.class);
+  }
+
+  static String createNamespace(KubernetesClient client, String name) {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+    return name;
+  }
+
+  /** deploy/'s ServiceAccount token in a kubeconfig, for {@code meshctl operator --kubeconfig}. */
+  static Path serviceAccountKubeconfig(KubernetesClient admin) {
+    try {
+      return OperatorIdentity.fromDeploy(admin).writeKubeconfig(Files.createTempFile("operator", ".kubeconfig"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code meshctl operator} from the jar with its own webhook and health ports. */
+  static OperatorJvm operator(TestCluster cluster, Path kubeconfig, String name, String namespace, List<String> extra) {
+    int port = OperatorJvm.freePort();
+    var args = new ArrayList<>(List.of("--webhook-port=" + port, "--health-port=" + OperatorJvm.freePort(),
+        "--webhook-url-host=" + cluster.hostReachableFromApiServer(port)));
+    args.addAll(extra);
+    return OperatorJvm.start(cluster, kubeconfig, name, namespace, args);
+  }
+
+  /** Waits for Ready at the MeshInstall's current generation; returns the seconds it took. */
+  static double awaitReady(KubernetesClient client, String name, Duration timeout, OperatorJvm... operators) {
+    long t0 = System.nanoTime();
+    await().atMost(timeout).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      for (OperatorJvm o : operators) {
+        assertThat(o.isAlive()).as(o + " is running").isTrue();
+      }
+      MeshInstall mi = client.resources(MeshInstall.class).withName(name).get();
+      assertThat(mi.getStatus()).as("status of " + name).isNotNull();
+      assertThat(mi.getStatus().getObservedGeneration()).isEqualTo(mi.getMetadata().getGeneration());
+      assertThat(mi.getStatus().getState()).isEqualTo(MeshState.Ready);
+    });
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** kind/namespace/name of what the operator should have made for {@code mi}, webhook configuration included. */
+  static Set<ObjectKey> expected(KubernetesClient client, String name) {
+    MeshInstall mi = client.resources(MeshInstall.class).withName(name).get();
+    var webhook = new InjectorWebhookRenderer(WebhookEndpoint.url("https://127.0.0.1:1"), Optional::empty,
+        FailurePolicy.Fail);
+    return InstalledObjects.expected(mi, List.of(webhook), true);
+  }
+
+  /**
+   * Every live object labelled with the install, counted per kind/namespace/name (a key counted
+   * twice would be a duplicate; the API server makes that impossible for one kind, so what this
+   * counts is what a second operator or a retried create could leave: extra objects).
+   */
+  @SuppressWarnings("unchecked")
+  static Map<ObjectKey, Integer> labelledCounts(KubernetesClient client, String installName) {
+    Map<ObjectKey, Integer> counts = new TreeMap<>();
+    for (ManagedKind kind : ManagedKinds.ALL) {
+      MixedOperation<HasMetadata, KubernetesResourceList<HasMetadata>, Resource<HasMetadata>> op =
+          client.resources((Class<HasMetadata>) kind.type());
+      String selector = Labels.INSTALL + "=" + installName;
+      List<HasMetadata> items = kind.namespaced()
+          ? op.inAnyNamespace().withLabelSelector(selector).list().getItems()
+          : op.withLabelSelector(selector).list().getItems();
+      items.stream().filter(o -> o.getMetadata().getDeletionTimestamp() == null)
+          .filter(o -> !dev.meshoperator.reconcile.Provenance.madeByAnotherController(o))
+          .forEach(o -> counts.merge(ObjectKey.of(o), 1, Integer::sum));
+    }
+    return counts;
+  }
+
+  /** One line per ReplicaSet owner in {@code namespace}: more than one means a needless rollout. */
+  static Map<String, Integer> replicaSetsPerDeployment(KubernetesClient client, String namespace) {
+    Map<String, Integer> counts = new TreeMap<>();
+    client.apps().replicaSets().inNamespace(namespace).list().getItems().forEach(rs ->
+        rs.getMetadata().getOwnerReferences().forEach(o -> counts.merge(o.getName(), 1, Integer::sum)));
+    return counts;
+  }
+
+  /** Compares what is there with what should be: prints and returns [present, expected, orphans, missing, duplicates]. */
+  static int[] compare(String label, KubernetesClient client, String name) {
+    Set<ObjectKey> expected = expected(client, name);
+    Map<ObjectKey, Integer> present = labelledCounts(client, name);
+    Set<ObjectKey> orphans = new TreeSet<>(present.keySet());
+    orphans.removeAll(expected);
+    Set<ObjectKey> missing = new TreeSet<>(expected);
+    missing.removeAll(present.keySet());
+    int duplicates = present.values().stream().mapToInt(n -> n - 1).sum();
+    int total = present.values().stream().mapToInt(Integer::intValue).sum();
+    System.out.printf("[%s] objects labelled %s=%s: %d present, %d expected, %d orphans %s, %d missing %s, %d duplicates%n",
+        label, Labels.INSTALL, name, total, expected.size(), orphans.size(), orphans, missing.size(), missing, duplicates);
+    return new int[] {total, expected.size(), orphans.size(), missing.size(), duplicates};
+  }
+
+  /** Deletes the MeshInstall and waits until it and every labelled object (copies included) are gone. */
+  static void uninstall(KubernetesClient client, String name, Duration timeout) {
+    client.resources(MeshInstall.class).withName(name).delete();
+    await().atMost(timeout).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      assertThat(client.resources(MeshInstall.class).withName(name).get()).isNull();
+      assertThat(InstalledObjects.labelledWith(client, name, true)).as("left after uninstall").isEmpty();
+    });
+  }
+
+  /** Removes the finalizer of a MeshInstall left behind by a failed test, so later tests start clean. */
+  static void forget(KubernetesClient client, String name) {
+    try {
+      forgetOrThrow(client, name);
+    } catch (RuntimeException e) {
+      // cleanup after a failure must not hide the failure
+      System.out.println("[cleanup] cannot remove MeshInstall " + name + ": " + e);
+    }
+  }
+
+  private static void forgetOrThrow(KubernetesClient client, String name) {
+    var mi = client.resources(MeshInstall.class).withName(name);
+    if (mi.get() != null) {
+      mi.delete();
+      try {
+        mi.edit(m -> {
+          m.getMetadata().setFinalizers(List.of());
+          return m;
+        });
+      } catch (RuntimeException ignored) {
+        // already gone
+      }
+    }
+  }
+
+  /** Cleanup that does not hide the test's own failure. */
+  static void deleteNamespaces(KubernetesClient client, String... names) {
+    for (String name : names) {
+      try {
+        client.namespaces().withName(name).delete();
+      } catch (RuntimeException e) {
+        System.out.println("[cleanup] cannot delete namespace " + name + ": " + e);
+      }
+    }
+  }
+
+  static Pod pod(String name, Map<String, String> labels) {
+    return new PodBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+        .withNewSpec().addNewContainer().withName("app").withImage("registry.k8s.io/pause:3.10").endContainer()
+        .withTerminationGracePeriodSeconds(0L).endSpec().build();
+  }
+
+  static boolean injected(Pod pod) {
+    return pod.getSpec().getInitContainers() != null
+        && pod.getSpec().getInitContainers().stream().anyMatch(c -> c.getName().equals("istio-proxy"));
+  }
+
+  static void sleep(long millis) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
