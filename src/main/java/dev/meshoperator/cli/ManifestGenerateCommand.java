@@ -121,10 +121,13 @@ final class ManifestGenerateCommand implements Callable<Integer> {
     return documents;
   }
 
-  /** The renderer the operator adds (OperatorProcess), with the default deployment's Service. */
+  /**
+   * The renderer the operator adds (OperatorProcess), with the default deployment's Service; the
+   * operator's own namespace is left out of injection as the running operator leaves it out.
+   */
   InjectorWebhookRenderer injectorWebhook() {
     return new InjectorWebhookRenderer(WebhookEndpoint.service(operatorNamespace, webhookService, 443),
-        Optional::empty, defaultFailurePolicy);
+        Optional::empty, defaultFailurePolicy, Optional.of(operatorNamespace));
   }
 
   private static String document(HasMetadata object) {

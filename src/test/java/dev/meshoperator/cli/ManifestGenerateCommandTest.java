@@ -40,7 +40,7 @@ class ManifestGenerateCommandTest {
    */
   private static List<HasMetadata> rendered(MeshInstall install) {
     var webhook = new InjectorWebhookRenderer(WebhookEndpoint.service("mesh-operator", "mesh-operator", 443),
-        Optional::empty, FailurePolicy.Fail);
+        Optional::empty, FailurePolicy.Fail, Optional.of("mesh-operator"));
     return new Renderer(List.of(webhook)).render(Profiles.resolve(install));
   }
 
