@@ -100,7 +100,10 @@ final class Connections extends ChannelInboundHandlerAdapter {
         victim.close();
     }
 
-    /** Closes a connection without traffic for the idle timeout. */
+    /**
+     * Closes a connection without traffic for the idle timeout, unless a request on it is being
+     * decided (a slow decision is not an idle client; the request timeout bounds the client's part).
+     */
     static final class IdleClose extends io.netty.handler.timeout.IdleStateHandler {
         IdleClose(java.time.Duration timeout) {
             super(0, 0, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -108,6 +111,9 @@ final class Connections extends ChannelInboundHandlerAdapter {
 
         @Override
         protected void channelIdle(ChannelHandlerContext ctx, io.netty.handler.timeout.IdleStateEvent evt) {
+            if (of(ctx.channel()).active.get() > 0) {
+                return;
+            }
             LOG.debug("closing idle connection from {}", ctx.channel().remoteAddress());
             ctx.close();
         }

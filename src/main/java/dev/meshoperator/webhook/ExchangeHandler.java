@@ -253,6 +253,11 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             server.metrics().recordLatency(Duration.ofNanos(System.nanoTime() - started));
         }
         var written = ctx.writeAndFlush(response);
+        written.addListener(f -> {
+            if (!f.isSuccess()) {
+                LOG.debug("reply to {} not written: {}", ctx.channel().remoteAddress(), f.cause().toString());
+            }
+        });
         if (close) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
