@@ -184,6 +184,13 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         boolean queued = server.submit(() -> {
             Reply reply;
             try {
+                if (!ctx.channel().isActive()) {
+                    // The caller gave up (its timeout, a closed connection) while this waited:
+                    // nobody would read the answer, and under overload the work is better spent
+                    // on callers still waiting.
+                    server.metrics().failed(WebhookMetrics.FAILURE_ABANDONED);
+                    return;
+                }
                 reply = decideSafely(chosen, bytes, remote);
             } finally {
                 server.inFlight.decrementAndGet();

@@ -29,6 +29,8 @@ public final class WebhookMetrics {
     public static final String FAILURE_OVERLOADED = "overloaded";
     /** The client did not send its whole request within the request timeout (HTTP 408, connection closed). */
     public static final String FAILURE_TIMEOUT = "timeout";
+    /** The caller closed its connection before its queued request was decided; not decided. */
+    public static final String FAILURE_ABANDONED = "abandoned";
 
     private final MeterRegistry registry;
     private final PrometheusMeterRegistry prometheus;
