@@ -65,20 +65,31 @@ port=$(cat "$work/port")
 url="https://127.0.0.1:$port/inject"
 printf 'POST %s\nContent-Type: application/json\n@%s\n' "$url" "$work/review.json" > "$work/targets"
 
-# attack RATE DURATION [extra vegeta flags...] -> JSON report on stdout
+# The server's CPU time so far, in clock ticks (user + system).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+tick=$(getconf CLK_TCK)
+
+# attack RATE DURATION [extra vegeta flags...] -> JSON report on stdout, with the server's CPU time
+# during the attack as .server_cpu_ms (CPU per request holds up better than latency on a shared machine)
 attack() {
   local rate=$1 duration=$2; shift 2
+  local before after out
+  out=$(mktemp -p "$work")
+  before=$(cpu_ticks)
   "$vegeta" attack -targets="$work/targets" -root-certs="$work/ca.pem" -http2=false -timeout=10s \
-      -rate="$rate" -duration="$duration" "$@" | "$vegeta" report -type=json
+      -rate="$rate" -duration="$duration" "$@" | "$vegeta" report -type=json > "$out"
+  after=$(cpu_ticks)
+  jq --argjson ms "$(( (after - before) * 1000 / tick ))" '. + {server_cpu_ms: $ms}' "$out"
 }
 ms() { jq -r "(.latencies[\"$1\"] // 0) / 1e6 | . * 100 | round / 100"; }
 row() { # label report-json
   local r=$2
   jq -r '.errors // [] | .[:3][] | "[webhook-load]   error: " + .' <<<"$r" >&2
-  printf '| %s | %s req/s | %s ms | %s ms | %s ms | %s | %s |\n' "$1" \
+  printf '| %s | %s req/s | %s ms | %s ms | %s ms | %s | %s | %s ms |\n' "$1" \
     "$(jq -r '.throughput | round' <<<"$r")" "$(ms 50th <<<"$r")" "$(ms 99th <<<"$r")" "$(ms max <<<"$r")" \
     "$(jq -r '(.requests - (.status_codes["200"] // 0))' <<<"$r")" \
-    "$(jq -r '[.status_codes | to_entries[] | "\(.key):\(.value)"] | join(" ")' <<<"$r")"
+    "$(jq -r '[.status_codes | to_entries[] | "\(.key):\(.value)"] | join(" ")' <<<"$r")" \
+    "$(jq -r 'if (.status_codes["200"] // 0) > 0 and .server_cpu_ms != null then (.server_cpu_ms / .status_codes["200"] * 100 | round / 100) else "-" end' <<<"$r")"
 }
 rss() { awk '/^VmRSS/{printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status"; }
 hwm() { awk '/^VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status"; }
@@ -95,8 +106,8 @@ log "warm-up"
 attack 0 "${WARMUP:-10s}" -max-workers=8 -workers=8 -connections=8 > /dev/null
 
 echo
-echo "| run | throughput | p50 | p99 | max | errors | status codes |"
-echo "|---|---|---|---|---|---|---|"
+echo "| run | throughput | p50 | p99 | max | errors | status codes | server CPU per answered request |"
+echo "|---|---|---|---|---|---|---|---|"
 log "closed loop"
 row "closed loop, 32 workers, $CLOSED" "$(attack 0 "$CLOSED" -max-workers=32 -workers=32 -connections=32)"
 for rate in $OPEN_RATES; do
@@ -126,8 +137,8 @@ for rate in $CHURN_RATES; do
   steady=$!
   r=$(attack "$rate/s" "$STEP" -keepalive=false)
   wait "$steady"
-  row "new connection per request $rate/s, $STEP" "$r"
-  row "  kept-alive 200/s meanwhile" "$(cat "$work/steady.json")"
+  row "new connection per request $rate/s, $STEP (CPU: both streams)" "$r"
+  row "  kept-alive 200/s meanwhile" "$(jq 'del(.server_cpu_ms)' "$work/steady.json")"
   if jq -e --argjson rate "$rate" '(.success == 1) and (.throughput >= 0.95 * $rate)' <<<"$r" > /dev/null; then
     churn_ok=$rate
   else
