@@ -40,6 +40,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     private enum Phase { IDLE, BODY, DISCARD, DECIDING, DONE_READING }
 
+    /** The most of a refused request's body read and dropped before its connection closes. */
+    private static final long MAX_DISCARDED_BYTES = 8L * 1024 * 1024;
+
     private final AdmissionServer server;
     private final boolean admissions;
     private final AdmissionServer.Settings settings;
@@ -51,6 +54,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private boolean keepAlive;
     private boolean head;
     private boolean injectPath;
+    private boolean closeAfterRead;
+    private boolean cutting;
+    private long discarded;
     private long started;
     private ByteBuf body;
     private AdmissionHandler handler;
@@ -86,6 +92,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
         inExchange = true;
         replied = false;
+        closeAfterRead = false;
+        cutting = false;
+        discarded = 0;
         requestRead = false;
         started = System.nanoTime();
         connection = Connections.of(ctx.channel());
@@ -151,11 +160,20 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (last && (phase == Phase.DISCARD)) {
-            requestRead = true;
-            phase = Phase.DONE_READING;
-            cancelDeadline();
-            finishIfComplete();
+        if (phase == Phase.DISCARD) {
+            discarded += content.content().readableBytes();
+            if (last) {
+                requestRead = true;
+                phase = Phase.DONE_READING;
+                cancelDeadline();
+                boolean close = closeAfterRead;
+                finishIfComplete();
+                if (close) {
+                    ctx.close();
+                }
+            } else if (closeAfterRead && discarded > MAX_DISCARDED_BYTES) {
+                ctx.close();
+            }
         }
     }
 
@@ -233,6 +251,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             server.metrics().failed(WebhookMetrics.FAILURE_TIMEOUT);
         }
         phase = Phase.DISCARD;
+        cutting = true;
         reply(ctx, Reply.text(408, "request not received within " + limit.toMillis() + " ms").closing());
     }
 
@@ -265,7 +284,12 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
                 LOG.debug("reply to {} not written: {}", ctx.channel().remoteAddress(), f.cause().toString());
             }
         });
-        if (close) {
+        if (close && !requestRead && phase == Phase.DISCARD && !cutting) {
+            // Refused before its body was read: closing now, with the client still sending, would
+            // reset the connection and could destroy the reply before the client reads it. Read
+            // and drop the rest (bounded by the request timeout and MAX_DISCARDED_BYTES), then close.
+            closeAfterRead = true;
+        } else if (close) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
         if (phase == Phase.DECIDING) {
