@@ -1,32 +1,41 @@
 package dev.meshoperator.webhook;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import javax.net.ssl.SSLException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.OptionalInt;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,15 +45,29 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The webhook's HTTPS endpoint.
+ * The webhook's HTTPS endpoint, on Netty.
  *
  * <p>Ports: the HTTPS port serves {@code /inject}, {@code /inject/<revision>}, {@code /healthz},
  * {@code /readyz} and {@code /metrics}; an optional plain-HTTP management port serves
  * {@code /healthz}, {@code /readyz} and {@code /metrics} only, so Prometheus and kubelet probes
  * need no TLS settings. Admission traffic is never accepted over plain HTTP.
  *
- * <p>TLS: 1.3 and 1.2 with forward-secret AEAD suites. The certificate comes from a supplier that
- * is consulted on every handshake, so rotation is a matter of changing what it returns.
+ * <p>TLS: 1.3 and 1.2 with forward-secret AEAD suites, ALPN h2 and http/1.1 (the API server
+ * speaks HTTP/1.1 to webhooks that are not on localhost), BoringSSL through netty-tcnative when
+ * it loads, else the JDK ({@link #tlsProvider()} says which). The certificate comes from a
+ * supplier consulted on every new connection, so rotation is a matter of changing what it returns.
+ *
+ * <p>Threads: a few event loops do TLS and HTTP framing and never run the decision; decisions
+ * (parse, decide, inject, patch, encode) run on a small pool, since a handler may ask the API
+ * server (a namespace not yet in the informer's cache). At most {@code threads + queueCapacity}
+ * admissions are queued or running; beyond that a request is answered at once with 429 and
+ * {@code Retry-After: 1}, which the API server's client retries after that second (and once its
+ * webhook timeout has passed, failurePolicy decides), instead of waiting in an unbounded queue.
+ *
+ * <p>Slow or stalled clients cannot hold anything for long: the TLS handshake must complete within
+ * the handshake timeout, a request (head and body) must arrive within the request timeout (else
+ * 408 and the connection closes), a connection without traffic closes after the idle timeout,
+ * and at the connection limit the connection idle longest is closed to make room.
  *
  * <pre>{@code
  * AtomicReference<ServingIdentity> identity = new AtomicReference<>(bundle.servingIdentity());
@@ -53,7 +76,7 @@ import java.util.function.Supplier;
  *         .identity(identity::get)
  *         .port(9443)
  *         .start();
- * identity.set(newBundle.servingIdentity());   // rotation: the next handshake uses it
+ * identity.set(newBundle.servingIdentity());   // rotation: the next connection uses it
  * }</pre>
  */
 public final class AdmissionServer implements AutoCloseable {
@@ -61,122 +84,187 @@ public final class AdmissionServer implements AutoCloseable {
     /** The revision {@code /inject} (without a suffix) is routed to. */
     public static final String DEFAULT_REVISION = "default";
     public static final long DEFAULT_MAX_REQUEST_BYTES = 3L * 1024 * 1024;
-    static final List<String> TLS_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+    static final List<String> TLS_PROTOCOLS = TlsContexts.PROTOCOLS;
     private static final Set<String> OPERATIONAL_PATHS = Set.of("/healthz", "/readyz", "/metrics");
 
     private static final Logger LOG = LoggerFactory.getLogger(AdmissionServer.class);
 
-    static {
-        // The JDK server has no request/response deadlines by default, so a few slow clients
-        // could hold every worker thread. The API server gives up after at most 30 s anyway.
-        // These are read once per JVM; an explicit -D setting wins.
-        setIfAbsent("sun.net.httpserver.maxReqTime", "30");
-        setIfAbsent("sun.net.httpserver.maxRspTime", "30");
-        // Without TCP_NODELAY the JDK server's separate writes of headers and body meet the
-        // client's delayed ACK: about 40 ms added to every admission (measured by bench/run.sh).
-        setIfAbsent("sun.net.httpserver.nodelay", "true");
-    }
-
-    private static void setIfAbsent(String key, String value) {
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, value);
-        }
-    }
-
-    private final HttpsServer https;
-    private final HttpServer management;
-    private final ExecutorService httpsExecutor;
-    private final ExecutorService managementExecutor;
     private final Supplier<ServingIdentity> identity;
     private final BooleanSupplier readiness;
     private final WebhookMetrics metrics;
     private final Duration shutdownGrace;
     private final AtomicBoolean closing = new AtomicBoolean();
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final String[] enabledProtocols;
-    private final String[] enabledCipherSuites;
+    private final TlsContexts tls;
+    private final EventLoopGroup loops;
+    private final ExecutorService decisions;
+    private final Connections connections;
+    private final Connections managementConnections;
+    private final InjectEndpoint inject;
+    private final Settings settings;
+    private final Channel https;
+    private final Channel management;
 
-    private AdmissionServer(Builder b) throws IOException {
+    /** What one exchange needs from its server; shared by the HTTP/1.1 and HTTP/2 pipelines. */
+    record Settings(long requestTimeoutMillis, int maxInFlight, boolean inline) {}
+
+    /** Admissions queued for or running on the decision pool. */
+    final AtomicInteger inFlight = new AtomicInteger();
+    /** Exchanges begun and not yet answered, of any path; graceful shutdown waits for them. */
+    final AtomicInteger exchanges = new AtomicInteger();
+
+    private AdmissionServer(Builder b) {
         this.identity = b.identity;
         this.readiness = b.readiness;
         this.metrics = b.metrics;
         this.shutdownGrace = b.shutdownGrace;
-
-        SSLContext ssl = sslContext(new RotatingKeyManager(b.identity));
-        SSLParameters defaults = ssl.getDefaultSSLParameters();
-        this.enabledProtocols = TLS_PROTOCOLS.stream()
-                .filter(Arrays.asList(ssl.getSupportedSSLParameters().getProtocols())::contains)
-                .toArray(String[]::new);
-        this.enabledCipherSuites = Arrays.stream(defaults.getCipherSuites())
-                .filter(AdmissionServer::isStrongSuite)
-                .toArray(String[]::new);
-
-        InjectEndpoint inject = new InjectEndpoint(b.handlers, new AdmissionCodec(), b.metrics, b.maxRequestBytes);
-        this.httpsExecutor = boundedPool("webhook-https", b.threads, b.queueCapacity);
-        this.https = HttpsServer.create(new InetSocketAddress(b.bindAddress, b.port), b.backlog);
-        https.setHttpsConfigurator(new HttpsConfigurator(ssl) {
-            @Override
-            public void configure(HttpsParameters params) {
-                SSLParameters p = getSSLContext().getDefaultSSLParameters();
-                p.setProtocols(enabledProtocols);
-                p.setCipherSuites(enabledCipherSuites);
-                p.setUseCipherSuitesOrder(true);
-                p.setNeedClientAuth(false);
-                params.setSSLParameters(p);
-            }
-        });
-        https.createContext("/", tracked(exchange -> {
-            String path = exchange.getRequestURI().getPath();
-            if (InjectEndpoint.matches(path)) {
-                inject.handle(exchange);
-            } else {
-                serveOperational(exchange, path);
-            }
-        }));
-        https.setExecutor(httpsExecutor);
-
-        if (b.managementPort.isPresent()) {
-            this.managementExecutor = boundedPool("webhook-mgmt", 2, 16);
-            this.management = HttpServer.create(new InetSocketAddress(b.bindAddress, b.managementPort.getAsInt()), b.backlog);
-            management.createContext("/", tracked(exchange -> serveOperational(exchange, exchange.getRequestURI().getPath())));
-            management.setExecutor(managementExecutor);
+        this.tls = new TlsContexts(b.identity, b.tlsProvider, true);
+        this.inject = new InjectEndpoint(b.handlers, new AdmissionCodec(), b.metrics, b.maxRequestBytes);
+        this.settings = new Settings(b.requestTimeout.toMillis(), b.threads + b.queueCapacity, b.inlineDecisions);
+        this.connections = new Connections(b.maxConnections);
+        this.managementConnections = new Connections(64);
+        this.loops = new NioEventLoopGroup(b.ioThreads, new DefaultThreadFactory("webhook-io", true));
+        if (b.inlineDecisions) {
+            this.decisions = null;
         } else {
-            this.managementExecutor = null;
-            this.management = null;
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(b.threads, b.threads, 60, TimeUnit.SECONDS,
+                    // unbounded as a queue, bounded by the in-flight limit checked before every submit
+                    new LinkedBlockingQueue<>(), new DefaultThreadFactory("webhook-decide", true));
+            pool.allowCoreThreadTimeOut(true);
+            this.decisions = pool;
         }
+        try {
+            InetSocketAddress address = b.bindAddress == null ? new InetSocketAddress(b.port)
+                    : new InetSocketAddress(b.bindAddress, b.port);
+            this.https = bootstrap(b.backlog).childHandler(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel ch) {
+                    httpsPipeline(ch, b);
+                }
+            }).bind(address).syncUninterruptibly().channel();
+            if (b.managementPort.isPresent()) {
+                InetSocketAddress mgmt = b.bindAddress == null ? new InetSocketAddress(b.managementPort.getAsInt())
+                        : new InetSocketAddress(b.bindAddress, b.managementPort.getAsInt());
+                this.management = bootstrap(b.backlog).childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("connections", managementConnections)
+                                .addLast("idle", new Connections.IdleClose(b.idleTimeout))
+                                .addLast("http", new HttpServerCodec(4096, 16384, 65536))
+                                .addLast("exchange", new ExchangeHandler(AdmissionServer.this, false));
+                    }
+                }).bind(mgmt).syncUninterruptibly().channel();
+            } else {
+                this.management = null;
+            }
+        } catch (Throwable e) {
+            shutdownThreads();
+            throw e;
+        }
+    }
+
+    private ServerBootstrap bootstrap(int backlog) {
+        return new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, backlog)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true);
+    }
+
+    private void httpsPipeline(SocketChannel ch, Builder b) {
+        long handshakeMillis = b.handshakeTimeout.toMillis();
+        ch.pipeline()
+                .addLast("connections", connections)
+                .addLast("idle", new Connections.IdleClose(b.idleTimeout))
+                // The certificate is chosen per connection, when its ClientHello arrives.
+                .addLast("tls", new SniHandler((String hostname, io.netty.util.concurrent.Promise<SslContext> promise) -> {
+                    try {
+                        return promise.setSuccess(tls.current());
+                    } catch (SSLException | RuntimeException e) {
+                        return promise.setFailure(e);
+                    }
+                }, handshakeMillis) {
+                    @Override
+                    protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
+                        SslHandler handler = super.newSslHandler(context, allocator);
+                        handler.setHandshakeTimeoutMillis(handshakeMillis);
+                        return handler;
+                    }
+                })
+                .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                    @Override
+                    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                        ChannelPipeline p = ctx.pipeline();
+                        if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                            p.addLast("h2", Http2FrameCodecBuilder.forServer()
+                                    .initialSettings(Http2Settings.defaultSettings()
+                                            .maxConcurrentStreams(b.maxConcurrentStreams)
+                                            .maxHeaderListSize(16384))
+                                    .build());
+                            p.addLast("streams", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
+                                @Override
+                                protected void initChannel(Channel stream) {
+                                    stream.pipeline().addLast("http", new Http2StreamFrameToHttpObjectCodec(true))
+                                            .addLast("exchange", new ExchangeHandler(AdmissionServer.this, true));
+                                }
+                            }));
+                        } else {
+                            p.addLast("http", new HttpServerCodec(4096, 16384, 65536))
+                                    .addLast("exchange", new ExchangeHandler(AdmissionServer.this, true));
+                        }
+                    }
+
+                    @Override
+                    protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+                        // Port scanners, clients that distrust our CA, timeouts: not worth a warning each.
+                        LOG.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+                        ctx.close();
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        LOG.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+                        ctx.close();
+                    }
+                });
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    private AdmissionServer start() {
-        https.start();
-        if (management != null) {
-            management.start();
-        }
-        LOG.info("admission webhook listening on https://{}:{}{}", https.getAddress().getHostString(), port(),
-                management == null ? "" : " (management on http port " + managementPort().getAsInt() + ")");
-        return this;
-    }
-
     /** The bound HTTPS port (useful after binding port 0). */
     public int port() {
-        return https.getAddress().getPort();
+        return ((InetSocketAddress) https.localAddress()).getPort();
     }
 
     /** The bound plain-HTTP management port, if one was configured. */
     public OptionalInt managementPort() {
-        return management == null ? OptionalInt.empty() : OptionalInt.of(management.getAddress().getPort());
+        return management == null ? OptionalInt.empty()
+                : OptionalInt.of(((InetSocketAddress) management.localAddress()).getPort());
     }
 
     /** The TLS protocol versions offered to clients. */
     public List<String> enabledProtocols() {
-        return List.of(enabledProtocols);
+        return TLS_PROTOCOLS;
     }
 
+    /** The cipher suites offered (those of the current certificate's context; empty before there is one). */
     public List<String> enabledCipherSuites() {
-        return List.of(enabledCipherSuites);
+        try {
+            return tls.cipherSuites();
+        } catch (SSLException e) {
+            return List.of();
+        }
+    }
+
+    /** "OpenSSL" (BoringSSL through netty-tcnative) or "JDK": which TLS implementation serves. */
+    public String tlsProvider() {
+        return tls.providerName();
+    }
+
+    /** Connections open on the HTTPS port now. */
+    public int openConnections() {
+        return connections.open();
     }
 
     /** Ready: not shutting down, a certificate is available, and the owner's check passes. */
@@ -186,7 +274,7 @@ public final class AdmissionServer implements AutoCloseable {
 
     /**
      * Stops accepting work: readiness turns false, in-flight requests get up to the shutdown
-     * grace period to finish, then both listeners close.
+     * grace period to finish, then both listeners and every connection close.
      */
     @Override
     public void close() {
@@ -194,7 +282,7 @@ public final class AdmissionServer implements AutoCloseable {
             return;
         }
         long deadline = System.nanoTime() + shutdownGrace.toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        while (exchanges.get() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -202,95 +290,68 @@ public final class AdmissionServer implements AutoCloseable {
                 break;
             }
         }
-        https.stop(0);
-        httpsExecutor.shutdownNow();
+        https.close().awaitUninterruptibly();
         if (management != null) {
-            management.stop(0);
-            managementExecutor.shutdownNow();
+            management.close().awaitUninterruptibly();
         }
+        connections.closeAll();
+        managementConnections.closeAll();
+        shutdownThreads();
         LOG.info("admission webhook stopped");
     }
 
-    private void serveOperational(HttpExchange exchange, String path) throws IOException {
-        try (exchange) {
-            if (!OPERATIONAL_PATHS.contains(path)) {
-                HttpResponses.text(exchange, 404, "not found");
-                return;
-            }
-            if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                HttpResponses.text(exchange, 405, "method not allowed");
-                return;
-            }
-            switch (path) {
-                case "/healthz" -> HttpResponses.text(exchange, 200, "ok");
-                case "/readyz" -> {
-                    if (isReady()) {
-                        HttpResponses.text(exchange, 200, "ok");
-                    } else {
-                        HttpResponses.text(exchange, 503, "not ready");
-                    }
-                }
-                case "/metrics" -> HttpResponses.send(exchange, 200, WebhookMetrics.contentType(),
-                        metrics.scrape().getBytes(StandardCharsets.UTF_8));
-                default -> throw new IllegalStateException("unrouted path " + path);
-            }
+    private void shutdownThreads() {
+        if (decisions != null) {
+            decisions.shutdownNow();
         }
+        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
-    // Counts in-flight exchanges for graceful shutdown, and guarantees that nothing thrown
-    // below reaches the JDK server (which would log and drop the connection without a reply).
-    private HttpHandler tracked(HttpHandler delegate) {
-        return exchange -> {
-            inFlight.incrementAndGet();
-            try {
-                delegate.handle(exchange);
-            } catch (RuntimeException | IOException e) {
-                LOG.warn("unexpected failure serving {} {}", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
-                try {
-                    HttpResponses.text(exchange, 500, "internal error");
-                } catch (IOException | RuntimeException ignored) {
-                    // headers were already sent or the connection is gone
-                }
-                exchange.close();
-            } finally {
-                inFlight.decrementAndGet();
-            }
-        };
+    // ---- what ExchangeHandler calls ----
+
+    Settings settings() {
+        return settings;
     }
 
-    private static SSLContext sslContext(KeyManager keyManager) {
+    InjectEndpoint inject() {
+        return inject;
+    }
+
+    WebhookMetrics metrics() {
+        return metrics;
+    }
+
+    /** Runs a decision off the event loop; false when the pool no longer accepts work (shutdown). */
+    boolean submit(Runnable decision) {
         try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(new KeyManager[] {keyManager}, null, null);
-            return ctx;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot initialise TLS", e);
-        }
-    }
-
-    // TLS 1.3 suites are all AEAD; for 1.2 keep only ECDHE with GCM or ChaCha20 (what Go's
-    // client, and so the API server, prefers anyway).
-    private static boolean isStrongSuite(String suite) {
-        if (suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_")) {
+            decisions.execute(decision);
             return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
         }
-        return suite.startsWith("TLS_ECDHE_") && (suite.contains("_GCM_") || suite.contains("CHACHA20_POLY1305"));
     }
 
-    // Bounded in threads and queue. When both are full the dispatcher thread runs the exchange
-    // itself, which stops it accepting: back-pressure instead of dropped connections.
-    private static ExecutorService boundedPool(String name, int threads, int queueCapacity) {
-        AtomicInteger counter = new AtomicInteger();
-        ThreadFactory factory = r -> {
-            Thread t = new Thread(r, name + "-" + counter.incrementAndGet());
-            t.setDaemon(true);
-            return t;
+    Reply serveOperational(String method, String path) {
+        if (!OPERATIONAL_PATHS.contains(path)) {
+            return Reply.text(404, "not found").closing();
+        }
+        if (!"GET".equals(method) && !"HEAD".equals(method)) {
+            return Reply.text(405, "method not allowed").withHeader("Allow", "GET, HEAD").closing();
+        }
+        return switch (path) {
+            case "/healthz" -> Reply.text(200, "ok");
+            case "/readyz" -> isReady() ? Reply.text(200, "ok") : Reply.text(503, "not ready");
+            case "/metrics" -> new Reply(200, WebhookMetrics.contentType(),
+                    metrics.scrape().getBytes(StandardCharsets.UTF_8), java.util.Map.of(), false);
+            default -> throw new IllegalStateException("unrouted path " + path);
         };
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(queueCapacity), factory, new ThreadPoolExecutor.CallerRunsPolicy());
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+    }
+
+    private AdmissionServer started() {
+        LOG.info("admission webhook listening on https://{}:{} (TLS {}, HTTP/2 and HTTP/1.1){}",
+                ((InetSocketAddress) https.localAddress()).getHostString(), port(), tls.providerName(),
+                management == null ? "" : " (management on http port " + managementPort().getAsInt() + ")");
+        return this;
     }
 
     /** Configuration; {@link #handler} or {@link #handlers}, and {@link #identity}, are required. */
@@ -301,9 +362,17 @@ public final class AdmissionServer implements AutoCloseable {
         private int port = 9443;
         private OptionalInt managementPort = OptionalInt.empty();
         private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
-        private int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private int threads = Runtime.getRuntime().availableProcessors() + 2;
+        private int ioThreads = Runtime.getRuntime().availableProcessors();
         private int queueCapacity = 256;
-        private int backlog = 128;
+        private int backlog = 1024;
+        private int maxConnections = 2048;
+        private int maxConcurrentStreams = 128;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration requestTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofSeconds(120);
+        private TlsContexts.Provider tlsProvider = TlsContexts.Provider.AUTO;
+        private boolean inlineDecisions;
         private WebhookMetrics metrics;
         private BooleanSupplier readiness = () -> true;
         private Duration shutdownGrace = Duration.ofSeconds(5);
@@ -327,7 +396,7 @@ public final class AdmissionServer implements AutoCloseable {
             return this;
         }
 
-        /** Consulted on every TLS handshake; may return null until a certificate exists. */
+        /** Consulted on every new TLS connection; may return null until a certificate exists. */
         public Builder identity(Supplier<ServingIdentity> identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
             return this;
@@ -359,13 +428,85 @@ public final class AdmissionServer implements AutoCloseable {
             return this;
         }
 
+        /** Threads that run decisions. Default: cores + 2 (the work is CPU, with a rare API lookup). */
         public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1");
+            }
             this.threads = threads;
             return this;
         }
 
+        /** Event loops for TLS and HTTP framing. Default: one per core. */
+        public Builder ioThreads(int ioThreads) {
+            if (ioThreads < 1) {
+                throw new IllegalArgumentException("ioThreads must be at least 1");
+            }
+            this.ioThreads = ioThreads;
+            return this;
+        }
+
+        /** Admissions that may wait for a decision thread; one more is answered 429 at once. Default 256. */
         public Builder queueCapacity(int capacity) {
+            if (capacity < 0) {
+                throw new IllegalArgumentException("queueCapacity must not be negative");
+            }
             this.queueCapacity = capacity;
+            return this;
+        }
+
+        /** Open HTTPS connections at most; at the limit the one idle longest is closed. Default 2048. */
+        public Builder maxConnections(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConnections must be at least 1");
+            }
+            this.maxConnections = max;
+            return this;
+        }
+
+        /** Time from accepting a connection to a finished TLS handshake. Default 10 s. */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = positive(timeout, "handshakeTimeout");
+            return this;
+        }
+
+        /**
+         * Time from a request's first line to the last byte of its body; later, the client gets 408
+         * and the connection closes. Default 10 s (the API server's default webhook timeout).
+         */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * A connection without traffic for this long is closed. Default 120 s: longer than the
+         * 90 s the API server's Go client keeps an idle connection, so the client closes first and
+         * never sends a request into a connection we are closing.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive(timeout, "idleTimeout");
+            return this;
+        }
+
+        /** HTTP/2 streams per connection. Default 128. */
+        public Builder maxConcurrentStreams(int max) {
+            this.maxConcurrentStreams = max;
+            return this;
+        }
+
+        /** Default AUTO: BoringSSL when netty-tcnative loads, else the JDK. JDK and OPENSSL are for measurements. */
+        public Builder tlsProvider(String provider) {
+            this.tlsProvider = TlsContexts.Provider.valueOf(provider);
+            return this;
+        }
+
+        /**
+         * Decide on the event loop instead of the decision pool. Only for handlers that never
+         * block (the operator's may ask the API server); bench/ measures both.
+         */
+        public Builder inlineDecisions(boolean inline) {
+            this.inlineDecisions = inline;
             return this;
         }
 
@@ -393,10 +534,25 @@ public final class AdmissionServer implements AutoCloseable {
                 metrics = new WebhookMetrics();
             }
             try {
-                return new AdmissionServer(this).start();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot bind admission webhook port " + port, e);
+                return new AdmissionServer(this).started();
+            } catch (Exception e) {
+                // Netty rethrows the bind's IOException (a checked exception) as it is.
+                if (e instanceof java.io.IOException io) {
+                    throw new java.io.UncheckedIOException("cannot bind admission webhook port " + port, io);
+                }
+                if (e instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException(e);
             }
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive");
+            }
+            return d;
         }
     }
 }

@@ -1,17 +1,14 @@
 package dev.meshoperator.webhook;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
@@ -20,8 +17,11 @@ import java.util.function.Function;
  * ends as a short status (400/404/405/413/415), a 503 when the handler cannot decide (so the API
  * server applies failurePolicy), or an {@code allowed:false} review, never as a stack trace on
  * the wire.
+ *
+ * <p>Two steps, so the transport can refuse a request on its headers before reading its body
+ * ({@link #admit}) and run the decision wherever it likes ({@link #decide}).
  */
-final class InjectEndpoint implements HttpHandler {
+final class InjectEndpoint {
 
     static final String PATH = "/inject";
 
@@ -32,12 +32,23 @@ final class InjectEndpoint implements HttpHandler {
     private final WebhookMetrics metrics;
     private final long maxRequestBytes;
 
+    /** The outcome of looking at the request head: a handler to call with the body, or a refusal. */
+    sealed interface Admission permits Accepted, Refused {}
+
+    record Accepted(AdmissionHandler handler) implements Admission {}
+
+    record Refused(Reply reply) implements Admission {}
+
     InjectEndpoint(Function<String, AdmissionHandler> handlers, AdmissionCodec codec,
                    WebhookMetrics metrics, long maxRequestBytes) {
         this.handlers = handlers;
         this.codec = codec;
         this.metrics = metrics;
         this.maxRequestBytes = maxRequestBytes;
+    }
+
+    long maxRequestBytes() {
+        return maxRequestBytes;
     }
 
     /** The revision a path addresses: "/inject" is the default revision, "/inject/x" is "x". */
@@ -52,55 +63,43 @@ final class InjectEndpoint implements HttpHandler {
         return path.equals(PATH) || path.startsWith(PATH + "/");
     }
 
-    @Override
-    public void handle(HttpExchange exchange) throws IOException {
-        long started = System.nanoTime();
-        metrics.request();
-        try {
-            respond(exchange);
-        } catch (IOException e) {
-            // The client went away mid-exchange; nothing useful can be sent any more.
-            LOG.debug("admission exchange aborted: {}", e.toString());
-        } finally {
-            metrics.recordLatency(Duration.ofNanos(System.nanoTime() - started));
-            exchange.close();
-        }
-    }
-
-    private void respond(HttpExchange exchange) throws IOException {
-        String path = exchange.getRequestURI().getPath();
+    /**
+     * Decides on the request head alone: method, media type, revision and declared length. A
+     * refusal closes the connection, since the body stays unread.
+     */
+    Admission admit(String method, String path, String contentType, OptionalLong declaredLength) {
         if (!matches(path)) {
             metrics.failed(WebhookMetrics.FAILURE_BAD_REQUEST);
-            HttpResponses.text(exchange, 404, "not found");
-            return;
+            return refused(Reply.text(404, "not found"));
         }
-        if (!"POST".equals(exchange.getRequestMethod())) {
+        if (!"POST".equals(method)) {
             metrics.failed(WebhookMetrics.FAILURE_BAD_REQUEST);
-            exchange.getResponseHeaders().set("Allow", "POST");
-            HttpResponses.text(exchange, 405, "method not allowed: use POST");
-            return;
+            return refused(Reply.text(405, "method not allowed: use POST").withHeader("Allow", "POST"));
         }
-        if (!isJson(exchange.getRequestHeaders().getFirst("Content-Type"))) {
+        if (!isJson(contentType)) {
             metrics.failed(WebhookMetrics.FAILURE_BAD_REQUEST);
-            HttpResponses.text(exchange, 415, "unsupported media type: expected application/json");
-            return;
+            return refused(Reply.text(415, "unsupported media type: expected application/json"));
         }
         AdmissionHandler handler = handlers.apply(revisionOf(path));
         if (handler == null) {
             metrics.failed(WebhookMetrics.FAILURE_BAD_REQUEST);
-            HttpResponses.text(exchange, 404, "no injector for revision '" + revisionOf(path) + "'");
-            return;
+            return refused(Reply.text(404, "no injector for revision '" + revisionOf(path) + "'"));
         }
-        byte[] body;
-        try {
-            body = BoundedBody.read(exchange, maxRequestBytes);
-        } catch (BoundedBody.TooLargeException e) {
-            metrics.failed(WebhookMetrics.FAILURE_TOO_LARGE);
-            // The unread rest of the body makes the connection unusable for another request.
-            exchange.getResponseHeaders().set("Connection", "close");
-            HttpResponses.text(exchange, 413, e.getMessage());
-            return;
+        if (declaredLength.isPresent() && declaredLength.getAsLong() > maxRequestBytes) {
+            // Decided on the header alone so an oversized body is refused before it is transferred.
+            return tooLarge("request body of " + declaredLength.getAsLong() + " bytes exceeds the limit of " + maxRequestBytes);
         }
+        return new Accepted(handler);
+    }
+
+    /** The body grew past the limit while it was being read. */
+    Refused tooLarge(String message) {
+        metrics.failed(WebhookMetrics.FAILURE_TOO_LARGE);
+        return refused(Reply.text(413, message));
+    }
+
+    /** Parses the review, asks the handler, and writes the answer. CPU only, apart from what the handler does. */
+    Reply decide(AdmissionHandler handler, byte[] body, Object remote) {
         AdmissionRequest request;
         try {
             request = codec.parseRequest(body);
@@ -108,27 +107,24 @@ final class InjectEndpoint implements HttpHandler {
             metrics.failed(WebhookMetrics.FAILURE_BAD_REQUEST);
             if (e.uid().isPresent()) {
                 LOG.warn("malformed AdmissionReview {}: {}", e.uid().get(), e.getMessage(), e.getCause());
-                HttpResponses.json(exchange, 200, codec.writeReview(AdmissionCodec.deny(e.uid().get(), 400, e.getMessage())));
-            } else {
-                LOG.warn("rejected admission request from {}: {}", exchange.getRemoteAddress(), e.getMessage());
-                HttpResponses.text(exchange, 400, e.getMessage());
+                return Reply.json(codec.writeReview(AdmissionCodec.deny(e.uid().get(), 400, e.getMessage())));
             }
-            return;
+            LOG.warn("rejected admission request from {}: {}", remote, e.getMessage());
+            return Reply.text(400, e.getMessage());
         }
         AdmissionResponse response;
         try {
-            response = decide(handler, request);
+            response = call(handler, request);
         } catch (InjectorUnavailableException e) {
             LOG.warn("cannot decide {} {}/{} (uid {}): {}", request.getOperation(), request.getNamespace(),
                     request.getName(), request.getUid(), e.getMessage());
             metrics.failed(WebhookMetrics.FAILURE_UNAVAILABLE);
-            HttpResponses.text(exchange, 503, "mesh-operator sidecar injector: " + e.getMessage());
-            return;
+            return Reply.text(503, "mesh-operator sidecar injector: " + e.getMessage());
         }
-        HttpResponses.json(exchange, 200, codec.writeReview(response));
+        return Reply.json(codec.writeReview(response));
     }
 
-    private AdmissionResponse decide(AdmissionHandler handler, AdmissionRequest request) {
+    private AdmissionResponse call(AdmissionHandler handler, AdmissionRequest request) {
         String uid = request.getUid();
         AdmissionResponse response;
         try {
@@ -173,6 +169,10 @@ final class InjectEndpoint implements HttpHandler {
             String reason = audit == null ? null : audit.get(AdmissionCodec.SKIP_REASON_ANNOTATION);
             metrics.skipped(reason == null || reason.isBlank() ? WebhookMetrics.SKIP_UNSPECIFIED : reason);
         }
+    }
+
+    private static Refused refused(Reply reply) {
+        return new Refused(reply.closing());
     }
 
     private static boolean isJson(String contentType) {

@@ -25,6 +25,12 @@ public final class WebhookMetrics {
     /** No settings could be resolved for the revision; the API server applied failurePolicy. */
     public static final String FAILURE_UNAVAILABLE = "unavailable";
     public static final String SKIP_UNSPECIFIED = "unspecified";
+    /** Refused at once because the in-flight limit was reached (HTTP 429 with Retry-After). */
+    public static final String FAILURE_OVERLOADED = "overloaded";
+    /** The client did not send its whole request within the request timeout (HTTP 408, connection closed). */
+    public static final String FAILURE_TIMEOUT = "timeout";
+    /** The caller closed its connection before its queued request was decided; not decided. */
+    public static final String FAILURE_ABANDONED = "abandoned";
 
     private final MeterRegistry registry;
     private final PrometheusMeterRegistry prometheus;

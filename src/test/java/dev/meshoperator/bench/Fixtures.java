@@ -39,6 +39,24 @@ final class Fixtures {
         .endSpec().build();
   }
 
+  /** The heavy case: three containers with {@code envPerContainer} environment variables each. */
+  static Pod envHeavyPod(int envPerContainer) {
+    Pod pod = appPod();
+    var containers = new java.util.ArrayList<io.fabric8.kubernetes.api.model.Container>();
+    for (int c = 0; c < 3; c++) {
+      var container = new io.fabric8.kubernetes.api.model.ContainerBuilder(pod.getSpec().getContainers().get(0))
+          .withName("app-" + c).build();
+      var env = new java.util.ArrayList<io.fabric8.kubernetes.api.model.EnvVar>();
+      for (int i = 0; i < envPerContainer; i++) {
+        env.add(new io.fabric8.kubernetes.api.model.EnvVar("VAR_" + c + "_" + i, "value-" + i, null));
+      }
+      container.setEnv(env);
+      containers.add(container);
+    }
+    pod.getSpec().setContainers(containers);
+    return pod;
+  }
+
   static AdmissionRequest podCreate(Pod pod) {
     return new AdmissionRequestBuilder()
         .withUid(UUID.randomUUID().toString())

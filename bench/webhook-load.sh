@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Load on the admission webhook as the API server puts it there: HTTPS on loopback, HTTP/1.1 (the
+# API server's webhook client offers only http/1.1 to webhooks that are not on localhost), a pool
+# of kept-alive connections that grows under bursts (idle pool of 25 as client-go keeps), a typical
+# pod's AdmissionReview, real injection. The load tool is vegeta, built from its Go module into
+# bench/.bin at the first run; it is open loop (requests leave at the offered rate whatever the
+# server does) except in the closed-loop row. Prints one table. Benchmarks never gate CI.
+#
+#   bench/webhook-load.sh              full run (about 2-3 minutes)
+#   SMOKE=1 bench/webhook-load.sh      a few seconds per row (what BenchHarnessIT runs)
+# Environment: JVM_FLAGS (default -Xmx512m), DURATION (open-loop rows, default 10s), STEP (each
+# step of the max-rate search, default 5s), RATES (max-rate search, default 1000..10000 step 1000),
+# SERVER_ARGS (passed to WebhookServerMain: --tls JDK, --inline), CLASSPATH_OVERRIDE (skip mvn).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+VEGETA_VERSION=v12.13.0
+JVM_FLAGS=${JVM_FLAGS:--Xmx512m}
+if [[ "${SMOKE:-0}" == 1 ]]; then
+  DURATION=${DURATION:-2s}; STEP=${STEP:-1s}; RATES=${RATES:-"200 400"}; CLOSED=${CLOSED:-2s}
+  OPEN_RATES=${OPEN_RATES:-"100 200"}; CHURN_RATES=${CHURN_RATES:-"50"}
+else
+  DURATION=${DURATION:-10s}; STEP=${STEP:-5s}; RATES=${RATES:-"1000 2000 3000 4000 5000 6000 7000 8000 9000 10000"}
+  CLOSED=${CLOSED:-10s}; OPEN_RATES=${OPEN_RATES:-"1000 3000"}; CHURN_RATES=${CHURN_RATES:-"250 500 1000 1500 2000"}
+fi
+
+log() { echo "[webhook-load] $*" >&2; }
+
+# ---- vegeta, from its Go module (nothing but modules is downloaded; nothing is committed) ----
+vegeta="$root/bench/.bin/vegeta"
+if [[ ! -x "$vegeta" ]] || [[ "$(cat "$root/bench/.bin/vegeta.version" 2>/dev/null)" != "$VEGETA_VERSION" ]]; then
+  log "building vegeta $VEGETA_VERSION into bench/.bin"
+  GOBIN="$root/bench/.bin" GOFLAGS=-mod=mod go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
+  echo "$VEGETA_VERSION" > "$root/bench/.bin/vegeta.version"
+fi
+
+# ---- the server's classpath ----
+if [[ -n "${CLASSPATH_OVERRIDE:-}" ]]; then
+  cp="$CLASSPATH_OVERRIDE"
+else
+  log "compiling (mvn test-compile)"
+  mvn -B -q -o -ntp -DskipTests test-compile dependency:build-classpath \
+    -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
+  cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
+fi
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# shellcheck disable=SC2086
+java $JVM_FLAGS -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work" ${SERVER_ARGS:-} \
+  < /dev/null > "$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 600); do
+  [[ -f "$work/port" ]] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
+  sleep 0.1
+done
+port=$(cat "$work/port")
+url="https://127.0.0.1:$port/inject"
+printf 'POST %s\nContent-Type: application/json\n@%s\n' "$url" "$work/review.json" > "$work/targets"
+
+# The server's CPU time so far, in clock ticks (user + system).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+tick=$(getconf CLK_TCK)
+
+# attack RATE DURATION [extra vegeta flags...] -> JSON report on stdout, with the server's CPU time
+# during the attack as .server_cpu_ms (CPU per request holds up better than latency on a shared machine)
+attack() {
+  local rate=$1 duration=$2; shift 2
+  local before after out
+  out=$(mktemp -p "$work")
+  before=$(cpu_ticks)
+  "$vegeta" attack -targets="$work/targets" -root-certs="$work/ca.pem" -http2=false -timeout=10s \
+      -rate="$rate" -duration="$duration" "$@" | "$vegeta" report -type=json > "$out"
+  after=$(cpu_ticks)
+  jq --argjson ms "$(( (after - before) * 1000 / tick ))" '. + {server_cpu_ms: $ms}' "$out"
+}
+ms() { jq -r "(.latencies[\"$1\"] // 0) / 1e6 | . * 100 | round / 100"; }
+row() { # label report-json
+  local r=$2
+  jq -r '.errors // [] | .[:3][] | "[webhook-load]   error: " + .' <<<"$r" >&2
+  printf '| %s | %s req/s | %s ms | %s ms | %s ms | %s | %s | %s ms |\n' "$1" \
+    "$(jq -r '.throughput | round' <<<"$r")" "$(ms 50th <<<"$r")" "$(ms 99th <<<"$r")" "$(ms max <<<"$r")" \
+    "$(jq -r '(.requests - (.status_codes["200"] // 0))' <<<"$r")" \
+    "$(jq -r '[.status_codes | to_entries[] | "\(.key):\(.value)"] | join(" ")' <<<"$r")" \
+    "$(jq -r 'if (.status_codes["200"] // 0) > 0 and .server_cpu_ms != null then (.server_cpu_ms / .status_codes["200"] * 100 | round / 100) else "-" end' <<<"$r")"
+}
+rss() { awk '/^VmRSS/{printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status"; }
+hwm() { awk '/^VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status"; }
+
+echo "## webhook under load ($(date -u +%Y-%m-%dT%H:%MZ))"
+echo "machine: $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/{print $2}') GiB;" \
+  "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -1)"
+echo "server: JVM flags '$JVM_FLAGS', options '${SERVER_ARGS:-}', TLS $(cat "$work/tls"); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "load: vegeta $VEGETA_VERSION on the same machine, HTTP/1.1 over TLS, keep-alive, idle pool 25, $(wc -c < "$work/review.json")-byte AdmissionReview"
+echo "RSS at start: $(rss)"
+
+# Closed loop, so that a cold server is not handed a backlog that outlives the warm-up.
+log "warm-up"
+attack 0 "${WARMUP:-10s}" -max-workers=8 -workers=8 -connections=8 > /dev/null
+
+echo
+echo "| run | throughput | p50 | p99 | max | errors | status codes | server CPU per answered request |"
+echo "|---|---|---|---|---|---|---|---|"
+log "closed loop"
+row "closed loop, 32 workers, $CLOSED" "$(attack 0 "$CLOSED" -max-workers=32 -workers=32 -connections=32)"
+for rate in $OPEN_RATES; do
+  log "open loop $rate/s"
+  row "open loop $rate/s, $DURATION" "$(attack "$rate/s" "$DURATION" -connections=25)"
+done
+
+# Highest offered rate with no errors, p99 <= 10 ms and at least 95 % of it achieved.
+log "max sustainable rate"
+sustained=0
+for rate in $RATES; do
+  r=$(attack "$rate/s" "$STEP" -connections=25)
+  row "search $rate/s, $STEP" "$r"
+  if jq -e --argjson rate "$rate" '(.success == 1) and (.latencies["99th"] <= 10e6) and (.throughput >= 0.95 * $rate)' <<<"$r" > /dev/null; then
+    sustained=$rate
+  else
+    break
+  fi
+done
+
+# New TLS connections: without keep-alive every request is a new connection and handshake. Meanwhile
+# a kept-alive stream at 200/s shows whether requests in flight stall.
+log "new TLS connections"
+churn_ok=0
+for rate in $CHURN_RATES; do
+  attack 200/s "$STEP" -connections=25 > "$work/steady.json" &
+  steady=$!
+  r=$(attack "$rate/s" "$STEP" -keepalive=false)
+  wait "$steady"
+  row "new connection per request $rate/s, $STEP (CPU: both streams)" "$r"
+  row "  kept-alive 200/s meanwhile" "$(jq 'del(.server_cpu_ms)' "$work/steady.json")"
+  if jq -e --argjson rate "$rate" '(.success == 1) and (.throughput >= 0.95 * $rate)' <<<"$r" > /dev/null; then
+    churn_ok=$rate
+  else
+    break
+  fi
+done
+
+echo
+echo "| summary | value |"
+echo "|---|---|"
+echo "| max sustainable open-loop rate (0 errors, p99 <= 10 ms, >= 95 % achieved) | ${sustained} req/s |"
+echo "| new TLS connections/s served without errors | ${churn_ok} /s |"
+echo "| server RSS after the load (peak) | $(rss) ($(hwm)) |"
+echo "| load average after | $(cut -d' ' -f1-3 /proc/loadavg) |"

@@ -1,0 +1,121 @@
+package dev.meshoperator.webhook;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The open connections of one port, capped: when a new connection would exceed the cap, the
+ * connection idle longest (no request in progress: before its handshake, between requests) is
+ * closed to make room, so idle or never-speaking clients cannot lock the API server out. Only when
+ * every connection is mid-request is the newcomer itself closed.
+ */
+@ChannelHandler.Sharable
+final class Connections extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
+    private static final AttributeKey<State> STATE = AttributeKey.valueOf("meshoperator.connection");
+
+    /** Requests in progress on a connection (HTTP/2: over all its streams) and since when it is idle. */
+    static final class State {
+        final AtomicInteger active = new AtomicInteger();
+        volatile long idleSince = System.nanoTime();
+
+        void begin() {
+            active.incrementAndGet();
+        }
+
+        void end() {
+            if (active.decrementAndGet() == 0) {
+                idleSince = System.nanoTime();
+            }
+        }
+    }
+
+    private final int max;
+    private final ChannelGroup open = new DefaultChannelGroup("webhook-connections", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger evicted = new AtomicInteger();
+
+    Connections(int max) {
+        this.max = max;
+    }
+
+    /** The state of the connection a channel (or HTTP/2 stream) belongs to. */
+    static State of(Channel channel) {
+        Channel connection = channel.parent() instanceof io.netty.channel.ServerChannel || channel.parent() == null
+                ? channel : channel.parent();
+        State s = connection.attr(STATE).get();
+        return s != null ? s : new State();
+    }
+
+    int open() {
+        return open.size();
+    }
+
+    int evicted() {
+        return evicted.get();
+    }
+
+    void closeAll() {
+        open.close().awaitUninterruptibly();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        Channel ch = ctx.channel();
+        ch.attr(STATE).set(new State());
+        open.add(ch);
+        if (open.size() > max) {
+            makeRoom(ch);
+        }
+        super.channelActive(ctx);
+    }
+
+    private void makeRoom(Channel newcomer) {
+        Channel oldest = null;
+        long oldestSince = Long.MAX_VALUE;
+        for (Channel c : open) {
+            State s = c.attr(STATE).get();
+            if (c == newcomer || s == null || s.active.get() > 0) {
+                continue;
+            }
+            if (s.idleSince < oldestSince) {
+                oldest = c;
+                oldestSince = s.idleSince;
+            }
+        }
+        Channel victim = oldest != null ? oldest : newcomer;
+        evicted.incrementAndGet();
+        LOG.debug("{} connections open (limit {}): closing {}", open.size(), max,
+                victim == newcomer ? "the new one, every other is busy" : "the one idle longest");
+        victim.close();
+    }
+
+    /**
+     * Closes a connection without traffic for the idle timeout, unless a request on it is being
+     * decided (a slow decision is not an idle client; the request timeout bounds the client's part).
+     */
+    static final class IdleClose extends io.netty.handler.timeout.IdleStateHandler {
+        IdleClose(java.time.Duration timeout) {
+            super(0, 0, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        protected void channelIdle(ChannelHandlerContext ctx, io.netty.handler.timeout.IdleStateEvent evt) {
+            if (of(ctx.channel()).active.get() > 0) {
+                return;
+            }
+            LOG.debug("closing idle connection from {}", ctx.channel().remoteAddress());
+            ctx.close();
+        }
+    }
+}

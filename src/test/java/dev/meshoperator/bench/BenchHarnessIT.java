@@ -1,0 +1,52 @@
+package dev.meshoperator.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Smoke of the load harness: bench/webhook-load.sh runs briefly (SMOKE=1) against the real webhook
+ * and prints its table with numbers. It asserts that the harness works and measures something,
+ * never how fast anything is.
+ */
+class BenchHarnessIT {
+
+    private static final Path BASEDIR = Path.of(System.getProperty("mesh.basedir", "."));
+
+    @Test
+    void loadHarnessRunsAndPrintsItsTable() throws Exception {
+        Path log = Files.createTempFile("webhook-load", ".log");
+        ProcessBuilder pb = new ProcessBuilder("bash", BASEDIR.resolve("bench/webhook-load.sh").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("SMOKE", "1");
+        pb.environment().put("WARMUP", "1s");
+        pb.environment().put("JVM_FLAGS", "-Xmx256m");
+        pb.environment().put("CLASSPATH_OVERRIDE", System.getProperty("java.class.path"));
+        Process run = pb.start();
+        boolean finished = run.waitFor(10, TimeUnit.MINUTES);
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        if (!finished) {
+            run.destroyForcibly();
+        }
+
+        assertThat(finished).as("harness finished; output:%n%s", out).isTrue();
+        assertThat(run.exitValue()).as("exit status; output:%n%s", out).isZero();
+        assertThat(out).contains("TLS OpenSSL").contains("machine: ").contains("JVM flags '-Xmx256m'");
+        // Every measured row carries a positive throughput and latencies; the 200/s rows must have
+        // been answered (a harness that measured errors only would print zero 200s).
+        List<String> rows = out.lines().filter(l -> l.startsWith("| closed loop") || l.startsWith("| open loop")
+                || l.startsWith("| search") || l.startsWith("| new connection")).toList();
+        assertThat(rows).hasSizeGreaterThanOrEqualTo(5);
+        Pattern measured = Pattern.compile("\\| [1-9][0-9]* req/s \\| [0-9.]+ ms \\| [0-9.]+ ms \\| [0-9.]+ ms \\| [0-9]+ \\| .*200:[1-9]");
+        assertThat(rows).allSatisfy(r -> assertThat(measured.matcher(r).find()).as(r).isTrue());
+        assertThat(out).containsPattern("server RSS after the load \\(peak\\) \\| [1-9][0-9]* MiB");
+        assertThat(out).containsPattern("max sustainable open-loop rate .* \\| [0-9]+ req/s");
+    }
+}

@@ -1,0 +1,76 @@
+package dev.meshoperator.bench;
+
+import dev.meshoperator.inject.InjectionSettings;
+import dev.meshoperator.webhook.AdmissionServer;
+import dev.meshoperator.webhook.Certificates;
+import dev.meshoperator.webhook.InjectionAdmissionHandler;
+import dev.meshoperator.webhook.IssuedCertificate;
+import dev.meshoperator.webhook.ServingIdentity;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The webhook as a process of its own for bench/webhook-load.sh: the real AdmissionServer with the
+ * real injection handler (a labelled namespace, default settings), on loopback. Writes into the
+ * directory given: {@code ca.pem} (to trust), {@code review.json} (a typical pod's AdmissionReview)
+ * and, last, {@code port}. Runs until it is killed.
+ *
+ * <p>Options (each applied through the builder only when given, so the same main also runs
+ * against servers that lack them, for before/after runs): {@code --tls JDK|OPENSSL|AUTO},
+ * {@code --inline} (decide on the event loop).
+ */
+public final class WebhookServerMain {
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]);
+    String tls = null;
+    boolean inline = false;
+    for (int i = 1; i < args.length; i++) {
+      switch (args[i]) {
+        case "--tls" -> tls = args[++i];
+        case "--inline" -> inline = true;
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    Files.createDirectories(dir);
+    var certs = new Certificates();
+    IssuedCertificate ca = certs.createCa("bench-ca", Duration.ofDays(1));
+    IssuedCertificate serving = certs.createServing(ca, "localhost", List.of("localhost"), List.of("127.0.0.1"),
+        Duration.ofDays(1));
+    var identity = new ServingIdentity(serving.key(), List.of(serving.certificate(), ca.certificate()));
+    var serialization = new KubernetesSerialization();
+    var settings = InjectionSettings.defaults().toBuilder().serverSupportsNativeSidecars(true).build();
+    var handler = new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization);
+    AdmissionServer.Builder builder = AdmissionServer.builder().handler(handler).identity(() -> identity)
+        .bindAddress(InetAddress.getLoopbackAddress()).port(0);
+    if (tls != null) {
+      AdmissionServer.Builder.class.getMethod("tlsProvider", String.class).invoke(builder, tls);
+    }
+    if (inline) {
+      AdmissionServer.Builder.class.getMethod("inlineDecisions", boolean.class).invoke(builder, true);
+    }
+    try (AdmissionServer server = builder.start()) {
+      Files.writeString(dir.resolve("ca.pem"), Certificates.toPem(ca.certificate()));
+      byte[] review = serialization.asJson(new AdmissionReviewBuilder().withApiVersion("admission.k8s.io/v1")
+          .withKind("AdmissionReview").withRequest(Fixtures.podCreate(Fixtures.appPod())).build())
+          .getBytes(StandardCharsets.UTF_8);
+      Files.write(dir.resolve("review.json"), review);
+      String provider;
+      try {
+        provider = (String) AdmissionServer.class.getMethod("tlsProvider").invoke(server);
+      } catch (NoSuchMethodException e) {
+        provider = "JDK (HttpsServer)";
+      }
+      Files.writeString(dir.resolve("tls"), provider + "\n");
+      Files.writeString(dir.resolve("port.tmp"), Integer.toString(server.port()));
+      Files.move(dir.resolve("port.tmp"), dir.resolve("port"));
+      System.out.printf("webhook on port %d, TLS %s, review %d bytes%n", server.port(), provider, review.length);
+      new java.util.concurrent.CountDownLatch(1).await();
+    }
+  }
+}

@@ -1,0 +1,301 @@
+package dev.meshoperator.webhook;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Slow, stalled and idle clients, and load beyond the in-flight limit, over real TLS sockets: each
+ * is cut after its bounded time or refused at once, and requests in flight meanwhile are answered.
+ * Timeouts here are a second or two so the cuts are quick; the bounds asserted are far below what
+ * the clients would take if nothing cut them, so they say "was cut", not "was fast".
+ */
+class AdmissionServerLimitsTest {
+
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(2);
+    private static final int MAX_CONNECTIONS = 8;
+
+    private final IssuedCertificate ca = TestTls.ca("limits-ca");
+    private final ServingIdentity identity = TestTls.identity(TestTls.serving(ca));
+    private final SSLContext trust = TestTls.trusting(List.of(ca.certificate()));
+    private final WebhookMetrics metrics = new WebhookMetrics();
+    private final List<Socket> sockets = new ArrayList<>();
+    private AdmissionServer server;
+
+    @AfterEach
+    void stop() throws IOException {
+        for (Socket s : sockets) {
+            s.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private AdmissionServer.Builder builder() {
+        return AdmissionServer.builder()
+                .handler(request -> AdmissionCodec.allow(request.getUid()))
+                .identity(() -> identity)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .port(0)
+                .metrics(metrics)
+                .handshakeTimeout(Duration.ofSeconds(1))
+                .requestTimeout(REQUEST_TIMEOUT)
+                .idleTimeout(IDLE_TIMEOUT)
+                .maxConnections(MAX_CONNECTIONS)
+                .shutdownGrace(Duration.ZERO);
+    }
+
+    @Test
+    void aBodySentAByteAtATimeIsCutAtTheRequestTimeoutWhileOtherRequestsAreAnswered() throws Exception {
+        server = builder().start();
+        String review = TestTls.podReview("slow");
+        SSLSocket slow = tlsSocket();
+        OutputStream out = slow.getOutputStream();
+        out.write(head(review.length()));
+        out.flush();
+        AtomicBoolean cut = new AtomicBoolean();
+        long began = System.nanoTime();
+        // One byte every 50 ms: the whole body would take about review.length() / 20 seconds.
+        Thread dribbler = new Thread(() -> {
+            try {
+                for (byte b : review.getBytes(StandardCharsets.UTF_8)) {
+                    out.write(b);
+                    out.flush();
+                    Thread.sleep(50);
+                }
+            } catch (IOException | InterruptedException e) {
+                cut.set(true);
+            }
+        }, "dribbler");
+        dribbler.setDaemon(true);
+        dribbler.start();
+
+        HttpClient client = TestTls.client(trust);
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> ok = post(client, TestTls.podReview("meanwhile-" + i));
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.body()).contains("\"uid\":\"meanwhile-" + i + "\"");
+        }
+
+        String answer = readUntilClosed(slow, Duration.ofSeconds(30));
+        double seconds = (System.nanoTime() - began) / 1e9;
+        assertThat(answer).startsWith("HTTP/1.1 408").contains("connection: close");
+        assertThat(seconds).as("cut long before the %d s the body would take", review.length() / 20)
+                .isLessThan(review.length() / 20.0 / 2);
+        dribbler.join(10_000);
+        assertThat(cut).isTrue();
+        assertThat(metrics.scrape()).contains("sidecar_injection_failure_total{reason=\"timeout\"} 1.0");
+    }
+
+    @Test
+    void aRequestWhoseBodyNeverEndsIsCutAndItsConnectionClosed() throws Exception {
+        server = builder().start();
+        SSLSocket stalled = tlsSocket();
+        stalled.getOutputStream().write(head(1000));
+        stalled.getOutputStream().write("{\"apiVersion\":".getBytes(StandardCharsets.US_ASCII));
+        stalled.getOutputStream().flush();
+
+        String answer = readUntilClosed(stalled, Duration.ofSeconds(30));
+
+        assertThat(answer).startsWith("HTTP/1.1 408");
+        assertThat(post(TestTls.client(trust), TestTls.podReview("after")).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aConnectionThatNeverStartsItsHandshakeIsClosed() throws Exception {
+        server = builder().start();
+        Socket silent = new Socket(InetAddress.getLoopbackAddress(), server.port());
+        sockets.add(silent);
+        silent.setSoTimeout(30_000);
+
+        long began = System.nanoTime();
+        int read = silent.getInputStream().read();
+
+        assertThat(read).as("closed by the server").isEqualTo(-1);
+        assertThat((System.nanoTime() - began) / 1e9).isLessThan(30);
+    }
+
+    @Test
+    void idleConnectionsCannotExhaustTheServer() throws Exception {
+        server = builder().start();
+        List<SSLSocket> idle = new ArrayList<>();
+        for (int i = 0; i < 3 * MAX_CONNECTIONS; i++) {
+            idle.add(tlsSocket());
+        }
+        // Each handshake above made room by closing the connection idle longest.
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.openConnections() <= MAX_CONNECTIONS);
+
+        // New callers still get through: each new connection evicts an idle one.
+        for (int i = 0; i < 5; i++) {
+            assertThat(post(TestTls.client(trust), TestTls.podReview("fresh-" + i)).statusCode()).isEqualTo(200);
+        }
+        int closedEarly = 0;
+        for (SSLSocket s : idle.subList(0, 2 * MAX_CONNECTIONS)) {
+            closedEarly += readUntilClosed(s, Duration.ofSeconds(30)).isEmpty() ? 1 : 0;
+        }
+        assertThat(closedEarly).isEqualTo(2 * MAX_CONNECTIONS);
+        // And the rest are closed once idle for the idle timeout.
+        for (SSLSocket s : idle.subList(2 * MAX_CONNECTIONS, idle.size())) {
+            assertThat(readUntilClosed(s, Duration.ofSeconds(30))).isEmpty();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.openConnections() == 0);
+    }
+
+    @Test
+    void beyondTheInFlightLimitAdmissionsFailFastWith429AndRetryAfter() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        server = builder().threads(1).queueCapacity(1)
+                .requestTimeout(Duration.ofSeconds(30))
+                .handler(request -> {
+                    entered.countDown();
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return AdmissionCodec.allow(request.getUid());
+                }).start();
+        // Separate clients, separate connections: one running, one queued, one over the limit.
+        CompletableFuture<HttpResponse<String>> running = postAsync(TestTls.client(trust), TestTls.podReview("a"));
+        assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<HttpResponse<String>> queued = postAsync(TestTls.client(trust), TestTls.podReview("b"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.inFlight.get() == 2);
+
+        HttpResponse<String> refused = post(TestTls.client(trust), TestTls.podReview("c"));
+
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(running).isNotDone();
+        assertThat(queued).isNotDone();
+        release.countDown();
+        assertThat(running.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(queued.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(metrics.scrape()).contains("sidecar_injection_failure_total{reason=\"overloaded\"} 1.0");
+    }
+
+    @Test
+    void aDecisionTakingLongerThanTheIdleTimeoutIsStillAnswered() throws Exception {
+        server = builder().handler(request -> {
+            try {
+                Thread.sleep(IDLE_TIMEOUT.toMillis() + 1500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return AdmissionCodec.allow(request.getUid());
+        }).start();
+
+        // A slow decision (an API lookup, say) is not an idle client.
+        HttpResponse<String> response = post(TestTls.client(trust), TestTls.podReview("slow-decision"));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"uid\":\"slow-decision\"");
+    }
+
+    @Test
+    void alpnNegotiatesHttp2AndHttp11() throws Exception {
+        server = builder().start();
+        HttpClient h2 = HttpClient.newBuilder().sslContext(trust).version(HttpClient.Version.HTTP_2).build();
+
+        HttpResponse<String> overH2 = post(h2, TestTls.podReview("h2"));
+        HttpResponse<String> overH1 = post(TestTls.client(trust), TestTls.podReview("h1"));
+
+        assertThat(overH2.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(overH2.statusCode()).isEqualTo(200);
+        assertThat(overH2.body()).contains("\"uid\":\"h2\"");
+        assertThat(overH1.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+        assertThat(overH1.body()).contains("\"uid\":\"h1\"");
+    }
+
+    @Test
+    void tlsComesFromBoringSslHereAndTheJdkProviderServesTheSame() throws Exception {
+        server = builder().start();
+        // netty-tcnative's linux-x86_64 library is a dependency: on this platform it must load.
+        assertThat(server.tlsProvider()).isEqualTo("OpenSSL");
+        assertThat(post(TestTls.client(trust), TestTls.podReview("native")).statusCode()).isEqualTo(200);
+        server.close();
+
+        server = builder().tlsProvider("JDK").start();
+
+        assertThat(server.tlsProvider()).isEqualTo("JDK");
+        HttpResponse<String> response = post(TestTls.client(trust), TestTls.podReview("jdk"));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"uid\":\"jdk\"");
+        assertThat(server.enabledCipherSuites()).isNotEmpty()
+                .allSatisfy(suite -> assertThat(suite).doesNotContain("_CBC_").doesNotStartWith("TLS_RSA_"));
+    }
+
+    // ---- helpers ----
+
+    private byte[] head(int contentLength) {
+        return ("POST /inject HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + contentLength + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private SSLSocket tlsSocket() throws IOException {
+        SSLSocket s = (SSLSocket) trust.getSocketFactory().createSocket("127.0.0.1", server.port());
+        sockets.add(s);
+        s.setSoTimeout(30_000);
+        s.startHandshake();
+        return s;
+    }
+
+    /** Everything the server sends until it closes the connection (empty if it sent nothing). */
+    private static String readUntilClosed(Socket socket, Duration atMost) throws IOException {
+        socket.setSoTimeout((int) atMost.toMillis());
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        InputStream in = socket.getInputStream();
+        byte[] buffer = new byte[4096];
+        try {
+            int n;
+            while ((n = in.read(buffer)) != -1) {
+                got.write(buffer, 0, n);
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("the server did not close the connection within " + atMost + "; got: " + got);
+        } catch (IOException e) {
+            // a reset or a TLS close without close_notify also means: closed
+        }
+        return got.toString(StandardCharsets.US_ASCII).toLowerCase(java.util.Locale.ROOT).replace("http/1.1", "HTTP/1.1");
+    }
+
+    private HttpResponse<String> post(HttpClient client, String body) throws Exception {
+        return client.send(request(body), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private CompletableFuture<HttpResponse<String>> postAsync(HttpClient client, String body) {
+        return client.sendAsync(request(body), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest request(String body) {
+        return HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.port() + "/inject"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+}
