@@ -44,6 +44,10 @@ public final class SidecarInjector {
     ObjectMeta meta = p.getMetadata();
     PodSpec spec = p.getSpec();
 
+    List<String> shape = shapeProblems(spec);
+    if (!shape.isEmpty()) {
+      return InjectionResult.refused(shape);
+    }
     AnnotationParser.Result parsed = AnnotationParser.parse(meta.getAnnotations(), s);
     List<String> errors = new ArrayList<>(parsed.errors());
     errors.addAll(PriorInjection.strip(p));
@@ -80,6 +84,30 @@ public final class SidecarInjector {
   }
 
   /** A deep copy whose metadata maps and spec lists exist and can be changed. */
+  /**
+   * Mutating webhooks run before the API server validates the pod, so a pod it will refuse can reach
+   * us. What the injector relies on (every container present and named) is refused here with the
+   * field, as the API server would, instead of failing inside the templates (found by
+   * AdmissionFuzzTest: a container without a name ended in a NullPointerException).
+   */
+  static List<String> shapeProblems(PodSpec spec) {
+    List<String> problems = new ArrayList<>();
+    containerNames("spec.containers", spec.getContainers(), problems);
+    containerNames("spec.initContainers", spec.getInitContainers(), problems);
+    return problems;
+  }
+
+  private static void containerNames(String field, List<Container> containers, List<String> problems) {
+    for (int i = 0; i < containers.size(); i++) {
+      Container c = containers.get(i);
+      if (c == null) {
+        problems.add(field + "[" + i + "]: must be a container, not null");
+      } else if (c.getName() == null || c.getName().isEmpty()) {
+        problems.add(field + "[" + i + "].name: required");
+      }
+    }
+  }
+
   private static Pod mutableCopy(Pod pod) {
     Pod p = SERIALIZATION.clone(pod);
     ObjectMeta meta = p.getMetadata() == null ? new ObjectMeta() : p.getMetadata();

@@ -50,6 +50,21 @@ class SidecarInjectorTest {
   }
 
   @Test
+  void containersWithoutANameOrNullAreRefusedWithTheFieldNotAnException() {
+    // Found by AdmissionFuzzTest: the API server validates a pod after the mutating webhooks, so
+    // such a pod reaches the injector; it used to end in a NullPointerException (a 500 denial).
+    Pod unnamed = new PodBuilder(pod(Map.of())).editSpec().addNewContainer().withImage("x:1").endContainer()
+        .addNewInitContainer().withName("").withImage("y:1").endInitContainer().endSpec().build();
+    InjectionResult r = SidecarInjector.inject(unnamed, S);
+    assertThat(r.ok()).isFalse();
+    assertThat(r.errors()).containsExactly("spec.containers[1].name: required", "spec.initContainers[0].name: required");
+
+    Pod withNull = pod(Map.of());
+    withNull.getSpec().getContainers().add(null);
+    assertThat(SidecarInjector.inject(withNull, S).errors()).containsExactly("spec.containers[1]: must be a container, not null");
+  }
+
+  @Test
   void userContainerNamedIstioProxyCustomisesTheInjectedOneInsteadOfBeingRefused() {
     Pod input = new PodBuilder(pod(Map.of()))
         .editSpec().addNewContainer().withName("istio-proxy").withImage("auto")
