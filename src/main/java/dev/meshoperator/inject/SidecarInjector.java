@@ -44,7 +44,7 @@ public final class SidecarInjector {
     ObjectMeta meta = p.getMetadata();
     PodSpec spec = p.getSpec();
 
-    List<String> shape = shapeProblems(spec);
+    List<String> shape = shapeProblems(meta, spec);
     if (!shape.isEmpty()) {
       return InjectionResult.refused(shape);
     }
@@ -90,11 +90,27 @@ public final class SidecarInjector {
    * field, as the API server would, instead of failing inside the templates (found by
    * AdmissionFuzzTest: a container without a name ended in a NullPointerException).
    */
-  static List<String> shapeProblems(PodSpec spec) {
+  static List<String> shapeProblems(ObjectMeta meta, PodSpec spec) {
     List<String> problems = new ArrayList<>();
+    // A null map value (which the API server's own decoding never produces) used to end in
+    // Map.copyOf's NullPointerException (AdmissionFuzzTest).
+    noNulls("metadata.labels", meta.getLabels(), problems);
+    noNulls("metadata.annotations", meta.getAnnotations(), problems);
     containerNames("spec.containers", spec.getContainers(), problems);
     containerNames("spec.initContainers", spec.getInitContainers(), problems);
+    if (spec.getSecurityContext() != null && spec.getSecurityContext().getSysctls() != null
+        && spec.getSecurityContext().getSysctls().contains(null)) {
+      problems.add("spec.securityContext.sysctls: must not contain null");
+    }
     return problems;
+  }
+
+  private static void noNulls(String field, Map<String, String> map, List<String> problems) {
+    map.forEach((k, v) -> {
+      if (k == null || v == null) {
+        problems.add(field + "[" + k + "]: must be a string, not null");
+      }
+    });
   }
 
   private static void containerNames(String field, List<Container> containers, List<String> problems) {

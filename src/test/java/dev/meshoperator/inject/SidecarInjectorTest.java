@@ -65,6 +65,20 @@ class SidecarInjectorTest {
   }
 
   @Test
+  void nullLabelOrAnnotationValuesAreRefusedWithTheFieldNotAnException() {
+    // Found by AdmissionFuzzTest: {"labels": {"app": null}} ended in Map.copyOf's NullPointerException.
+    java.util.HashMap<String, String> annotations = new java.util.HashMap<>();
+    annotations.put("note", null);
+    Pod input = pod(annotations);
+    input.getMetadata().setLabels(new java.util.HashMap<>());
+    input.getMetadata().getLabels().put("app", null);
+    InjectionResult r = SidecarInjector.inject(input, S);
+    assertThat(r.ok()).isFalse();
+    assertThat(r.errors()).containsExactly("metadata.labels[app]: must be a string, not null",
+        "metadata.annotations[note]: must be a string, not null");
+  }
+
+  @Test
   void userContainerNamedIstioProxyCustomisesTheInjectedOneInsteadOfBeingRefused() {
     Pod input = new PodBuilder(pod(Map.of()))
         .editSpec().addNewContainer().withName("istio-proxy").withImage("auto")
