@@ -65,6 +65,16 @@ class SidecarInjectorTest {
   }
 
   @Test
+  void nullListElementsAreRefusedWithTheFieldNotAnException() {
+    // Found by AdmissionFuzzTest: {"ports": [null]} ended in a NullPointerException in ProxyContainer.
+    Pod input = pod(Map.of());
+    input.getSpec().getContainers().get(0).setPorts(new java.util.ArrayList<>(java.util.Collections.singletonList(null)));
+    InjectionResult r = SidecarInjector.inject(input, S);
+    assertThat(r.ok()).isFalse();
+    assertThat(r.errors()).containsExactly("spec.containers[0].ports[0]: must not be null");
+  }
+
+  @Test
   void nullLabelOrAnnotationValuesAreRefusedWithTheFieldNotAnException() {
     // Found by AdmissionFuzzTest: {"labels": {"app": null}} ended in Map.copyOf's NullPointerException.
     java.util.HashMap<String, String> annotations = new java.util.HashMap<>();
