@@ -2,6 +2,7 @@ package dev.meshoperator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -13,9 +14,11 @@ public class Components {
   private PilotSpec pilot;
 
   @JsonPropertyDescription("Ingress gateways. An entry whose name matches a profile gateway overlays it; others are added. A listed gateway is enabled unless enabled is false.")
+  @Size(max = SpecLimits.GATEWAYS)
   private List<GatewaySpec> ingressGateways;
 
   @JsonPropertyDescription("Egress gateways. An entry whose name matches a profile gateway overlays it; others are added. A listed gateway is enabled unless enabled is false.")
+  @Size(max = SpecLimits.GATEWAYS)
   private List<GatewaySpec> egressGateways;
 
   @JsonPropertyDescription("Istio CNI: the istio-cni-node DaemonSet sets up injected pods' traffic redirect, so they pass Pod Security baseline. Off unless enabled.")

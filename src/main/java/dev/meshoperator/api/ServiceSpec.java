@@ -2,6 +2,7 @@ package dev.meshoperator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ public class ServiceSpec {
   private ServiceType type;
 
   @JsonPropertyDescription("Service ports; when set they replace the profile's ports.")
+  @Size(max = SpecLimits.SERVICE_PORTS)
   private List<ServicePort> ports;
 
   @JsonPropertyDescription("Service annotations, merged over the profile's.")

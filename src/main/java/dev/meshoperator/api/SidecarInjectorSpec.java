@@ -2,6 +2,7 @@ package dev.meshoperator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -25,9 +26,11 @@ public class SidecarInjectorSpec {
   private Boolean rewriteAppHTTPProbers;
 
   @JsonPropertyDescription("Pods matching any of these selectors are not injected even in an injection-enabled namespace.")
+  @Size(max = SpecLimits.SELECTORS)
   private List<LabelSelector> neverInjectSelector;
 
   @JsonPropertyDescription("Pods matching any of these selectors are injected even when the namespace policy would not.")
+  @Size(max = SpecLimits.SELECTORS)
   private List<LabelSelector> alwaysInjectSelector;
 
   @JsonPropertyDescription("Annotations added to every injected pod.")
@@ -43,6 +46,7 @@ public class SidecarInjectorSpec {
   private Integer timeoutSeconds;
 
   @JsonPropertyDescription("User injection templates by name, for pods whose inject.istio.io/templates annotation lists them (comma-separated, applied in order, e.g. \"sidecar,team-defaults\"). Names are DNS labels and may not be a built-in template: sidecar, gateway, grpc-simple, grpc-agent.")
+  @Size(max = SpecLimits.TEMPLATES)
   private Map<String, InjectionTemplateSpec> templates;
 
   public Map<String, InjectionTemplateSpec> getTemplates() { return templates; }

@@ -2,6 +2,7 @@ package dev.meshoperator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -30,12 +31,14 @@ public class WorkloadSpec {
   private Map<String, String> nodeSelector;
 
   @JsonPropertyDescription("Pod tolerations; replace the profile's.")
+  @Size(max = SpecLimits.TOLERATIONS)
   private List<Toleration> tolerations;
 
   @JsonPropertyDescription("Pod affinity; replaces the profile's.")
   private Affinity affinity;
 
   @JsonPropertyDescription("Extra container environment; a variable with the same name as a built-in one replaces it.")
+  @Size(max = SpecLimits.ENV)
   private List<EnvVar> env;
 
   @JsonPropertyDescription("Pod annotations, merged over the built-in ones.")

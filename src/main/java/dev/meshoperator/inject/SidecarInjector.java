@@ -44,6 +44,10 @@ public final class SidecarInjector {
     ObjectMeta meta = p.getMetadata();
     PodSpec spec = p.getSpec();
 
+    List<String> shape = shapeProblems(meta, spec);
+    if (!shape.isEmpty()) {
+      return InjectionResult.refused(shape);
+    }
     AnnotationParser.Result parsed = AnnotationParser.parse(meta.getAnnotations(), s);
     List<String> errors = new ArrayList<>(parsed.errors());
     errors.addAll(PriorInjection.strip(p));
@@ -80,6 +84,65 @@ public final class SidecarInjector {
   }
 
   /** A deep copy whose metadata maps and spec lists exist and can be changed. */
+  /**
+   * Mutating webhooks run before the API server validates the pod, so a pod it will refuse can reach
+   * us. What the injector relies on (every container present and named) is refused here with the
+   * field, as the API server would, instead of failing inside the templates (found by
+   * AdmissionFuzzTest: a container without a name ended in a NullPointerException).
+   */
+  static List<String> shapeProblems(ObjectMeta meta, PodSpec spec) {
+    List<String> problems = new ArrayList<>();
+    // A null map value (which the API server's own decoding never produces) used to end in
+    // Map.copyOf's NullPointerException (AdmissionFuzzTest).
+    noNulls("metadata.labels", meta.getLabels(), problems);
+    noNulls("metadata.annotations", meta.getAnnotations(), problems);
+    containerNames("spec.containers", spec.getContainers(), problems);
+    containerNames("spec.initContainers", spec.getInitContainers(), problems);
+    if (problems.isEmpty()) {
+      // Any other list element that is null (a port, an env var, a volume, a sysctl...): the API
+      // server's decoding never produces one, the templates assume none (AdmissionFuzzTest found
+      // a null container port ending in a NullPointerException).
+      nullElements("spec", SERIALIZATION.convertValue(spec, com.fasterxml.jackson.databind.JsonNode.class), problems);
+    }
+    return problems;
+  }
+
+  private static void nullElements(String path, com.fasterxml.jackson.databind.JsonNode node, List<String> problems) {
+    if (problems.size() >= 5) {
+      return;
+    }
+    if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        if (node.get(i).isNull()) {
+          problems.add(path + "[" + i + "]: must not be null");
+        } else {
+          nullElements(path + "[" + i + "]", node.get(i), problems);
+        }
+      }
+    } else if (node.isObject()) {
+      node.fields().forEachRemaining(e -> nullElements(path + "." + e.getKey(), e.getValue(), problems));
+    }
+  }
+
+  private static void noNulls(String field, Map<String, String> map, List<String> problems) {
+    map.forEach((k, v) -> {
+      if (k == null || v == null) {
+        problems.add(field + "[" + k + "]: must be a string, not null");
+      }
+    });
+  }
+
+  private static void containerNames(String field, List<Container> containers, List<String> problems) {
+    for (int i = 0; i < containers.size(); i++) {
+      Container c = containers.get(i);
+      if (c == null) {
+        problems.add(field + "[" + i + "]: must be a container, not null");
+      } else if (c.getName() == null || c.getName().isEmpty()) {
+        problems.add(field + "[" + i + "].name: required");
+      }
+    }
+  }
+
   private static Pod mutableCopy(Pod pod) {
     Pod p = SERIALIZATION.clone(pod);
     ObjectMeta meta = p.getMetadata() == null ? new ObjectMeta() : p.getMetadata();

@@ -5,9 +5,12 @@ import dev.meshoperator.api.GatewaySpec;
 import dev.meshoperator.api.MeshInstallSpec;
 import dev.meshoperator.api.PodDisruptionBudgetSpec;
 import dev.meshoperator.api.Profile;
+import dev.meshoperator.api.SpecLimits;
 import dev.meshoperator.api.WorkloadSpec;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +28,14 @@ final class SpecValidator {
   private static final Pattern REMOTE_ADDRESS = Pattern.compile("^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$|^[0-9a-fA-F:]+$");
   private static final int MAX_LABEL = 63;
   private static final Set<String> SELECTOR_OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
+  /**
+   * A non-negative Kubernetes quantity (apimachinery's resource.Quantity syntax): a decimal number
+   * with a binary (Ki..Ei) or decimal (n, u, m, k..E) suffix or an exponent. The CRD cannot check
+   * it (requests and limits are int-or-string maps); the API server refuses a pod or Deployment
+   * carrying anything else, so without this check a typo would stop every injected pod.
+   */
+  private static final Pattern QUANTITY =
+      Pattern.compile("^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$");
 
   private final MeshInstallSpec spec;
   private final EffectiveConfig config;
@@ -65,6 +76,32 @@ final class SpecValidator {
     }
   }
 
+  private void size(String field, java.util.Collection<?> items, int max) {
+    if (items != null && items.size() > max) {
+      problem(field, "has " + items.size() + " items, more than the limit of " + max);
+    }
+  }
+
+  private void resources(String field, ResourceRequirements resources) {
+    if (resources == null) {
+      return;
+    }
+    quantities(field + ".requests", resources.getRequests());
+    quantities(field + ".limits", resources.getLimits());
+  }
+
+  private void quantities(String field, Map<String, Quantity> values) {
+    if (values == null) {
+      return;
+    }
+    values.forEach((name, quantity) -> {
+      String text = quantity == null ? null : quantity.toString();
+      if (text == null || !QUANTITY.matcher(text).matches()) {
+        problem(field + "." + name, "'" + text + "' is not a quantity (e.g. 100m, 0.5, 128Mi, 1G)");
+      }
+    });
+  }
+
   private void remote() {
     String address = spec.getRemote() == null ? null : spec.getRemote().getAddress();
     if (config.profile() == Profile.REMOTE && (address == null || address.isEmpty())) {
@@ -102,6 +139,8 @@ final class SpecValidator {
     if (components == null) {
       return;
     }
+    size("spec.components.ingressGateways", components.getIngressGateways(), SpecLimits.GATEWAYS);
+    size("spec.components.egressGateways", components.getEgressGateways(), SpecLimits.GATEWAYS);
     Map<String, String> usedBy = new HashMap<>();
     for (GatewayKind kind : GatewayKind.values()) {
       List<GatewaySpec> list = kind == GatewayKind.INGRESS ? components.getIngressGateways() : components.getEgressGateways();
@@ -138,6 +177,7 @@ final class SpecValidator {
   }
 
   private void ports(String field, List<ServicePort> ports) {
+    size(field, ports, SpecLimits.SERVICE_PORTS);
     if (ports.isEmpty()) {
       problem(field, "an enabled gateway needs at least one Service port");
       return;
@@ -169,6 +209,9 @@ final class SpecValidator {
   }
 
   private void workload(String field, WorkloadSpec workload) {
+    resources(field + ".resources", workload.getResources());
+    size(field + ".env", workload.getEnv(), SpecLimits.ENV);
+    size(field + ".tolerations", workload.getTolerations(), SpecLimits.TOLERATIONS);
     if (workload.getReplicas() != null && workload.getReplicas() < 0) {
       problem(field + ".replicas", "must not be negative");
     }
@@ -243,6 +286,12 @@ final class SpecValidator {
     Integer timeout = spec.getSidecarInjector().getTimeoutSeconds();
     if (timeout != null && (timeout < 1 || timeout > 30)) {
       problem("spec.sidecarInjector.timeoutSeconds", timeout + " is outside 1..30 (the API server's limit for webhooks)");
+    }
+    resources("spec.sidecarInjector.resources", spec.getSidecarInjector().getResources());
+    size("spec.sidecarInjector.neverInjectSelector", spec.getSidecarInjector().getNeverInjectSelector(), SpecLimits.SELECTORS);
+    size("spec.sidecarInjector.alwaysInjectSelector", spec.getSidecarInjector().getAlwaysInjectSelector(), SpecLimits.SELECTORS);
+    if (spec.getSidecarInjector().getTemplates() != null) {
+      size("spec.sidecarInjector.templates", spec.getSidecarInjector().getTemplates().keySet(), SpecLimits.TEMPLATES);
     }
     selectors("spec.sidecarInjector.neverInjectSelector", spec.getSidecarInjector().getNeverInjectSelector());
     selectors("spec.sidecarInjector.alwaysInjectSelector", spec.getSidecarInjector().getAlwaysInjectSelector());

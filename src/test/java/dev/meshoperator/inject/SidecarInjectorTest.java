@@ -50,6 +50,45 @@ class SidecarInjectorTest {
   }
 
   @Test
+  void containersWithoutANameOrNullAreRefusedWithTheFieldNotAnException() {
+    // Found by AdmissionFuzzTest: the API server validates a pod after the mutating webhooks, so
+    // such a pod reaches the injector; it used to end in a NullPointerException (a 500 denial).
+    Pod unnamed = new PodBuilder(pod(Map.of())).editSpec().addNewContainer().withImage("x:1").endContainer()
+        .addNewInitContainer().withName("").withImage("y:1").endInitContainer().endSpec().build();
+    InjectionResult r = SidecarInjector.inject(unnamed, S);
+    assertThat(r.ok()).isFalse();
+    assertThat(r.errors()).containsExactly("spec.containers[1].name: required", "spec.initContainers[0].name: required");
+
+    Pod withNull = pod(Map.of());
+    withNull.getSpec().getContainers().add(null);
+    assertThat(SidecarInjector.inject(withNull, S).errors()).containsExactly("spec.containers[1]: must be a container, not null");
+  }
+
+  @Test
+  void nullListElementsAreRefusedWithTheFieldNotAnException() {
+    // Found by AdmissionFuzzTest: {"ports": [null]} ended in a NullPointerException in ProxyContainer.
+    Pod input = pod(Map.of());
+    input.getSpec().getContainers().get(0).setPorts(new java.util.ArrayList<>(java.util.Collections.singletonList(null)));
+    InjectionResult r = SidecarInjector.inject(input, S);
+    assertThat(r.ok()).isFalse();
+    assertThat(r.errors()).containsExactly("spec.containers[0].ports[0]: must not be null");
+  }
+
+  @Test
+  void nullLabelOrAnnotationValuesAreRefusedWithTheFieldNotAnException() {
+    // Found by AdmissionFuzzTest: {"labels": {"app": null}} ended in Map.copyOf's NullPointerException.
+    java.util.HashMap<String, String> annotations = new java.util.HashMap<>();
+    annotations.put("note", null);
+    Pod input = pod(annotations);
+    input.getMetadata().setLabels(new java.util.HashMap<>());
+    input.getMetadata().getLabels().put("app", null);
+    InjectionResult r = SidecarInjector.inject(input, S);
+    assertThat(r.ok()).isFalse();
+    assertThat(r.errors()).containsExactly("metadata.labels[app]: must be a string, not null",
+        "metadata.annotations[note]: must be a string, not null");
+  }
+
+  @Test
   void userContainerNamedIstioProxyCustomisesTheInjectedOneInsteadOfBeingRefused() {
     Pod input = new PodBuilder(pod(Map.of()))
         .editSpec().addNewContainer().withName("istio-proxy").withImage("auto")

@@ -93,6 +93,43 @@ class ValidationTest {
   }
 
   @Test
+  void malformedQuantitiesAreNamedByField() {
+    // The CRD cannot check int-or-string quantities; the API server would refuse every pod or
+    // Deployment carrying one, so the spec is refused instead (issue 12).
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    SidecarInjectorSpec injector = new SidecarInjectorSpec();
+    injector.setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+        .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("lots"))
+        .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("128Mi"))
+        .addToLimits("cpu", new io.fabric8.kubernetes.api.model.Quantity("-1"))
+        .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("1.5e3")).build());
+    install.getSpec().setSidecarInjector(injector);
+    PilotSpec pilot = new PilotSpec();
+    pilot.setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+        .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("1.2.3")).build());
+    Components components = new Components();
+    components.setPilot(pilot);
+    install.getSpec().setComponents(components);
+    assertThat(messages(install)).containsExactlyInAnyOrder(
+        "spec.components.pilot.resources.requests.cpu: '1.2.3' is not a quantity (e.g. 100m, 0.5, 128Mi, 1G)",
+        "spec.sidecarInjector.resources.requests.cpu: 'lots' is not a quantity (e.g. 100m, 0.5, 128Mi, 1G)",
+        "spec.sidecarInjector.resources.limits.cpu: '-1' is not a quantity (e.g. 100m, 0.5, 128Mi, 1G)");
+  }
+
+  @Test
+  void listsLongerThanTheSchemaAllowsAreNamed() {
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    SidecarInjectorSpec injector = new SidecarInjectorSpec();
+    List<io.fabric8.kubernetes.api.model.LabelSelector> selectors = new ArrayList<>();
+    for (int i = 0; i <= dev.meshoperator.api.SpecLimits.SELECTORS; i++) {
+      selectors.add(new LabelSelectorBuilder().addToMatchLabels("k", "v" + i).build());
+    }
+    injector.setNeverInjectSelector(selectors);
+    install.getSpec().setSidecarInjector(injector);
+    assertThat(messages(install)).containsExactly("spec.sidecarInjector.neverInjectSelector: has 33 items, more than the limit of 32");
+  }
+
+  @Test
   void autoscalingBoundsNameTheGateway() {
     GatewaySpec gateway = gateway("istio-ingressgateway");
     AutoscalingSpec autoscaling = new AutoscalingSpec();
