@@ -195,7 +195,7 @@ class PackagingIT {
       }
       awaitEstablished(client);
       List<Path> files = Manifests.yamlFiles(Manifests.EXAMPLES);
-      assertThat(files).hasSize(7);
+      assertThat(files).hasSize(8);
       for (Path file : files) {
         List<HasMetadata> objects = Manifests.parse(file);
         try {
