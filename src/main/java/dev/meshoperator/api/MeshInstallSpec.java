@@ -31,7 +31,14 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MeshInstallSpec {
   public static final String DEFAULT_NAMESPACE = "istio-system";
-  public static final String DEFAULT_VERSION = "1.30.3";
+  /**
+   * The CRD schema's default spec.version. It has to be a compile-time constant (it is an
+   * annotation value) in this bottom package, so it cannot be computed from
+   * profile.IstioVersions, where the supported releases are kept: it is IstioVersions.defaultVersion()
+   * (the newest patch of the newest supported minor) written out, and IstioCrdsTest fails when the
+   * two differ. Code outside the schema asks IstioVersions.defaultVersion().
+   */
+  public static final String DEFAULT_VERSION = "1.32.0";
   public static final String DEFAULT_HUB = "docker.io/istio";
   /**
    * The shape of an Istio release tag: 1.30.3, or a variant such as 1.30.3-distroless. Whether the
@@ -62,7 +69,7 @@ public class MeshInstallSpec {
   @Size(max = 128)
   @ValidationRule(
       value = "self.matches('" + VERSION_FORMAT + "')",
-      message = "must be an Istio release such as 1.30.3 (MAJOR.MINOR.PATCH, optionally -variant such as 1.30.3-distroless)",
+      message = "must be an Istio release such as " + DEFAULT_VERSION + " (MAJOR.MINOR.PATCH, optionally -variant such as " + DEFAULT_VERSION + "-distroless)",
       reason = "FieldValueInvalid")
   private String version = DEFAULT_VERSION;
 

@@ -1,6 +1,6 @@
 package dev.meshoperator.cli;
 
-import dev.meshoperator.api.MeshInstallSpec;
+import dev.meshoperator.profile.IstioVersions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +18,7 @@ public record VersionInfo(String meshctl, String defaultIstio, String java) {
     String version = Meshctl.class.getPackage().getImplementationVersion();
     return new VersionInfo(
         version == null ? UNKNOWN : version,
-        MeshInstallSpec.DEFAULT_VERSION,
+        IstioVersions.defaultVersion(),
         System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
   }
 

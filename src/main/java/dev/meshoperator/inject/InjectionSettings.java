@@ -50,7 +50,8 @@ public record InjectionSettings(
   public static final String DEFAULT_REVISION = "default";
   public static final String DEFAULT_NAMESPACE = "istio-system";
   public static final String DEFAULT_HUB = "docker.io/istio";
-  public static final String DEFAULT_VERSION = "1.30.3";
+  /** The default Istio release, kept with the supported ones in profile.IstioVersions. */
+  public static final String DEFAULT_VERSION = dev.meshoperator.profile.IstioVersions.defaultVersion();
 
   public InjectionSettings {
     revision = revision == null ? "" : revision;
@@ -84,7 +85,7 @@ public record InjectionSettings(
     return revisionName().equals(requested) || tags.contains(requested);
   }
 
-  /** The default revision in istio-system with Istio 1.30.3's proxy defaults. */
+  /** The default revision in istio-system with the default Istio release's proxy defaults. */
   public static InjectionSettings defaults() {
     return forRevision(DEFAULT_REVISION, DEFAULT_NAMESPACE, DEFAULT_HUB, DEFAULT_VERSION);
   }

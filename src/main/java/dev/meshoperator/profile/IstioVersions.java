@@ -30,19 +30,14 @@ public final class IstioVersions {
 
   // Istio 1.30.3's charts (manifests/charts/base/files/crd-all.gen.yaml) are byte-identical to
   // istio.io/api v1.30.8's customresourcedefinitions.gen.yaml. For 1.31 and 1.32 the newest
-  // istio.io/api module versions are the evidence of the releases; no chart difference (images,
-  // env, RBAC) is known for them, so they render as 1.30 does.
+  // istio.io/api module versions are the evidence of the releases (`go list -m -versions
+  // istio.io/api`: v1.30.8, v1.31.0..v1.31.4, v1.32.0); no chart difference (images, env, RBAC) is
+  // known for them, so they render as 1.30 does. The last entry is the newest minor; its newest
+  // patch is the default spec.version ({@link #defaultVersion()}).
   private static final List<Minor> SUPPORTED = List.of(
       new Minor("1.30", "1.30.3", "v1.30.8"),
       new Minor("1.31", "1.31.4", "v1.31.4"),
       new Minor("1.32", "1.32.0", "v1.32.0"));
-
-  /**
-   * The default spec.version: the newest release whose charts we compared object by object
-   * (istio/istio tag 1.30.3). Newer minors are supported when asked for; their images and charts
-   * are not verified here, so they are not the default.
-   */
-  private static final String DEFAULT_VERSION = "1.30.3";
 
   /** Release tags: 1.30.3, or a variant tag of it such as 1.30.3-distroless. */
   private static final Pattern RELEASE = Pattern.compile("^(\\d+\\.\\d+)\\.\\d+(-[A-Za-z0-9.]+)?$");
@@ -53,8 +48,21 @@ public final class IstioVersions {
     return SUPPORTED;
   }
 
+  /**
+   * The default spec.version: the newest patch of the newest supported minor (issue 10: "default
+   * to the newest patch of the newest minor"). 1.30.3 is the release whose charts were compared
+   * with ours object by object (istio/istio tag 1.30.3); 1.31 and 1.32 are known from the
+   * istio.io/api module versions above, with no known chart difference. The CRD schema's default
+   * (MeshInstallSpec.DEFAULT_VERSION, a compile-time constant in the api package below this one)
+   * must equal this; IstioCrdsTest holds them together.
+   */
   public static String defaultVersion() {
-    return DEFAULT_VERSION;
+    return newest().newestPatch();
+  }
+
+  /** The newest supported minor: the last entry. */
+  public static Minor newest() {
+    return SUPPORTED.get(SUPPORTED.size() - 1);
   }
 
   /**
@@ -64,7 +72,7 @@ public final class IstioVersions {
    * first, from the newer release).
    */
   public static Minor crdSource() {
-    return SUPPORTED.get(SUPPORTED.size() - 1);
+    return newest();
   }
 
   private static final Pattern FORMAT = Pattern.compile(MeshInstallSpec.VERSION_FORMAT);

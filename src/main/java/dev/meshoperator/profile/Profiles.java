@@ -42,7 +42,7 @@ public final class Profiles {
         : defaults.baseEnabled();
     String remoteAddress = spec.getRemote() == null ? null : spec.getRemote().getAddress();
     String name = installName == null || installName.isEmpty() ? UNNAMED : installName;
-    String version = nonEmptyOr(spec.getVersion(), MeshInstallSpec.DEFAULT_VERSION);
+    String version = nonEmptyOr(spec.getVersion(), IstioVersions.defaultVersion());
     String namespace = nonEmptyOr(spec.getNamespace(), MeshInstallSpec.DEFAULT_NAMESPACE);
     Images images = new Images(nonEmptyOr(spec.getHub(), MeshInstallSpec.DEFAULT_HUB), version);
 

@@ -34,7 +34,8 @@ class DemoCommandIT {
         .containsPattern("Deployment/istiod\\s+istio-system\\s+1\\s+1\\s+Ready")
         .containsPattern("Deployment/istio-ingressgateway\\s+istio-system\\s+1\\s+1\\s+Ready")
         .contains("Injected pod demo/httpbin-")
-        .containsPattern("istio-proxy\\s+sidecar( \\(native\\))?\\s+docker.io/istio/proxyv2:1\\.30\\.3")
+        .containsPattern("istio-proxy\\s+sidecar( \\(native\\))?\\s+docker.io/istio/proxyv2:"
+            + java.util.regex.Pattern.quote(dev.meshoperator.profile.IstioVersions.defaultVersion()))
         .containsPattern("httpbin\\s+app\\s+docker.io/mccutchen/go-httpbin")
         .contains("kubeconfig: " + work.resolve("kubeconfig"))
         .contains("kubectl --kubeconfig " + work.resolve("kubeconfig") + " get pods -A");

@@ -263,7 +263,7 @@ class KubeInjectCommandTest {
     PodTemplateSpec template = ((Deployment) parse(run.out()).get(0)).getSpec().getTemplate();
     Container proxy = template.getSpec().getContainers().stream()
         .filter(c -> c.getName().equals("istio-proxy")).findFirst().orElseThrow();
-    assertThat(proxy.getImage()).isEqualTo("registry.example.com/istio/proxyv2:1.30.3");
+    assertThat(proxy.getImage()).isEqualTo("registry.example.com/istio/proxyv2:" + dev.meshoperator.profile.IstioVersions.defaultVersion());
     assertThat(proxy.getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
         .contains(org.assertj.core.groups.Tuple.tuple("CA_ADDR", "istiod-canary.istio-system.svc:15012"));
     assertThat(template.getMetadata().getAnnotations()).containsEntry("istio.io/rev", "canary");

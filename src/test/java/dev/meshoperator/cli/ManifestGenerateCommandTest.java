@@ -235,7 +235,7 @@ class ManifestGenerateCommandTest {
     assertThat(istiod.getSpec().getReplicas()).isEqualTo(2);
     // "1.30" stays the string it was, not the number 1.3
     assertThat(istiod.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-        .isEqualTo("1.30/pilot:" + dev.meshoperator.api.MeshInstallSpec.DEFAULT_VERSION);
+        .isEqualTo("1.30/pilot:" + dev.meshoperator.profile.IstioVersions.defaultVersion());
     assertThat(find(objects, ConfigMap.class, "istio-canary").getData().get("mesh")).contains("accessLogFile: /dev/stdout");
   }
 

@@ -2,7 +2,6 @@ package dev.meshoperator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.meshoperator.api.MeshInstallSpec;
 import org.junit.jupiter.api.Test;
 
 class MeshctlTest {
@@ -14,7 +13,7 @@ class MeshctlTest {
     assertThat(run.exitCode()).as(run.toString()).isZero();
     // Run from classes there is no jar manifest; MeshctlJarIT checks the packaged version.
     assertThat(run.out()).contains("meshctl version: " + VersionInfo.current().meshctl())
-        .contains("default Istio version: " + MeshInstallSpec.DEFAULT_VERSION)
+        .contains("default Istio version: " + dev.meshoperator.profile.IstioVersions.defaultVersion())
         .contains("java: " + System.getProperty("java.version"));
     assertThat(run.err()).isEmpty();
   }
@@ -24,7 +23,7 @@ class MeshctlTest {
     MeshctlRun run = MeshctlRun.of("version", "-o", "json");
 
     assertThat(run.exitCode()).as(run.toString()).isZero();
-    assertThat(Yaml.tree(run.out()).path("defaultIstio").asText()).isEqualTo(MeshInstallSpec.DEFAULT_VERSION);
+    assertThat(Yaml.tree(run.out()).path("defaultIstio").asText()).isEqualTo(dev.meshoperator.profile.IstioVersions.defaultVersion());
   }
 
   @Test

@@ -154,7 +154,7 @@ class AnnotationParserTest {
     assertThat(o.readinessPeriodSeconds()).isEqualTo(15);
     assertThat(o.readinessFailureThreshold()).isEqualTo(4);
     assertThat(o.resources()).isEqualTo(S.proxyResources());
-    assertThat(o.proxyImage()).isEqualTo("docker.io/istio/proxyv2:1.30.3");
+    assertThat(o.proxyImage()).isEqualTo("docker.io/istio/proxyv2:" + InjectionSettings.DEFAULT_VERSION);
     assertThat(o.logLevels()).isEqualTo(ProxyLogLevels.defaults());
     assertThat(o.nativeSidecar()).isFalse();
     assertThat(o.rewriteAppProbes()).isTrue();

@@ -21,7 +21,7 @@ class SmallPartsTest {
     InjectionSettings s = InjectionSettings.defaults();
     assertThat(s.revisionName()).isEqualTo("default");
     assertThat(s.caAddress()).isEqualTo("istiod.istio-system.svc:15012");
-    assertThat(s.proxyImage()).isEqualTo("docker.io/istio/proxyv2:1.30.3");
+    assertThat(s.proxyImage()).isEqualTo("docker.io/istio/proxyv2:" + InjectionSettings.DEFAULT_VERSION);
     assertThat(s.proxyResources().getRequests()).containsEntry("cpu", new Quantity("100m"));
     assertThat(s.nativeSidecar()).isEqualTo(NativeSidecarMode.AUTO);
     assertThat(s.nativeSidecarsByDefault()).isFalse();

@@ -54,8 +54,8 @@ class CniConfigTest {
     CniConfig cni = Profiles.resolve(install).cni();
 
     assertThat(cni.namespace()).as("the control plane namespace, like global.istioNamespace").isEqualTo("mesh-cp");
-    assertThat(cni.image()).isEqualTo("registry.example.com/istio/install-cni:1.30.3");
-    assertThat(cni.agentVersion()).isEqualTo("1.30.3");
+    assertThat(cni.image()).isEqualTo("registry.example.com/istio/install-cni:" + IstioVersions.defaultVersion());
+    assertThat(cni.agentVersion()).isEqualTo(IstioVersions.defaultVersion());
     assertThat(cni.excludeNamespaces()).containsExactly("kube-system");
     assertThat(cni.binDir()).isEqualTo("/opt/cni/bin");
     assertThat(cni.confDir()).isEqualTo("/etc/cni/net.d");

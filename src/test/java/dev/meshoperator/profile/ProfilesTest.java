@@ -199,7 +199,7 @@ class ProfilesTest {
     assertThat(config.installName()).isEqualTo(Profiles.UNNAMED);
     assertThat(config.profile()).isEqualTo(Profile.DEFAULT);
     assertThat(config.namespace()).isEqualTo("istio-system");
-    assertThat(config.images().pilot()).isEqualTo("docker.io/istio/pilot:1.30.3");
+    assertThat(config.images().pilot()).isEqualTo("docker.io/istio/pilot:" + IstioVersions.defaultVersion());
     assertThat(Profiles.resolve("x", null).revision()).isEqualTo(Revision.DEFAULT);
   }
 

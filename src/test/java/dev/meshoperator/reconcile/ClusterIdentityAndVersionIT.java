@@ -36,7 +36,8 @@ class ClusterIdentityAndVersionIT {
         .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
           assertThat(e.getCode()).isEqualTo(422);
           assertThat(e.getStatus().getMessage()).contains("spec.version",
-              "must be an Istio release such as 1.30.3 (MAJOR.MINOR.PATCH, optionally -variant such as 1.30.3-distroless)");
+              "must be an Istio release such as " + dev.meshoperator.api.MeshInstallSpec.DEFAULT_VERSION
+                  + " (MAJOR.MINOR.PATCH, optionally -variant such as " + dev.meshoperator.api.MeshInstallSpec.DEFAULT_VERSION + "-distroless)");
         });
 
     MeshInstall badCluster = MeshInstallTestSupport.install(ns, "c", Profile.MINIMAL);

@@ -143,7 +143,7 @@ class CniRenderTest {
       assertThat(t.getKey()).isNull();
     });
     assertThat(c.getName()).isEqualTo("install-cni");
-    assertThat(c.getImage()).isEqualTo("docker.io/istio/install-cni:1.30.3");
+    assertThat(c.getImage()).isEqualTo("docker.io/istio/install-cni:" + dev.meshoperator.profile.IstioVersions.defaultVersion());
     assertThat(c.getCommand()).containsExactly("install-cni");
     assertThat(c.getEnvFrom()).singleElement().satisfies(e -> assertThat(e.getConfigMapRef().getName()).isEqualTo("istio-cni-config"));
     assertThat(c.getEnv()).extracting(e -> e.getName()).contains("REPAIR_NODE_NAME", "NODE_NAME", "POD_NAME", "POD_NAMESPACE");
@@ -170,7 +170,7 @@ class CniRenderTest {
     spec.setExcludeNamespaces(List.of("kube-system", "istio-system"));
     ConfigMap cm = find(render(withCni(Profile.DEFAULT, spec)), ConfigMap.class, "istio-cni-config");
     assertThat(cm.getData())
-        .containsEntry("CURRENT_AGENT_VERSION", "1.30.3")
+        .containsEntry("CURRENT_AGENT_VERSION", dev.meshoperator.profile.IstioVersions.defaultVersion())
         .containsEntry("AMBIENT_ENABLED", "false")
         .containsEntry("CHAINED_CNI_PLUGIN", "true")
         .containsEntry("EXCLUDE_NAMESPACES", "kube-system,istio-system")

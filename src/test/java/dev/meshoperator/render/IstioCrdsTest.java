@@ -130,6 +130,10 @@ class IstioCrdsTest {
   @Test
   void theDefaultVersionIsTheNewestSupportedOneAndTheApiTypesAgree() {
     assertThat(IstioVersions.of(IstioVersions.defaultVersion())).isPresent();
+    // The newest patch of the newest minor: the last entry, and no entry is a newer minor.
+    assertThat(IstioVersions.defaultVersion()).isEqualTo(IstioVersions.newest().newestPatch()).isEqualTo("1.32.0");
+    assertThat(IstioVersions.supported()).extracting(m -> Integer.parseInt(m.minor().split("[.]")[1]))
+        .isSorted().doesNotHaveDuplicates();
     assertThat(dev.meshoperator.api.MeshInstallSpec.DEFAULT_VERSION).isEqualTo(IstioVersions.defaultVersion());
     assertThat(dev.meshoperator.inject.InjectionSettings.DEFAULT_VERSION).isEqualTo(IstioVersions.defaultVersion());
   }

@@ -64,7 +64,7 @@ class SidecarInjectionIT {
       assertThat(containerNames(pod)).containsExactly("init:istio-init", "init:istio-proxy", "app");
       var proxy = pod.getSpec().getInitContainers().get(1);
       assertThat(proxy.getRestartPolicy()).isEqualTo("Always");
-      assertThat(proxy.getImage()).isEqualTo("docker.io/istio/proxyv2:1.30.3");
+      assertThat(proxy.getImage()).isEqualTo("docker.io/istio/proxyv2:" + dev.meshoperator.profile.IstioVersions.defaultVersion());
       assertThat(proxy.getArgs()).startsWith("proxy", "sidecar");
       assertThat(env(proxy.getEnv(), "CA_ADDR")).isEqualTo("istiod.istio-system.svc:15012");
       assertThat(pod.getMetadata().getAnnotations()).containsKey("sidecar.istio.io/status");

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 @KubeTest
 class TemplatesAndOverridesIT {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
-  private static final String PROXY_IMAGE = "docker.io/istio/proxyv2:1.30.3";
+  private static final String PROXY_IMAGE = "docker.io/istio/proxyv2:" + dev.meshoperator.profile.IstioVersions.defaultVersion();
 
   private static WebhookHarness harness;
   private static MeshInstall mesh;
