@@ -38,11 +38,7 @@ final class MeshInstallWatcher {
     long begun = System.nanoTime();
     progress.line("waiting up to " + DurationConverter.format(timeout) + " for meshinstall/" + name + " to be Ready");
     while (true) {
-      MeshInstall mi = cluster.call("read MeshInstall " + name,
-          () -> cluster.client().resources(MeshInstall.class).withName(name).get());
-      if (mi == null) {
-        throw CliException.failure("meshinstall/" + name + " was deleted while waiting for it", "install it again");
-      }
+      MeshInstall mi = read(name);
       report(mi);
       if (isReady(mi)) {
         progress.line("meshinstall/" + name + " is Ready after "
@@ -57,6 +53,16 @@ final class MeshInstallWatcher {
     }
   }
 
+  /** The MeshInstall as it is now; one that disappears while being waited for is an error. */
+  private MeshInstall read(String name) {
+    MeshInstall mi = cluster.call("read MeshInstall " + name,
+        () -> cluster.client().resources(MeshInstall.class).withName(name).get());
+    if (mi == null) {
+      throw CliException.failure("meshinstall/" + name + " was deleted while waiting for it", "install it again");
+    }
+    return mi;
+  }
+
   /**
    * Waits until the MeshInstall runs {@code version}: Ready at that version and, when it moves
    * workloads (RevisionBased with updateWorkloads), until no pod runs an older revision. Fails at
@@ -67,11 +73,7 @@ final class MeshInstallWatcher {
     long begun = System.nanoTime();
     progress.line("waiting up to " + DurationConverter.format(timeout) + " for meshinstall/" + name + " to run " + version);
     while (true) {
-      MeshInstall mi = cluster.call("read MeshInstall " + name,
-          () -> cluster.client().resources(MeshInstall.class).withName(name).get());
-      if (mi == null) {
-        throw CliException.failure("meshinstall/" + name + " was deleted while waiting for it", "install it again");
-      }
+      MeshInstall mi = read(name);
       report(mi);
       reportRevisions(mi);
       MeshInstallStatus s = mi.getStatus();
