@@ -98,6 +98,12 @@ public final class SidecarInjector {
     noNulls("metadata.annotations", meta.getAnnotations(), problems);
     containerNames("spec.containers", spec.getContainers(), problems);
     containerNames("spec.initContainers", spec.getInitContainers(), problems);
+    // Volumes and pull secrets are matched by name against an earlier injection's record
+    // (AdmissionFuzzTest: a nameless volume beside sidecar.istio.io/status ended in a
+    // NullPointerException in PriorInjection).
+    names("spec.volumes", spec.getVolumes(), io.fabric8.kubernetes.api.model.Volume::getName, problems);
+    names("spec.imagePullSecrets", spec.getImagePullSecrets(),
+        io.fabric8.kubernetes.api.model.LocalObjectReference::getName, problems);
     if (problems.isEmpty()) {
       // Any other list element that is null (a port, an env var, a volume, a sysctl...): the API
       // server's decoding never produces one, the templates assume none (AdmissionFuzzTest found
@@ -130,6 +136,19 @@ public final class SidecarInjector {
         problems.add(field + "[" + k + "]: must be a string, not null");
       }
     });
+  }
+
+  private static <T> void names(String field, List<T> items, java.util.function.Function<T, String> name,
+      List<String> problems) {
+    if (items == null) {
+      return;
+    }
+    for (int i = 0; i < items.size(); i++) {
+      T item = items.get(i);
+      if (item != null && (name.apply(item) == null || name.apply(item).isEmpty())) {
+        problems.add(field + "[" + i + "].name: required");
+      }
+    }
   }
 
   private static void containerNames(String field, List<Container> containers, List<String> problems) {
