@@ -73,7 +73,7 @@ class CertificateRotationIT {
         while (System.nanoTime() < Math.min(deadline, stopAfter)) {
           var identity = harness.runtime.certificates().servingIdentity();
           servingSerials.add(identity.leaf().getSerialNumber());
-          movedToNewCa |= !signedBy(identity.leaf(), firstCa);
+          movedToNewCa |= !TestTls.signedBy(identity.leaf(), firstCa);
           harness.runtime.certificates().caBundle().ifPresent(caBundles::add);
           checkAgainstClusterBundle(client, configuration, harness.host, harness.port, clusterBundles, verifiedSerials, tlsFailures);
           String name = "stream-" + created;
@@ -134,7 +134,7 @@ class CertificateRotationIT {
       bundles.add(pem);
       var trusted = Certificates.certificatesFromPem(pem);
       try {
-        verified.add(handshake(trusted, host, port));
+        verified.add(TestTls.servedCertificate(trusted, host, port).getSerialNumber());
       } catch (java.io.IOException first) {
         // The read of the configuration and the new connection are two steps; a rotation step can
         // fall between them (the test rotates every few seconds). Read and connect once more: a
@@ -146,7 +146,7 @@ class CertificateRotationIT {
                 .decode(w.getClientConfig().getCaBundle()), java.nio.charset.StandardCharsets.UTF_8)))
             .orElse(List.of());
         try {
-          verified.add(handshake(againBundle, host, port));
+          verified.add(TestTls.servedCertificate(againBundle, host, port).getSerialNumber());
           RACES.incrementAndGet();
         } catch (java.io.IOException e) {
           failures.add(webhook.getName() + " (bundle of " + trusted.size() + " CA, then " + againBundle.size() + "): " + e);
@@ -157,23 +157,6 @@ class CertificateRotationIT {
 
   /** Mismatches that a second read of the configuration explained (a rotation step between read and connect). */
   private static final java.util.concurrent.atomic.AtomicInteger RACES = new java.util.concurrent.atomic.AtomicInteger();
-
-  private static BigInteger handshake(List<X509Certificate> trusted, String host, int port) throws java.io.IOException {
-    try (var socket = (javax.net.ssl.SSLSocket) TestTls.trusting(trusted).getSocketFactory().createSocket(host, port)) {
-      socket.setSoTimeout(10_000);
-      socket.startHandshake();
-      return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
-    }
-  }
-
-  private static boolean signedBy(X509Certificate leaf, X509Certificate ca) {
-    try {
-      leaf.verify(ca.getPublicKey());
-      return true;
-    } catch (java.security.GeneralSecurityException e) {
-      return false;
-    }
-  }
 
   private static void sleep(long millis) {
     try {

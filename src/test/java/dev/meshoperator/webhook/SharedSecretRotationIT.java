@@ -73,12 +73,12 @@ class SharedSecretRotationIT {
               String bundle = clusterBundle(client);
               bundles.add(bundle);
               try {
-                X509Certificate leaf = handshake(Certificates.certificatesFromPem(bundle), address, webhook.port);
+                X509Certificate leaf = TestTls.servedCertificate(Certificates.certificatesFromPem(bundle), address, webhook.port);
                 served.add(leaf.getSerialNumber());
-                movedToNewCa |= !signedBy(leaf, firstCa);
+                movedToNewCa |= !TestTls.signedBy(leaf, firstCa);
               } catch (java.io.IOException first) {
                 try {
-                  served.add(handshake(Certificates.certificatesFromPem(clusterBundle(client)), address, webhook.port)
+                  served.add(TestTls.servedCertificate(Certificates.certificatesFromPem(clusterBundle(client)), address, webhook.port)
                       .getSerialNumber());
                   races++;
                 } catch (java.io.IOException e) {
@@ -124,23 +124,6 @@ class SharedSecretRotationIT {
         .withName("mesh-operator-sidecar-injector-sharedrot").get();
     return new String(Base64.getDecoder().decode(mwc.getWebhooks().get(0).getClientConfig().getCaBundle()),
         StandardCharsets.UTF_8);
-  }
-
-  private static X509Certificate handshake(List<X509Certificate> trusted, String host, int port) throws java.io.IOException {
-    try (var socket = (javax.net.ssl.SSLSocket) TestTls.trusting(trusted).getSocketFactory().createSocket(host, port)) {
-      socket.setSoTimeout(10_000);
-      socket.startHandshake();
-      return (X509Certificate) socket.getSession().getPeerCertificates()[0];
-    }
-  }
-
-  private static boolean signedBy(X509Certificate leaf, X509Certificate ca) {
-    try {
-      leaf.verify(ca.getPublicKey());
-      return true;
-    } catch (java.security.GeneralSecurityException e) {
-      return false;
-    }
   }
 
   private static void sleep(long millis) {

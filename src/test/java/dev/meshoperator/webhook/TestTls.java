@@ -67,4 +67,24 @@ final class TestTls {
                   "oldObject":null,"dryRun":false}}
                 """.formatted(uid);
     }
+
+    /** The leaf certificate a server presents on a new TLS connection trusting exactly {@code trusted}. */
+    static X509Certificate servedCertificate(List<X509Certificate> trusted, String host, int port)
+            throws java.io.IOException {
+        try (var socket = (javax.net.ssl.SSLSocket) trusting(trusted).getSocketFactory().createSocket(host, port)) {
+            socket.setSoTimeout(10_000);
+            socket.startHandshake();
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    /** Whether {@code leaf} carries a signature of {@code ca}'s key. */
+    static boolean signedBy(X509Certificate leaf, X509Certificate ca) {
+        try {
+            leaf.verify(ca.getPublicKey());
+            return true;
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
+    }
 }
