@@ -2,7 +2,7 @@ package dev.meshoperator.inject;
 
 import dev.meshoperator.proxy.ProxyVolumes;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.Sysctl;
 import io.fabric8.kubernetes.api.model.Volume;
 import java.util.ArrayList;
@@ -27,17 +27,12 @@ final class GatewayTemplate implements InjectionTemplate {
   public Pod render(TemplateContext ctx) {
     List<Volume> volumes = new ArrayList<>(ProxyVolumes.volumes(ProxyVolumes.Kind.GATEWAY));
     volumes.addAll(TemplateParts.extraVolumes(ctx));
-    return new PodBuilder()
-        .withNewMetadata()
-          .withLabels(TemplateParts.canonicalLabels(ctx))
-          .withAnnotations(TemplateParts.defaultContainer(ctx))
-        .endMetadata()
-        .withNewSpec()
-          .withContainers(ProxyContainer.gateway(ctx))
-          .withVolumes(volumes)
-          .withNewSecurityContext().withSysctls(sysctls(ctx)).endSecurityContext()
-        .endSpec()
-        .build();
+    Pod pod = TemplateParts.pod(TemplateParts.canonicalLabels(ctx), TemplateParts.defaultContainer(ctx),
+        List.of(), List.of(ProxyContainer.gateway(ctx)), volumes);
+    PodSecurityContext securityContext = new PodSecurityContext();
+    securityContext.setSysctls(sysctls(ctx));
+    pod.getSpec().setSecurityContext(securityContext);
+    return pod;
   }
 
   /**

@@ -2,6 +2,10 @@ package dev.meshoperator.inject;
 
 import static dev.meshoperator.inject.IstioKeys.*;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import java.util.ArrayList;
@@ -69,5 +73,24 @@ final class TemplateParts {
       }
     }
     return "";
+  }
+
+  /**
+   * A template's fragment from its parts, with plain setters: what a PodBuilder would build, without
+   * the builder's copy of every nested object (the fragment is serialized for the merge at once).
+   */
+  static Pod pod(Map<String, String> labels, Map<String, String> annotations, List<Container> initContainers,
+      List<Container> containers, List<Volume> volumes) {
+    ObjectMeta meta = new ObjectMeta();
+    meta.setLabels(new LinkedHashMap<>(labels));
+    meta.setAnnotations(new LinkedHashMap<>(annotations));
+    PodSpec spec = new PodSpec();
+    spec.setInitContainers(new ArrayList<>(initContainers));
+    spec.setContainers(new ArrayList<>(containers));
+    spec.setVolumes(new ArrayList<>(volumes));
+    Pod pod = new Pod();
+    pod.setMetadata(meta);
+    pod.setSpec(spec);
+    return pod;
   }
 }

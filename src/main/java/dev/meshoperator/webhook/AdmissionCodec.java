@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 import java.io.IOException;
@@ -85,11 +84,11 @@ public final class AdmissionCodec {
 
     /** The AdmissionReview envelope around {@code response}, as JSON bytes. */
     public byte[] writeReview(AdmissionResponse response) {
-        AdmissionReview review = new AdmissionReviewBuilder()
-                .withApiVersion(API_VERSION)
-                .withKind(KIND)
-                .withResponse(response)
-                .build();
+        // setters, not the builder: it would copy the response (and its patch string) first
+        AdmissionReview review = new AdmissionReview();
+        review.setApiVersion(API_VERSION);
+        review.setKind(KIND);
+        review.setResponse(response);
         return serialization.asJson(review).getBytes(StandardCharsets.UTF_8);
     }
 
@@ -128,6 +127,22 @@ public final class AdmissionCodec {
                 .withPatchType(PATCH_TYPE_JSON_PATCH)
                 .withPatch(Base64.getEncoder().encodeToString(jsonPatch.getBytes(StandardCharsets.UTF_8)))
                 .build();
+    }
+
+    /** Allowed with a JSON Patch already built as a JSON array (not parsed again). */
+    public static AdmissionResponse patch(String uid, com.fasterxml.jackson.databind.node.ArrayNode jsonPatch) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(jsonPatch);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a JSON Patch", e);
+        }
+        AdmissionResponse response = new AdmissionResponse();
+        response.setUid(uid);
+        response.setAllowed(true);
+        response.setPatchType(PATCH_TYPE_JSON_PATCH);
+        response.setPatch(Base64.getEncoder().encodeToString(bytes));
+        return response;
     }
 
     /** Refused; {@code code} is HTTP-like (400 for a bad pod, 500 for our own failure). */

@@ -94,17 +94,18 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
       LOG.debug("not injecting {}: {}", podName, decision.reason());
       return AdmissionCodec.skip(uid, decision.code().metricValue());
     }
-    InjectionResult result = SidecarInjector.inject(pod, namespace, settings);
+    // The tree the patch starts from is also what the injector reads (one serialization, not two).
+    JsonNode before = serialization.convertValue(pod, JsonNode.class);
+    InjectionResult result = SidecarInjector.inject(before, namespace, settings);
     if (!result.ok()) {
       LOG.info("refusing {}: {}", podName, result.message());
       return AdmissionCodec.deny(uid, 400, "sidecar injection refused for pod " + podName + ": "
           + result.message());
     }
-    JsonNode before = serialization.convertValue(pod, JsonNode.class);
     JsonNode after = serialization.convertValue(result.pod(), JsonNode.class);
     ArrayNode patch = JsonPatches.diff(before, after);
     LOG.debug("injecting {} (revision {}): {} patch operations", podName, settings.revisionName(), patch.size());
-    return patch.isEmpty() ? AdmissionCodec.allow(uid) : AdmissionCodec.patch(uid, patch.toString());
+    return patch.isEmpty() ? AdmissionCodec.allow(uid) : AdmissionCodec.patch(uid, patch);
   }
 
   private static String podName(Pod pod, String namespace) {
