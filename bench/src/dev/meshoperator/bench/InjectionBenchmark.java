@@ -40,7 +40,7 @@ public class InjectionBenchmark {
   public void setUp() {
     subject = "env1500".equals(pod) ? Fixtures.envHeavyPod(1500) : Fixtures.appPod();
     settings = InjectionSettings.defaults().toBuilder().serverSupportsNativeSidecars(true).build();
-    var serialization = new KubernetesSerialization();
+    var serialization = dev.meshoperator.inject.KubeJson.serialization();
     handler = new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization);
     codec = new AdmissionCodec(serialization);
     AdmissionRequest request = Fixtures.podCreate(subject);

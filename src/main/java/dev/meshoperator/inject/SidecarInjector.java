@@ -28,7 +28,7 @@ import java.util.Set;
 public final class SidecarInjector {
   private SidecarInjector() {}
 
-  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final KubernetesSerialization SERIALIZATION = KubeJson.serialization();
 
   /** Injects using the pod's own metadata.namespace (set it from the admission request if absent). */
   public static InjectionResult inject(Pod pod, InjectionSettings s) {

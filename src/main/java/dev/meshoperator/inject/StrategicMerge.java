@@ -24,7 +24,7 @@ import java.util.Set;
 final class StrategicMerge {
   private StrategicMerge() {}
 
-  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final KubernetesSerialization SERIALIZATION = KubeJson.serialization();
 
   /** List field name to the key its items merge by (from the Kubernetes API's patchMergeKey tags). */
   private static final Map<String, String> MERGE_KEYS = Map.of(

@@ -25,7 +25,7 @@ import java.util.Set;
  */
 final class UserOverrides {
   static final Set<String> NAMES = Set.of(PROXY_CONTAINER, INIT_CONTAINER, VALIDATION_CONTAINER);
-  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final KubernetesSerialization SERIALIZATION = KubeJson.serialization();
 
   private final List<Container> containers;
   private final List<Container> initContainers;

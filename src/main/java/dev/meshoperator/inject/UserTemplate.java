@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * running user code in the webhook.
  */
 final class UserTemplate implements InjectionTemplate {
-  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final KubernetesSerialization SERIALIZATION = KubeJson.serialization();
 
   private final String name;
   private final Pod fragment;

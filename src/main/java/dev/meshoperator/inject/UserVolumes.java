@@ -23,7 +23,7 @@ final class UserVolumes {
   private UserVolumes() {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final KubernetesSerialization SERIALIZATION = KubeJson.serialization();
 
   static List<Volume> volumes(AnnotationParser.Reader r) {
     List<ObjectNode> entries = entries(r, USER_VOLUME, "volume");

@@ -37,7 +37,7 @@ public final class AdmissionCodec {
     }
 
     public AdmissionCodec() {
-        this(new KubernetesSerialization());
+        this(dev.meshoperator.inject.KubeJson.serialization());
     }
 
     /**

@@ -139,7 +139,8 @@ public final class WebhookRuntime implements AutoCloseable {
           cfg -> toSettings.apply(cfg, native_));
       Function<String, Map<String, String>> labels = name -> namespaceLabels(client, nsInformer, name);
       Function<String, Map<String, String>> freshLabels = name -> labelsOf(client.namespaces().withName(name).get());
-      var serialization = client.getKubernetesSerialization();
+      // the admission path's own mapping (Blackbird), not the client's: see KubeJson
+      var serialization = dev.meshoperator.inject.KubeJson.serialization();
       var metrics = new WebhookMetrics();
       var builder = AdmissionServer.builder()
           .handlers(rev -> new RevisionAdmissionHandler(rev, settings, labels, freshLabels, serialization))
