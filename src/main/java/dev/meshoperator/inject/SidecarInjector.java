@@ -61,6 +61,7 @@ public final class SidecarInjector {
     }
     AnnotationParser.Result parsed = AnnotationParser.parse(meta.getAnnotations(), s);
     List<String> errors = new ArrayList<>(parsed.errors());
+    boolean earlierInjection = meta.getAnnotations().get(STATUS) != null;
     errors.addAll(PriorInjection.strip(p));
     if (!errors.isEmpty()) {
       return InjectionResult.refused(errors);
@@ -72,11 +73,16 @@ public final class SidecarInjector {
         namespace == null ? "" : namespace);
 
     Injected injected = new Injected();
+    // Until the first merge the pod is the input unless an earlier injection or the user's own
+    // istio-proxy/istio-init was taken out: then the input's tree serves as the merge's base
+    // (the merge only reads it) instead of serializing the pod again.
+    JsonNode unchanged = earlierInjection || !overrides.isEmpty() ? null : tree;
     for (String name : o.templates()) {
       Pod fragment = InjectionTemplates.find(name, s).orElseThrow().render(ctx);
       errors.addAll(volumeConflicts(spec, fragment));
       injected.record(fragment, ctx);
-      p = merge(p, fragment);
+      p = merge(unchanged != null ? unchanged : SERIALIZATION.convertValue(p, JsonNode.class), fragment);
+      unchanged = null;
       spec = p.getSpec();
     }
     if (!errors.isEmpty()) {
@@ -239,11 +245,12 @@ public final class SidecarInjector {
   }
 
   /** The fragment laid over the pod by strategic merge; a new, mutable pod. */
-  private static Pod merge(Pod pod, Pod fragment) {
+  /** @param pod the pod as a JSON tree (only read) */
+  private static Pod merge(JsonNode pod, Pod fragment) {
     ObjectNode patch = SERIALIZATION.convertValue(fragment, ObjectNode.class);
     patch.remove("apiVersion");
     patch.remove("kind");
-    JsonNode merged = StrategicMerge.merge(SERIALIZATION.convertValue(pod, JsonNode.class), patch);
+    JsonNode merged = StrategicMerge.merge(pod, patch);
     return ownedParts(SERIALIZATION.convertValue(merged, Pod.class)); // read back: a fresh object
   }
 
