@@ -157,11 +157,13 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 tick=$(getconf CLK_TCK)
 mib() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
-# sample PID -> "rss hwm heap_used heap_committed meta_used threads thread_kb code_kb gc_kb class_kb other_kb nmt_total_kb"
+# sample PID -> "rss hwm heap_used heap_committed meta_used threads thread_kb code_kb gc_kb class_kb other_kb nmt_total_kb
+# rss_anon" (KiB; RSS less RssAnon is file-backed: libjvm, the JDK's modules, tcnative's library)
 sample() {
-  local pid=$1 rss hwm jstat nmt
+  local pid=$1 rss hwm anon jstat nmt
   rss=$(awk '/^VmRSS/{print $2}' "/proc/$pid/status")
   hwm=$(awk '/^VmHWM/{print $2}' "/proc/$pid/status")
+  anon=$(awk '/^RssAnon/{print $2}' "/proc/$pid/status")
   jstat=$(jstat -gc "$pid" | awk 'NR==1{for(i=1;i<=NF;i++)h[$i]=i; next}
     {u=$h["S0U"]+$h["S1U"]+$h["EU"]+$h["OU"]; c=$h["S0C"]+$h["S1C"]+$h["EC"]+$h["OC"]; printf "%.0f %.0f %.0f", u, c, $h["MU"]}')
   nmt=$(jcmd "$pid" VM.native_memory summary | awk '
@@ -169,14 +171,14 @@ sample() {
     /^-/{name=$0; sub(/^- */,"",name); sub(/ *\(.*/,"",name); match($0,/committed=[0-9]+/); c[name]=substr($0,RSTART+10,RLENGTH-10)}
     /\(thread #/{match($0,/#[0-9]+/); threads=substr($0,RSTART+1,RLENGTH-1)}
     END{printf "%d %d %d %d %d %d %d", threads, c["Thread"], c["Code"], c["GC"], c["Class"], c["Other"], total}')
-  echo "$rss $hwm $jstat $nmt"
+  echo "$rss $hwm $jstat $nmt $anon"
 }
-printf '%s\n' "| flags | phase | RSS | peak RSS | heap used / committed | metaspace used | threads (stacks committed) | code cache | GC structures | direct (NMT Other) | NMT total committed | RSS outside NMT | throughput | p99 | errors | operator CPU per answered request | load average |" > "$work/table"
-printf '%s\n' "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" >> "$work/table"
+printf '%s\n' "| flags | phase | RSS | of it file-backed | peak RSS | heap used / committed | metaspace used | threads (stacks committed) | code cache | GC structures | direct (NMT Other) | NMT total committed | RSS outside NMT | throughput | p99 | errors | operator CPU per answered request | load average |" > "$work/table"
+printf '%s\n' "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" >> "$work/table"
 row() { # name phase sample [throughput p99 errors cpu-per-request]
   local s=($3)
-  printf '| %s | %s | %s MiB | %s MiB | %s / %s MiB | %s MiB | %s (%s MiB) | %s MiB | %s MiB | %s MiB | %s MiB | %s MiB | %s | %s | %s | %s | %s |\n' \
-    "$1" "$2" "$(mib "${s[0]}")" "$(mib "${s[1]}")" "$(mib "${s[2]}")" "$(mib "${s[3]}")" "$(mib "${s[4]}")" \
+  printf '| %s | %s | %s MiB | %s MiB | %s MiB | %s / %s MiB | %s MiB | %s (%s MiB) | %s MiB | %s MiB | %s MiB | %s MiB | %s MiB | %s | %s | %s | %s | %s |\n' \
+    "$1" "$2" "$(mib "${s[0]}")" "$(mib $(( s[0] - s[12] )))" "$(mib "${s[1]}")" "$(mib "${s[2]}")" "$(mib "${s[3]}")" "$(mib "${s[4]}")" \
     "${s[5]}" "$(mib "${s[6]}")" "$(mib "${s[7]}")" "$(mib "${s[8]}")" "$(mib "${s[10]}")" "$(mib "${s[11]}")" \
     "$(mib $(( s[0] - s[11] )))" "${4:--}" "${5:--}" "${6:--}" "${7:--}" "$(loadavg)" | tee -a "$work/table" >&2
 }
