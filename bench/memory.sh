@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# Memory of the real operator (target/mesh-operator.jar, `operator` command, as its ServiceAccount,
+# leader election on) against a local cluster (etcd, kube-apiserver, controller-manager, scheduler,
+# kwok: the LocalCluster the ITs use), with the demo MeshInstall Ready: RSS and the JVM's own account
+# (NativeMemoryTracking summary, jstat) at rest, under open-loop webhook load (vegeta, HTTP/1.1 over
+# TLS, a typical pod's AdmissionReview, as bench/webhook-load.sh sends it) and after. One operator run
+# per candidate set of JVM flags; prints one table. Benchmarks never gate CI.
+#
+#   bench/memory.sh                                  the shipped flags (and current, if different)
+#   bench/memory.sh 'serial:-XX:+UseSerialGC -Xmx128m' 'g1:-XX:+UseG1GC -Xmx128m'
+#
+# A candidate is NAME:FLAGS. FLAGS are JVM options; leading VAR=value words are set in the operator's
+# environment instead (e.g. MALLOC_ARENA_MAX=2). Every candidate runs with -XX:MaxRAM=<the Deployment's
+# memory limit> first, so that percentages and ergonomics size the JVM as the container's cgroup limit
+# would (a later -XX:MaxRAM in FLAGS wins), and with -XX:NativeMemoryTracking=summary (costs a little
+# memory itself: about 1-3 MiB, counted in the rows).
+# The candidate "shipped" is the JAVA_TOOL_OPTIONS (and MALLOC_ARENA_MAX) of deploy/03-deployment.yaml,
+# read from the file.
+# Environment: RATES (open-loop rates, default "1000 3000"), DURATION (each, default 15s), WARMUP
+# (closed loop, 8 workers, default 10s), REST (seconds from Ready to the at-rest sample, default 30),
+# AFTER (seconds idle after the load, default 30), CLASSPATH_OVERRIDE (skip mvn), WEBHOOK_PORT,
+# HEALTH_PORT (default 29443, 28080).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+VEGETA_VERSION=v12.13.0
+RATES=${RATES:-"1000 3000"}
+DURATION=${DURATION:-15s}
+WARMUP=${WARMUP:-10s}
+REST=${REST:-30}
+AFTER=${AFTER:-30}
+WEBHOOK_PORT=${WEBHOOK_PORT:-29443}
+HEALTH_PORT=${HEALTH_PORT:-28080}
+KUBE_VERSION_DIR=$(ls -d "${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"/k8s/*-linux-amd64 2>/dev/null | sort -V | tail -1)
+export PATH="$KUBE_VERSION_DIR:$PATH"
+
+log() { echo "[memory] $(date -u +%T) $*" >&2; }
+
+# ---- what ships: flags and memory limit of deploy/03-deployment.yaml ----
+deployment=deploy/03-deployment.yaml
+env_value() { awk -v n="$1" '$0 ~ "name: " n "$" {getline; sub(/^ *value: */, ""); gsub(/"/, ""); print; exit}' "$deployment"; }
+shipped_flags=$(env_value JAVA_TOOL_OPTIONS)
+arenas=$(env_value MALLOC_ARENA_MAX)
+if [[ -n "$arenas" ]]; then shipped_flags="MALLOC_ARENA_MAX=$arenas $shipped_flags"; fi
+limit=$(awk '/limits:/{l=1; next} l && /memory:/{print $2; exit}' "$deployment")
+case "$limit" in
+  *Mi) limit_mib=${limit%Mi} ;;
+  *Gi) limit_mib=$(( ${limit%Gi} * 1024 )) ;;
+  *) echo "memory limit '$limit' in $deployment: expected NNNMi or NGi" >&2; exit 1 ;;
+esac
+# The flags before this change, for the before/after rows.
+current_flags="-XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp"
+if [[ $# -gt 0 ]]; then
+  candidates=("$@")
+elif [[ "$shipped_flags" == "$current_flags" ]]; then
+  candidates=("shipped:$shipped_flags")
+else
+  candidates=("before (512Mi limit):-XX:MaxRAM=512m $current_flags" "shipped:$shipped_flags")
+fi
+
+# ---- vegeta, from its Go module, as bench/webhook-load.sh builds it ----
+vegeta="$root/bench/.bin/vegeta"
+if [[ ! -x "$vegeta" ]] || [[ "$(cat "$root/bench/.bin/vegeta.version" 2>/dev/null)" != "$VEGETA_VERSION" ]]; then
+  log "building vegeta $VEGETA_VERSION into bench/.bin"
+  GOBIN="$root/bench/.bin" GOFLAGS=-mod=mod go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
+  echo "$VEGETA_VERSION" > "$root/bench/.bin/vegeta.version"
+fi
+
+# ---- jars and the bench classpath (for the AdmissionReview of webhook-load.sh) ----
+if [[ -n "${CLASSPATH_OVERRIDE:-}" ]]; then
+  cp="$CLASSPATH_OVERRIDE"
+else
+  if [[ ! -f target/mesh-operator.jar || ! -f target/meshctl.jar || ! -f target/bench.classpath ]]; then
+    log "building (mvn package -DskipTests)"
+    mvn -B -q -o -ntp -DskipTests -DskipKubeTestenv=true -DskipK3s=true package dependency:build-classpath \
+      -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
+  fi
+  cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
+fi
+for jar in target/mesh-operator.jar target/meshctl.jar; do
+  [[ -f "$jar" ]] || { echo "$jar missing: run mvn -DskipTests package" >&2; exit 1; }
+done
+
+work=$(mktemp -d)
+cluster_pid=""
+operator_pid=""
+helper_pid=""
+stop() { # pid: TERM, then KILL after 20 s
+  local pid=$1
+  [[ -n "$pid" ]] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  stop "$helper_pid"
+  if [[ -n "$operator_pid" ]]; then stop "$operator_pid"; fi
+  stop "$cluster_pid"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'echo "[memory] failed at line $LINENO" >&2' ERR
+
+# ---- the AdmissionReview webhook-load.sh sends (written by the bench's WebhookServerMain) ----
+java -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work/review" < /dev/null > "$work/review.log" 2>&1 &
+helper_pid=$!
+for _ in $(seq 1 600); do [[ -f "$work/review/port" ]] && break; sleep 0.1; done
+[[ -f "$work/review/port" ]] || { cat "$work/review.log" >&2; exit 1; }
+cp "$work/review/review.json" "$work/review.json"
+stop "$helper_pid"; helper_pid=""
+review_ns=$(jq -r '.request.namespace' "$work/review.json")
+
+# ---- the local cluster, deploy/ applied, a kubeconfig of the operator's ServiceAccount ----
+cat > "$work/Cluster.java" <<'EOF'
+import dev.meshoperator.localcluster.KubeBinaries;
+import dev.meshoperator.localcluster.LocalCluster;
+import java.nio.file.Path;
+
+public class Cluster {
+  public static void main(String[] args) throws Exception {
+    LocalCluster c = LocalCluster.start(KubeBinaries.fromEnvironment(KubeBinaries.pinnedVersion()), Path.of(args[0]));
+    System.out.println("READY kubeconfig=" + c.kubeconfig());
+    Runtime.getRuntime().addShutdownHook(new Thread(c::close));
+    Thread.currentThread().join();
+  }
+}
+EOF
+log "starting the local cluster"
+java -cp target/meshctl.jar "$work/Cluster.java" "$work/cluster" > "$work/cluster.log" 2>&1 &
+cluster_pid=$!
+for _ in $(seq 1 300); do grep -q READY "$work/cluster.log" && break; kill -0 "$cluster_pid" || break; sleep 1; done
+grep -q READY "$work/cluster.log" || { cat "$work/cluster.log" >&2; exit 1; }
+KUBECONFIG=$(grep -o 'kubeconfig=[^ ]*' "$work/cluster.log" | cut -d= -f2)
+export KUBECONFIG
+kubectl apply --server-side -f deploy/ > /dev/null
+kubectl create namespace "$review_ns" > /dev/null
+kubectl label namespace "$review_ns" istio-injection=enabled > /dev/null
+token=$(kubectl -n mesh-operator create token mesh-operator --duration=3h)
+server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
+cafile=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')
+if [[ -n "$cafile" ]]; then cp "$cafile" "$work/ca.crt"
+else kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d > "$work/ca.crt"; fi
+sa="$work/sa.kubeconfig"
+kubectl --kubeconfig="$sa" config set-cluster c --server="$server" --certificate-authority="$work/ca.crt" --embed-certs > /dev/null
+kubectl --kubeconfig="$sa" config set-credentials sa --token="$token" > /dev/null
+kubectl --kubeconfig="$sa" config set-context c --cluster=c --user=sa > /dev/null
+kubectl --kubeconfig="$sa" config use-context c > /dev/null
+
+url="https://127.0.0.1:$WEBHOOK_PORT/inject"
+printf 'POST %s\nContent-Type: application/json\n@%s\n' "$url" "$work/review.json" > "$work/targets"
+
+# ---- measurements ----
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# The process's CPU time so far, in clock ticks (user + system): CPU per answered request holds up
+# better than latency on a shared machine.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+tick=$(getconf CLK_TCK)
+mib() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
+# sample PID -> "rss hwm heap_used heap_committed meta_used threads thread_kb code_kb gc_kb class_kb other_kb nmt_total_kb
+# rss_anon" (KiB; RSS less RssAnon is file-backed: libjvm, the JDK's modules, tcnative's library)
+sample() {
+  local pid=$1 rss hwm anon jstat nmt
+  rss=$(awk '/^VmRSS/{print $2}' "/proc/$pid/status")
+  hwm=$(awk '/^VmHWM/{print $2}' "/proc/$pid/status")
+  anon=$(awk '/^RssAnon/{print $2}' "/proc/$pid/status")
+  jstat=$(jstat -gc "$pid" | awk 'NR==1{for(i=1;i<=NF;i++)h[$i]=i; next}
+    {u=$h["S0U"]+$h["S1U"]+$h["EU"]+$h["OU"]; c=$h["S0C"]+$h["S1C"]+$h["EC"]+$h["OC"]; printf "%.0f %.0f %.0f", u, c, $h["MU"]}')
+  nmt=$(jcmd "$pid" VM.native_memory summary | awk '
+    /^Total:/{match($0,/committed=[0-9]+/); total=substr($0,RSTART+10,RLENGTH-10)}
+    /^-/{name=$0; sub(/^- */,"",name); sub(/ *\(.*/,"",name); match($0,/committed=[0-9]+/); c[name]=substr($0,RSTART+10,RLENGTH-10)}
+    /\(thread #/{match($0,/#[0-9]+/); threads=substr($0,RSTART+1,RLENGTH-1)}
+    END{printf "%d %d %d %d %d %d %d", threads, c["Thread"], c["Code"], c["GC"], c["Class"], c["Other"], total}')
+  echo "$rss $hwm $jstat $nmt $anon"
+}
+printf '%s\n' "| flags | phase | RSS | of it file-backed | peak RSS | heap used / committed | metaspace used | threads (stacks committed) | code cache | GC structures | direct (NMT Other) | NMT total committed | RSS outside NMT | throughput | p99 | errors | operator CPU per answered request | load average |" > "$work/table"
+printf '%s\n' "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" >> "$work/table"
+row() { # name phase sample [throughput p99 errors cpu-per-request]
+  local s=($3)
+  printf '| %s | %s | %s MiB | %s MiB | %s MiB | %s / %s MiB | %s MiB | %s (%s MiB) | %s MiB | %s MiB | %s MiB | %s MiB | %s MiB | %s | %s | %s | %s | %s |\n' \
+    "$1" "$2" "$(mib "${s[0]}")" "$(mib $(( s[0] - s[12] )))" "$(mib "${s[1]}")" "$(mib "${s[2]}")" "$(mib "${s[3]}")" "$(mib "${s[4]}")" \
+    "${s[5]}" "$(mib "${s[6]}")" "$(mib "${s[7]}")" "$(mib "${s[8]}")" "$(mib "${s[10]}")" "$(mib "${s[11]}")" \
+    "$(mib $(( s[0] - s[11] )))" "${4:--}" "${5:--}" "${6:--}" "${7:--}" "$(loadavg)" | tee -a "$work/table" >&2
+}
+
+# The webhook's CA, from the configuration the operator registered with the API server.
+ca_pem() {
+  kubectl get mutatingwebhookconfigurations -o json \
+    | jq -r --arg port ":$WEBHOOK_PORT/" '[.items[].webhooks[] | select(.clientConfig.url // "" | contains($port)) | .clientConfig.caBundle][0] // empty' \
+    | base64 -d
+}
+
+first=1
+n=0
+for candidate in "${candidates[@]}"; do
+  n=$((n + 1))
+  name=${candidate%%:*}
+  flags=${candidate#*:}
+  envs=()
+  jvm=()
+  for word in $flags; do
+    if [[ ${#jvm[@]} -eq 0 && "$word" =~ ^[A-Z_][A-Z0-9_]*= ]]; then envs+=("$word"); else jvm+=("$word"); fi
+  done
+  log "candidate '$name': ${envs[*]:-} ${jvm[*]:-}"
+  env -u KUBECONFIG -u JAVA_TOOL_OPTIONS "${envs[@]}" POD_NAMESPACE=mesh-operator POD_NAME="memory-$n" \
+    java -XX:MaxRAM="${limit_mib}m" -XX:NativeMemoryTracking=summary "${jvm[@]}" -jar target/mesh-operator.jar operator \
+    --kubeconfig "$sa" --webhook-port="$WEBHOOK_PORT" --health-port="$HEALTH_PORT" --webhook-bind-address=127.0.0.1 \
+    --webhook-url-host=127.0.0.1 --leader-election --default-failure-policy=Fail \
+    < /dev/null > "$work/operator-$n.log" 2>&1 &
+  operator_pid=$!
+  for _ in $(seq 1 180); do curl -sf "localhost:$HEALTH_PORT/readyz" > /dev/null && break; kill -0 "$operator_pid" || break; sleep 1; done
+  curl -sf "localhost:$HEALTH_PORT/readyz" > /dev/null || { tail -40 "$work/operator-$n.log" >&2; exit 1; }
+  gc=$(jcmd "$operator_pid" VM.flags | grep -o -- '-XX:+Use[A-Za-z0-9]*GC' | sed 's/-XX:+Use//' | head -1 || true)
+  # This replica leads (the previous one's Lease has been released or has expired) ...
+  for _ in $(seq 1 120); do
+    [[ "$(kubectl -n mesh-operator get lease -o jsonpath='{.items[*].spec.holderIdentity}' 2>/dev/null)" == *"memory-$n"* ]] && break
+    sleep 1
+  done
+  if [[ $first == 1 ]]; then
+    kubectl apply -f examples/meshinstall-demo.yaml > /dev/null
+    first=0
+  fi
+  # ... and the demo MeshInstall is Ready.
+  kubectl wait --for=condition=Ready meshinstall/demo --timeout=300s > /dev/null
+  sleep "$REST"
+  row "$name" "at rest, ${REST}s after Ready" "$(sample "$operator_pid")"
+  log "threads by name: $(jcmd "$operator_pid" Thread.print | sed -n 's/^"\([^"]*\)".*/\1/p' | sed 's/[-# 0-9]*$//' \
+    | sort | uniq -c | sort -rn | awk '{c=$1; $1=""; printf "%s%s x%d", (NR>1?", ":""), substr($0,2), c}')"
+
+  ca_pem > "$work/webhook-ca.pem"
+  [[ -s "$work/webhook-ca.pem" ]] || { echo "no webhook configuration with port $WEBHOOK_PORT" >&2; exit 1; }
+  # Positive control: the webhook injects (a JSON patch adding istio-proxy), not just answers.
+  curl -s --cacert "$work/webhook-ca.pem" -H 'Content-Type: application/json' --data-binary @"$work/review.json" "$url" \
+    | jq -r '.response.patch' | base64 -d | grep -q istio-proxy \
+    || { echo "the webhook did not inject istio-proxy" >&2; exit 1; }
+
+  "$vegeta" attack -targets="$work/targets" -root-certs="$work/webhook-ca.pem" -http2=false -timeout=10s \
+    -rate=0 -max-workers=8 -workers=8 -connections=8 -duration="$WARMUP" > /dev/null
+  for rate in $RATES; do
+    before=$(cpu_ticks "$operator_pid")
+    "$vegeta" attack -targets="$work/targets" -root-certs="$work/webhook-ca.pem" -http2=false -timeout=10s \
+      -rate="$rate/s" -duration="$DURATION" -connections=25 | "$vegeta" report -type=json > "$work/report.json"
+    cpu_ms=$(( ($(cpu_ticks "$operator_pid") - before) * 1000 / tick ))
+    s=$(sample "$operator_pid")
+    jq -r '.errors // [] | .[:3][] | "[memory]   error: " + .' "$work/report.json" >&2
+    row "$name" "end of open loop $rate/s, $DURATION" "$s" \
+      "$(jq -r '.throughput | round' "$work/report.json") req/s" \
+      "$(jq -r '.latencies["99th"] / 1e6 | . * 100 | round / 100' "$work/report.json") ms" \
+      "$(jq -r '.requests - (.status_codes["200"] // 0)' "$work/report.json")" \
+      "$(jq -r --argjson ms "$cpu_ms" 'if (.status_codes["200"] // 0) > 0 then ($ms / .status_codes["200"] * 100 | round / 100 | tostring) + " ms" else "-" end' "$work/report.json")"
+  done
+  sleep "$AFTER"
+  row "$name" "${AFTER}s after the load" "$(sample "$operator_pid")"
+  echo "$name|$gc|${envs[*]:-} -XX:MaxRAM=${limit_mib}m ${jvm[*]:-}" >> "$work/flags"
+  stop "$operator_pid"; operator_pid=""
+done
+
+echo "## operator memory ($(date -u +%Y-%m-%dT%H:%MZ))"
+echo "machine: $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/{print $2}') GiB;" \
+  "$(java -version 2>&1 | head -1); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "operator: target/mesh-operator.jar operator, leader, demo MeshInstall Ready; Deployment memory limit $limit (as -XX:MaxRAM);" \
+  "load: vegeta $VEGETA_VERSION, HTTP/1.1 over TLS, 25 connections, $(wc -c < "$work/review.json")-byte AdmissionReview, warm-up $WARMUP closed loop"
+echo
+while IFS='|' read -r name gc flags; do echo "- $name: GC $gc; $flags"; done < "$work/flags"
+echo
+cat "$work/table"
