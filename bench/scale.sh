@@ -37,8 +37,11 @@ for j in target/mesh-operator.jar target/meshctl.jar; do
 done
 bin=$(ls -d "$HOME"/.kubeapitest/k8s/*/ | tail -1)
 export PATH=$bin:$PATH
-CP=$REPO/target/meshctl.jar
-tool() { java -XX:TieredStopAtLevel=1 -cp "$CP" "$REPO/bench/scale/ScaleTool.java" "$@"; }
+# Copies, so that a build during the run does not change what runs.
+cp target/meshctl.jar target/mesh-operator.jar "$W/"
+CP=$W/meshctl.jar
+TOOL=(java -XX:TieredStopAtLevel=1 -cp "$CP" "$REPO/bench/scale/ScaleTool.java")
+tool() { "${TOOL[@]}" "$@"; }
 
 pids=()
 cleanup() {
@@ -49,7 +52,7 @@ cleanup() {
 trap cleanup EXIT
 
 log "work directory $W; $NAMESPACES namespaces x $PODS_PER_NS pods = $PODS pods"
-tool cluster "$W/cluster" > "$W/cluster.log" 2>&1 &
+"${TOOL[@]}" cluster "$W/cluster" > "$W/cluster.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 180); do grep -q READY "$W/cluster.log" && break; sleep 1; done
 grep -q READY "$W/cluster.log" || { tail -20 "$W/cluster.log"; exit 1; }
@@ -75,7 +78,7 @@ s=[socket.socket() for _ in range(2)]
 [x.bind(("127.0.0.1",0)) for x in s]
 print(*[x.getsockname()[1] for x in s])')
 env -u KUBECONFIG POD_NAMESPACE=mesh-operator POD_NAME=scale-0 JAVA_TOOL_OPTIONS="$OPERATOR_HEAP" \
-  java -jar target/mesh-operator.jar operator --kubeconfig "$SAKC" --webhook-port="$wport" --health-port="$hport" \
+  java -jar "$W/mesh-operator.jar" operator --kubeconfig "$SAKC" --webhook-port="$wport" --health-port="$hport" \
   --webhook-url-host=127.0.0.1 --leader-election --default-failure-policy=Fail > "$W/operator.log" 2>&1 &
 OP=$!
 pids=("$OP" "${pids[@]}")
@@ -166,7 +169,7 @@ status_window=$(window "MeshInstall status-only edit" "$m6" "$m7")
 
 # --- meshctl analyze -------------------------------------------------------------------------
 t=$(date +%s.%N)
-set +e; java -jar target/meshctl.jar analyze > "$W/analyze.txt" 2>&1; arc=$?; set -e
+set +e; java -jar "$W/meshctl.jar" analyze > "$W/analyze.txt" 2>&1; arc=$?; set -e
 analyze_s=$(echo "$(date +%s.%N) - $t" | bc)
 analyzed=$(grep -E '^default|^[a-z0-9-]+ +[0-9.]+ +[0-9]+$' "$W/analyze.txt" | tail -1 || true)
 read -r rss3 hwm3 <<<"$(rss)"; heap3=$(heap)
