@@ -57,10 +57,30 @@ final class AnalyzeCommand implements Callable<Integer> {
     try (ClusterConnection cluster = ClusterConnection.open(Meshctl.kubeOptions(command))) {
       boolean nativeSidecars = ClusterMeshInstalls.supportsNativeSidecars(cluster.requireReachable());
       Map<String, InjectionSettings> revisions = revisions(cluster, nativeSidecars);
+      // Findings by namespace, in the namespaces' order; the pods of the namespaces that select an
+      // installed revision are looked at as the pages of one pod list go by (not one list per
+      // namespace, nor every pod held at once).
+      Map<String, List<Finding>> byNamespace = new LinkedHashMap<>();
+      Map<String, Namespace> analyzed = new java.util.HashMap<>();
+      Map<String, InjectionSettings> settingsOf = new java.util.HashMap<>();
       for (Namespace ns : namespaces(cluster)) {
-        findings.addAll(analyze(cluster, ns, revisions));
+        String name = ns.getMetadata().getName();
+        List<Finding> here = new ArrayList<>();
+        byNamespace.put(name, here);
+        Optional<InjectionSettings> settings = settings(ns, revisions, here);
+        if (settings.isPresent()) {
+          analyzed.put(name, ns);
+          settingsOf.put(name, settings.get());
+        }
       }
-      count(cluster, sidecars);
+      forEachPod(cluster, pod -> {
+        count(pod, sidecars);
+        Namespace ns = analyzed.get(pod.getMetadata().getNamespace());
+        if (ns != null) {
+          check(cluster, ns, pod, settingsOf.get(ns.getMetadata().getName())).ifPresent(byNamespace.get(ns.getMetadata().getName())::add);
+        }
+      });
+      byNamespace.values().forEach(findings::addAll);
     }
     PrintWriter out = command.commandLine().getOut();
     switch (output) {
@@ -115,27 +135,22 @@ final class AnalyzeCommand implements Callable<Integer> {
   }
 
   /**
-   * Pods with an injected sidecar, by the revision that injected them and the proxy's version (its image
-   * tag), in the namespaces analyzed: what an upgrade still has to move.
+   * Counts a pod with an injected sidecar by the revision that injected it and the proxy's version
+   * (its image tag): what an upgrade still has to move.
    */
-  private void count(ClusterConnection cluster, Map<List<String>, Integer> sidecars) {
-    List<Pod> all = namespace != null
-        ? cluster.call("list pods in " + namespace, () -> cluster.client().pods().inNamespace(namespace).list().getItems())
-        : cluster.call("list pods", () -> cluster.client().pods().inAnyNamespace().list().getItems());
-    for (Pod pod : all) {
-      Optional<Container> proxy = proxy(pod);
-      if (proxy.isEmpty() || pod.getMetadata().getDeletionTimestamp() != null) {
-        continue;
-      }
-      String image = proxy.get().getImage() == null ? "" : proxy.get().getImage();
-      int colon = image.lastIndexOf(':');
-      String version = colon > image.lastIndexOf('/') ? image.substring(colon + 1) : "?";
-      String revision = injectedRevision(pod);
-      if (revision == null) {
-        continue; // a gateway runs proxyv2 as its own container: no injected sidecar
-      }
-      sidecars.merge(List.of(revision, version), 1, Integer::sum);
+  private static void count(Pod pod, Map<List<String>, Integer> sidecars) {
+    Optional<Container> proxy = proxy(pod);
+    if (proxy.isEmpty() || pod.getMetadata().getDeletionTimestamp() != null) {
+      return;
     }
+    String image = proxy.get().getImage() == null ? "" : proxy.get().getImage();
+    int colon = image.lastIndexOf(':');
+    String version = colon > image.lastIndexOf('/') ? image.substring(colon + 1) : "?";
+    String revision = injectedRevision(pod);
+    if (revision == null) {
+      return; // a gateway runs proxyv2 as its own container: no injected sidecar
+    }
+    sidecars.merge(List.of(revision, version), 1, Integer::sum);
   }
 
   private List<Namespace> namespaces(ClusterConnection cluster) {
@@ -161,48 +176,70 @@ final class AnalyzeCommand implements Callable<Integer> {
     return Optional.ofNullable(labels.get(IstioKeys.REV_LABEL)).map(InjectionSettings::normalizeRevision);
   }
 
-  private static List<Finding> analyze(ClusterConnection cluster, Namespace ns, Map<String, InjectionSettings> revisions) {
+  /**
+   * The injector settings the namespace's labels select, or empty when it selects none (not analyzed)
+   * or one that no MeshInstall installs (then a finding says so).
+   */
+  private static Optional<InjectionSettings> settings(Namespace ns, Map<String, InjectionSettings> revisions, List<Finding> findings) {
     String name = ns.getMetadata().getName();
-    Map<String, String> labels = ns.getMetadata().getLabels();
-    Optional<String> revision = selectedRevision(labels);
+    Optional<String> revision = selectedRevision(ns.getMetadata().getLabels());
     if (revision.isEmpty()) {
-      return List.of();
+      return Optional.empty();
     }
     InjectionSettings settings = revisions.get(revision.get());
     if (settings == null) {
-      return List.of(new Finding(name, "-", "namespace selects revision " + revision.get() + ", which no MeshInstall installs",
+      findings.add(new Finding(name, "-", "namespace selects revision " + revision.get() + ", which no MeshInstall installs",
           revisions.isEmpty() ? "install one: meshctl install --set revision=" + revision.get()
               : "relabel: kubectl label namespace " + name + " istio.io/rev=" + revisions.keySet().iterator().next()
                   + " --overwrite, or install revision " + revision.get()));
+      return Optional.empty();
     }
-    List<Finding> findings = new ArrayList<>();
-    for (Pod pod : cluster.call("list pods in " + name, () -> cluster.client().pods().inNamespace(name).list().getItems())) {
-      if (pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase())
-          || pod.getMetadata().getDeletionTimestamp() != null) {
-        continue;
+    return Optional.of(settings);
+  }
+
+  /** Pods per page of the pod list. */
+  static final long PAGE_SIZE = 500;
+
+  /** Every pod in --namespace, or in the cluster, a page at a time. */
+  private void forEachPod(ClusterConnection cluster, java.util.function.Consumer<Pod> action) {
+    String next = null;
+    do {
+      var options = new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(PAGE_SIZE).withContinue(next).build();
+      io.fabric8.kubernetes.api.model.PodList page = namespace != null
+          ? cluster.call("list pods in " + namespace, () -> cluster.client().pods().inNamespace(namespace).list(options))
+          : cluster.call("list pods", () -> cluster.client().pods().inAnyNamespace().list(options));
+      page.getItems().forEach(action);
+      next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+    } while (next != null && !next.isEmpty());
+  }
+
+  /** What to fix about a pod of an analyzed namespace, if anything. */
+  private static Optional<Finding> check(ClusterConnection cluster, Namespace ns, Pod pod, InjectionSettings settings) {
+    String name = ns.getMetadata().getName();
+    Map<String, String> labels = ns.getMetadata().getLabels();
+    if (pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase())
+        || pod.getMetadata().getDeletionTimestamp() != null) {
+      return Optional.empty();
+    }
+    Decision decision = InjectionPolicy.decide(pod, labels, name, settings);
+    Optional<Container> proxy = proxy(pod);
+    String problem = null;
+    if (proxy.isEmpty()) {
+      if (decision.inject()) {
+        problem = "no sidecar (created before injection was enabled, or while the webhook was down)";
       }
-      Decision decision = InjectionPolicy.decide(pod, labels, name, settings);
-      Optional<Container> proxy = proxy(pod);
-      String problem = null;
-      if (proxy.isEmpty()) {
-        if (decision.inject()) {
-          problem = "no sidecar (created before injection was enabled, or while the webhook was down)";
-        }
-      } else {
-        String podRevision = injectedRevision(pod);
-        String wantImage = Optional.ofNullable(pod.getMetadata().getAnnotations())
-            .map(a -> a.get(IstioKeys.PROXY_IMAGE)).orElse(settings.proxyImage());
-        if (podRevision != null && !podRevision.equals(settings.revisionName())) {
-          problem = "sidecar of revision " + podRevision + ", namespace selects " + settings.revisionName();
-        } else if (!wantImage.equals(proxy.get().getImage())) {
-          problem = "sidecar image " + proxy.get().getImage() + ", revision " + settings.revisionName() + " injects " + wantImage;
-        }
-      }
-      if (problem != null) {
-        findings.add(new Finding(name, pod.getMetadata().getName(), problem, restartAdvice(cluster, pod)));
+    } else {
+      String podRevision = injectedRevision(pod);
+      String wantImage = Optional.ofNullable(pod.getMetadata().getAnnotations())
+          .map(a -> a.get(IstioKeys.PROXY_IMAGE)).orElse(settings.proxyImage());
+      if (podRevision != null && !podRevision.equals(settings.revisionName())) {
+        problem = "sidecar of revision " + podRevision + ", namespace selects " + settings.revisionName();
+      } else if (!wantImage.equals(proxy.get().getImage())) {
+        problem = "sidecar image " + proxy.get().getImage() + ", revision " + settings.revisionName() + " injects " + wantImage;
       }
     }
-    return findings;
+    return problem == null ? Optional.empty()
+        : Optional.of(new Finding(name, pod.getMetadata().getName(), problem, restartAdvice(cluster, pod)));
   }
 
   static Optional<Container> proxy(Pod pod) {

@@ -95,8 +95,18 @@ public final class OperatorProcess implements AutoCloseable {
       var closing = new java.util.concurrent.atomic.AtomicBoolean();
       Operator operator = OperatorSettings.newOperator(client, options.leaderElectionIdentity().map(id ->
           leaderElection(options.webhook().operatorNamespace(), id, closing)));
-      operator.register(new MeshInstallReconciler(List.of(w.renderer(options.defaultFailurePolicy()))),
-          o -> options.resyncInterval().map(o::withReconciliationMaxInterval).orElse(o));
+      MeshInstallReconciler reconciler = new MeshInstallReconciler(List.of(w.renderer(options.defaultFailurePolicy())));
+      // While the informers sync and the Lease is taken: the first reconcile then renders warm.
+      Thread warmUp = new Thread(() -> {
+        try {
+          LOG.debug("rendering warmed up ({} objects)", reconciler.warmUp());
+        } catch (RuntimeException e) {
+          LOG.debug("rendering warm-up failed (the first reconcile renders cold): {}", e.toString());
+        }
+      }, "render-warm-up");
+      warmUp.setDaemon(true);
+      warmUp.start();
+      operator.register(reconciler, o -> options.resyncInterval().map(o::withReconciliationMaxInterval).orElse(o));
       operator.start();
       LOG.info("mesh-operator started: webhook on port {}, controller {}", w.server().port(),
           options.leaderElectionIdentity().isPresent() ? "under leader election" : "active");

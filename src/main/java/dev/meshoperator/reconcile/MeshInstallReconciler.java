@@ -280,6 +280,28 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   }
 
   /**
+   * Renders the demo profile once and serializes it as an apply would, touching no cluster. The
+   * first reconcile of a process otherwise pays for loading and initializing the rendering and
+   * serialization code: bench/scale.sh measured 3.9 s (load 18) and 9.1 s (load 27) between that
+   * reconcile's first reads and its first apply of the demo profile.
+   *
+   * @return how many objects were rendered
+   */
+  public int warmUp() {
+    MeshInstall sample = new MeshInstall();
+    sample.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("warm-up").withUid("warm-up").build());
+    MeshInstallSpec spec = new MeshInstallSpec();
+    spec.setProfile(dev.meshoperator.api.Profile.DEMO);
+    sample.setSpec(spec);
+    EffectiveConfig config = Profiles.resolve(sample);
+    KubernetesSerialization serialization = new KubernetesSerialization();
+    List<HasMetadata> desired = withLastValidSpec(renderer.render(Upgrades.configs(sample, List.of())), config, sample).stream()
+        .map(o -> ownership.forApply(o, sample)).toList();
+    desired.forEach(serialization::asJson);
+    return desired.size();
+  }
+
+  /**
    * Where the injector has a webhook configuration, the spec that validated now is kept beside it
    * ({@link LastValidSpec}): the webhook serves it while a later edit leaves the spec invalid.
    */

@@ -1,11 +1,22 @@
 package dev.meshoperator.reconcile;
 
 import dev.meshoperator.render.Labels;
-import io.fabric8.kubernetes.api.model.Pod;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * What the cluster says about an install's revisions: how many pods carry each revision's sidecar
@@ -17,21 +28,75 @@ final class RevisionUsage {
 
   private RevisionUsage() {}
 
-  /** Pods not yet finished, by the revision that injected them. */
+  /** Pods per page of the metadata-only list. */
+  static final int PAGE_SIZE = 500;
+  /** The API server answers a list with the objects' metadata only (no spec, no status). */
+  static final String METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Pods not yet finished, by the revision that injected them. Called on every reconcile, so it reads
+   * what it needs and no more: metadata only (the annotations; a pod with its sidecar is some 9 KiB of
+   * JSON, its metadata a small part of that), pods past Succeeded or Failed left out by the API server
+   * (field selector), in pages of {@link #PAGE_SIZE}, so neither the bytes read nor the memory held
+   * grow with the size of the pods' specs, and memory not with the number of pods.
+   */
   static Map<String, Integer> podsByRevision(KubernetesClient client) {
+    return podsByRevision(client, PAGE_SIZE);
+  }
+
+  static Map<String, Integer> podsByRevision(KubernetesClient client, int pageSize) {
     Map<String, Integer> counts = new TreeMap<>();
-    for (Pod pod : client.pods().inAnyNamespace().list().getItems()) {
-      String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-      if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
-        continue;
+    String base = client.getMasterUrl().toString().replaceAll("/+$", "") + "/api/v1/pods?limit=" + pageSize
+        + "&fieldSelector=" + URLEncoder.encode("status.phase!=Succeeded,status.phase!=Failed", StandardCharsets.UTF_8);
+    String next = null;
+    do {
+      JsonNode page = metadataPage(client, next == null ? base : base + "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
+      for (JsonNode item : page.path("items")) {
+        JsonNode annotations = item.path("metadata").path("annotations");
+        JsonNode rev = annotations.get(REV_ANNOTATION);
+        if (rev != null && rev.isTextual() && annotations.has("sidecar.istio.io/status")) {
+          counts.merge(rev.asText(), 1, Integer::sum);
+        }
       }
-      Map<String, String> annotations = pod.getMetadata().getAnnotations();
-      String rev = annotations == null ? null : annotations.get(REV_ANNOTATION);
-      if (rev != null && annotations.containsKey("sidecar.istio.io/status")) {
-        counts.merge(rev, 1, Integer::sum);
-      }
-    }
+      next = page.path("metadata").path("continue").asText("");
+    } while (!next.isEmpty());
     return counts;
+  }
+
+  private static JsonNode metadataPage(KubernetesClient client, String uri) {
+    HttpClient http = client.getHttpClient();
+    HttpResponse<String> response;
+    try {
+      response = http.sendAsync(http.newHttpRequestBuilder().uri(uri).header("Accept", METADATA_ONLY).build(), String.class)
+          .get(client.getConfiguration().getRequestTimeout() > 0 ? client.getConfiguration().getRequestTimeout() : 60_000,
+              TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KubernetesClientException("interrupted while listing pods", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new KubernetesClientException("list pods (cluster-wide): " + e.getMessage(), e);
+    }
+    if (response.code() != 200) {
+      Status status = null;
+      try {
+        status = client.getKubernetesSerialization().unmarshal(response.body(), Status.class);
+      } catch (RuntimeException notStatus) {
+        // not a Status: the code and body say it
+      }
+      String message = status != null && status.getMessage() != null ? status.getMessage() : response.body();
+      throw new KubernetesClientException("list pods (cluster-wide): HTTP " + response.code() + ": " + message, response.code(), status);
+    }
+    try {
+      JsonNode page = JSON.readTree(response.body());
+      if (!"PartialObjectMetadataList".equals(page.path("kind").asText())) {
+        throw new KubernetesClientException("list pods (cluster-wide): expected a PartialObjectMetadataList, got "
+            + page.path("kind").asText("no kind"));
+      }
+      return page;
+    } catch (IOException e) {
+      throw new KubernetesClientException("list pods (cluster-wide): unreadable answer: " + e.getMessage(), e);
+    }
   }
 
   /** The install's istiod Deployments not being deleted: revision to version. */

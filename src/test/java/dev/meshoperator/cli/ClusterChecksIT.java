@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.StreamSupport;
@@ -137,6 +138,15 @@ class ClusterChecksIT {
           .addToLabels("istio.io/rev", "nosuch" + sfx).endMetadata().build()).create();
       JsonNode json = Yaml.tree(MeshctlRun.of("--kubeconfig", kc, "analyze", "-n", other, "-o", "json").out());
       assertThat(json.get(0).path("problem").asText()).isEqualTo("namespace selects revision nosuch" + sfx + ", which no MeshInstall installs");
+
+      // Without -n: every namespace, the pods of one cluster-wide list read a page at a time; the same
+      // findings for these namespaces (other tests' namespaces may add theirs).
+      MeshctlRun all = MeshctlRun.of("--kubeconfig", kc, "analyze", "-o", "json");
+      assertThat(all.exitCode()).as(all.toString()).isEqualTo(ExitCodes.FAILURE);
+      List<String> found = new java.util.ArrayList<>();
+      Yaml.tree(all.out()).forEach(f -> found.add(f.path("namespace").asText() + " " + f.path("pod").asText()));
+      assertThat(found).as(all.toString()).contains(ns.name() + " " + appPod, ns.name() + " old-proxy", other + " -")
+          .doesNotContain(ns.name() + " opted-out");
     } finally {
       client.resources(MeshInstall.class).withName(name).delete();
       client.namespaces().withName(other).delete();

@@ -40,6 +40,21 @@ public final class AuditLog {
     }
   }
 
+  /** The request URIs of {@code verb} requests made by {@code identity} (user agent or user name), in log order. */
+  public static List<String> requestsBy(Path auditLog, String identity, String verb) {
+    try (var lines = Files.lines(auditLog)) {
+      return lines.map(AuditLog::parse)
+          .filter(e -> e != null
+              && (identity.equals(e.path("userAgent").asText()) || identity.equals(e.path("user").path("username").asText()))
+              && "ResponseComplete".equals(e.path("stage").asText())
+              && verb.equals(e.path("verb").asText()))
+          .map(e -> e.path("requestURI").asText())
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static JsonNode parse(String line) {
     try {
       return JSON.readTree(line);
