@@ -119,7 +119,8 @@ public final class WebhookWarmUp {
     String describe(Plan plan) {
       return String.format(Locale.ROOT, "%d requests (%d unexpected answers) %s in %d ms (budget %d ms, %s)%s",
           requests, unexpected, overTls ? "over TLS on loopback" : "in-process", elapsed.toMillis(),
-          plan.budget().toMillis(), budgetReached ? "ended by the budget" : "all " + plan.maxRequests() + " sent",
+          plan.budget().toMillis(), budgetReached ? "ended by the budget"
+              : error == null ? "all " + plan.maxRequests() + " sent" : "failed",
           error == null ? "" : "; stopped early: " + error);
     }
   }
@@ -254,7 +255,6 @@ public final class WebhookWarmUp {
     tls.init(null, new TrustManager[] {pinned(identity)}, null);
     long start = System.nanoTime();
     long deadline = start + plan.budget().toNanos();
-    int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, plan.budget().toMillis() + 5_000);
     AtomicInteger sent = new AtomicInteger();
     AtomicInteger answered = new AtomicInteger();
     AtomicInteger unexpected = new AtomicInteger();
@@ -269,8 +269,8 @@ public final class WebhookWarmUp {
               params.setApplicationProtocols(new String[] {"http/1.1"});
               socket.setSSLParameters(params);
               socket.setTcpNoDelay(true);
-              socket.setSoTimeout(timeoutMillis);
-              socket.connect(new InetSocketAddress(address, port), timeoutMillis);
+              socket.setSoTimeout(untilDeadline(deadline));
+              socket.connect(new InetSocketAddress(address, port), untilDeadline(deadline));
               OutputStream out = socket.getOutputStream();
               InputStream in = new BufferedInputStream(socket.getInputStream());
               for (int i = 0; i < REQUESTS_PER_CONNECTION; i++) {
@@ -279,6 +279,8 @@ public final class WebhookWarmUp {
                   break;
                 }
                 Sample sample = samples.get(n % samples.size());
+                // Waiting past the deadline would hold readiness: a slow answer ends the warm-up.
+                socket.setSoTimeout(untilDeadline(deadline));
                 out.write(("POST /inject HTTP/1.1\r\nHost: " + address.getHostAddress() + ":" + port
                     + "\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: "
                     + sample.body().length + "\r\n" + TOKEN_HEADER + ": " + token + "\r\n\r\n")
@@ -299,6 +301,9 @@ public final class WebhookWarmUp {
             }
           }
         } catch (Exception e) {
+          if (System.nanoTime() >= deadline || closing.getAsBoolean()) {
+            return; // the budget ran out (or the server is closing) while a request was on its way
+          }
           synchronized (failure) {
             if (failure[0] == null) {
               failure[0] = e;
@@ -320,6 +325,12 @@ public final class WebhookWarmUp {
     }
     return new Result(answered.get(), unexpected.get(), Duration.ofNanos(elapsed), true, budgetReached,
         failure[0] == null ? null : failure[0].toString());
+  }
+
+  /** Socket timeout: what is left of the budget plus a little, so readiness waits little past the deadline. */
+  private static int untilDeadline(long deadline) {
+    long left = (deadline - System.nanoTime()) / 1_000_000;
+    return (int) Math.min(Integer.MAX_VALUE - 1_000, Math.max(1, left)) + 250;
   }
 
   /** The same samples through the codec and handler, without a connection. */

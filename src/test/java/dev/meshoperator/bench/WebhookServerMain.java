@@ -70,8 +70,8 @@ public final class WebhookServerMain {
     }
     try (AdmissionServer server = builder.start()) {
       WebhookWarmUp.Result warmed = server.warmUp().get();
-      Files.writeString(dir.resolve("warm-up"), warmed.requests() + " requests in " + warmed.elapsed().toMillis()
-          + " ms" + (warmed.error() == null ? "" : " (" + warmed.error() + ")") + "\n");
+      Files.writeString(dir.resolve("warm-up"), warmUp.isZero() ? "off\n" : warmed.requests() + " requests in "
+          + warmed.elapsed().toMillis() + " ms" + (warmed.error() == null ? "" : " (" + warmed.error() + ")") + "\n");
       Files.writeString(dir.resolve("ca.pem"), Certificates.toPem(ca.certificate()));
       byte[] review = serialization.asJson(new AdmissionReviewBuilder().withApiVersion("admission.k8s.io/v1")
           .withKind("AdmissionReview").withRequest(Fixtures.podCreate(Fixtures.appPod())).build())
