@@ -149,15 +149,16 @@ if [[ "${OPERATOR:-0}" == 1 ]]; then
     sleep 0.1
   done
   kubeconfig=$(cat "$work/cluster/kubeconfig-path")
-  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+  # two distinct free ports, "webhook health" (one at a time could hand out the same port twice)
+  free_ports() { python3 -c 'import socket; a=socket.socket(); b=socket.socket(); a.bind(("127.0.0.1",0)); b.bind(("127.0.0.1",0)); print(a.getsockname()[1], b.getsockname()[1])'; }
   # operator FLAGS ARGS -> ready_ms (fork to /readyz 200); leaves the operator running as server_pid
   operator() {
-    local flags=$1 args=$2 health t0 t1
-    health=$(free_port)
+    local flags=$1 args=$2 webhook health t0 t1
+    read -r webhook health <<<"$(free_ports)"
     t0=$(date +%s%N)
     # shellcheck disable=SC2086
     java $flags -jar "$jarfile" operator --kubeconfig="$kubeconfig" --namespace=mesh-operator \
-      --webhook-port="$(free_port)" --health-port="$health" --webhook-url-host=127.0.0.1 $args \
+      --webhook-port="$webhook" --health-port="$health" --webhook-url-host=127.0.0.1 $args \
       < /dev/null > "$work/operator.log" 2>&1 &
     server_pid=$!
     until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$health/readyz" 2>/dev/null)" == 200 ]]; do

@@ -338,9 +338,10 @@ public final class AdmissionServer implements AutoCloseable {
                         ? InetAddress.getLoopbackAddress() : bindAddress;
                 int clients = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
                 result = WebhookWarmUp.overTls(target, port(), identity, token, samples, warmUpPlan, clients,
-                        closing::get);
+                        start, closing::get);
             } else {
-                result = WebhookWarmUp.inProcess(warmUpInject, warmUpPlan.handler(), samples, warmUpPlan, closing::get);
+                result = WebhookWarmUp.inProcess(warmUpInject, warmUpPlan.handler(), samples, warmUpPlan, start,
+                        closing::get);
             }
         } catch (Exception | Error e) {
             if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {

@@ -244,16 +244,16 @@ public final class WebhookWarmUp {
   }
 
   /**
-   * Sends the samples round-robin to {@code https://address:port/inject} from {@code clients}
+   * The budget counts from {@code start} (System.nanoTime() when the warm-up began, before the
+   * samples were built). Sends the samples round-robin to {@code https://address:port/inject} from {@code clients}
    * threads, each on kept-alive connections replaced every few dozen requests, until
    * {@code maxRequests} are answered or the budget is spent. Trusts exactly the certificate the
    * server presents now ({@code identity}); no host name check (the server is this process).
    */
   static Result overTls(InetAddress address, int port, Supplier<ServingIdentity> identity, String token,
-      List<Sample> samples, Plan plan, int clients, BooleanSupplier closing) throws Exception {
+      List<Sample> samples, Plan plan, int clients, long start, BooleanSupplier closing) throws Exception {
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(null, new TrustManager[] {pinned(identity)}, null);
-    long start = System.nanoTime();
     long deadline = start + plan.budget().toNanos();
     AtomicInteger sent = new AtomicInteger();
     AtomicInteger answered = new AtomicInteger();
@@ -335,8 +335,7 @@ public final class WebhookWarmUp {
 
   /** The same samples through the codec and handler, without a connection. */
   static Result inProcess(InjectEndpoint endpoint, AdmissionHandler handler, List<Sample> samples, Plan plan,
-      BooleanSupplier closing) {
-    long start = System.nanoTime();
+      long start, BooleanSupplier closing) {
     long deadline = start + plan.budget().toNanos();
     int n = 0;
     int unexpected = 0;
