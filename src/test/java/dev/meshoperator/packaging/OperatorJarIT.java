@@ -134,7 +134,8 @@ class OperatorJarIT {
       // Ready only after the webhook's warm-up, whose synthetic admissions are not in the admission
       // metrics (no MeshInstall yet, so no webhook configuration: the API server has sent nothing).
       var http = java.net.http.HttpClient.newHttpClient();
-      await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+      // refused connections until the health port listens
+      await().atMost(Duration.ofSeconds(120)).ignoreExceptionsInstanceOf(java.net.ConnectException.class).untilAsserted(() -> {
         assertThat(process.isAlive()).as("mesh-operator.jar is running; log: " + log).isTrue();
         assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + health + "/readyz"))
             .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
