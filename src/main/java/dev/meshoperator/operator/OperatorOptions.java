@@ -66,6 +66,10 @@ public final class OperatorOptions {
       description = "Webhook failurePolicy for MeshInstalls that do not set one: Fail or Ignore (default ${DEFAULT-VALUE}).")
   FailurePolicy defaultFailurePolicy;
 
+  @Option(names = "--webhook-warm-up", converter = DurationConverter.class, paramLabel = "DURATION", defaultValue = "2s",
+      description = "Before reporting ready, send the webhook synthetic admissions over loopback TLS for at most this long, so the first real ones find the JIT warm; 0 for none (default ${DEFAULT-VALUE}).")
+  java.time.Duration webhookWarmUp;
+
   /** What these options start: a wrong value is a command-line error (exit code 2), not a crash. */
   public OperatorProcess.Options processOptions() {
     CertificateManager.Mode mode = switch (certificates.toLowerCase(Locale.ROOT)) {
@@ -84,7 +88,10 @@ public final class OperatorOptions {
     }
     var webhook = new WebhookRuntime.Options(namespace, webhookService, certSecret,
         Optional.ofNullable(webhookUrlHost), bindAddress, webhookPort, healthPort,
-        mode, null, defaults.clock(), defaults.certificateCheckInterval());
+        mode, null, defaults.clock(), defaults.certificateCheckInterval(), webhookWarmUp);
+    if (webhookWarmUp.isNegative()) {
+      throw new ParameterException(spec.commandLine(), "--webhook-warm-up must not be negative");
+    }
     Optional<String> identity = leaderElection ? Optional.of(identity()) : Optional.empty();
     if (resyncInterval != null && (resyncInterval.isZero() || resyncInterval.isNegative())) {
       throw new ParameterException(spec.commandLine(), "--resync-interval must be positive, not '" + resyncInterval + "'");

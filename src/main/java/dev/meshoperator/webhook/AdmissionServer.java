@@ -103,6 +103,17 @@ public final class AdmissionServer implements AutoCloseable {
     private final Settings settings;
     private final Channel https;
     private final Channel management;
+    private final InetAddress bindAddress;
+
+    // ---- warm-up (see WebhookWarmUp) ----
+    private final WebhookWarmUp.Plan warmUpPlan;
+    /** Answers warm-up requests: the plan's handler, metrics of their own, warnings at debug. */
+    private final InjectEndpoint warmUpInject;
+    private final WebhookMetrics warmUpMetrics = new WebhookMetrics();
+    /** Set while the warm-up runs; a request carrying it is a warm-up request. */
+    private volatile byte[] warmUpToken;
+    private final java.util.concurrent.CompletableFuture<WebhookWarmUp.Result> warmUp =
+            new java.util.concurrent.CompletableFuture<>();
 
     /** What one exchange needs from its server; shared by the HTTP/1.1 and HTTP/2 pipelines. */
     record Settings(long requestTimeoutMillis, int maxInFlight, boolean inline) {}
@@ -119,6 +130,10 @@ public final class AdmissionServer implements AutoCloseable {
         this.shutdownGrace = b.shutdownGrace;
         this.tls = new TlsContexts(b.identity, b.tlsProvider, true);
         this.inject = new InjectEndpoint(b.handlers, new AdmissionCodec(), b.metrics, b.maxRequestBytes);
+        this.warmUpPlan = b.warmUp;
+        this.warmUpInject = b.warmUp == null ? null : new InjectEndpoint(revision -> b.warmUp.handler(),
+                new AdmissionCodec(), warmUpMetrics, b.maxRequestBytes, true);
+        this.bindAddress = b.bindAddress;
         this.settings = new Settings(b.requestTimeout.toMillis(), b.threads + b.queueCapacity, b.inlineDecisions);
         this.connections = new Connections(b.maxConnections);
         this.managementConnections = new Connections(64);
@@ -267,9 +282,84 @@ public final class AdmissionServer implements AutoCloseable {
         return connections.open();
     }
 
-    /** Ready: not shutting down, a certificate is available, and the owner's check passes. */
+    /**
+     * Ready: not shutting down, the warm-up (if any) has ended, a certificate is available, and
+     * the owner's check passes.
+     */
     public boolean isReady() {
-        return !closing.get() && identity.get() != null && readiness.getAsBoolean();
+        return !closing.get() && warmUp.isDone() && identity.get() != null && readiness.getAsBoolean();
+    }
+
+    /**
+     * Completes when the warm-up has ended (at once when none was configured), with what it did.
+     * A failed warm-up completes normally too, its error in the result: readiness never waits on
+     * a warm-up that cannot run.
+     */
+    public java.util.concurrent.CompletableFuture<WebhookWarmUp.Result> warmUp() {
+        return warmUp.copy();
+    }
+
+    /** Metrics of the warm-up requests, kept apart from {@link #metrics()}' admission metrics. */
+    public WebhookMetrics warmUpMetrics() {
+        return warmUpMetrics;
+    }
+
+    /** Whether a request with this header value is one of the running warm-up's requests. */
+    boolean isWarmUpRequest(String token) {
+        byte[] expected = warmUpToken;
+        return expected != null && token != null
+                && java.security.MessageDigest.isEqual(expected, token.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    InjectEndpoint warmUpInject() {
+        return warmUpInject;
+    }
+
+    private AdmissionServer startWarmUp() {
+        if (warmUpPlan == null) {
+            warmUp.complete(WebhookWarmUp.Result.none());
+            return this;
+        }
+        Thread t = new Thread(this::runWarmUp, "webhook-warm-up");
+        t.setDaemon(true);
+        t.start();
+        return this;
+    }
+
+    private void runWarmUp() {
+        WebhookWarmUp.Result result;
+        long start = System.nanoTime();
+        try {
+            String token = WebhookWarmUp.newToken();
+            warmUpToken = token.getBytes(StandardCharsets.US_ASCII);
+            var samples = WebhookWarmUp.samples(new io.fabric8.kubernetes.client.utils.KubernetesSerialization());
+            if (identity.get() != null) {
+                InetAddress target = bindAddress == null || bindAddress.isAnyLocalAddress()
+                        ? InetAddress.getLoopbackAddress() : bindAddress;
+                int clients = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+                result = WebhookWarmUp.overTls(target, port(), identity, token, samples, warmUpPlan, clients,
+                        start, closing::get);
+            } else {
+                result = WebhookWarmUp.inProcess(warmUpInject, warmUpPlan.handler(), samples, warmUpPlan, start,
+                        closing::get);
+            }
+        } catch (Exception | Error e) {
+            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+                warmUp.complete(new WebhookWarmUp.Result(0, 0, Duration.ofNanos(System.nanoTime() - start), false,
+                        false, e.toString()));
+                throw (Error) e;
+            }
+            result = new WebhookWarmUp.Result(0, 0, Duration.ofNanos(System.nanoTime() - start), false, false,
+                    e.toString());
+        } finally {
+            warmUpToken = null;
+        }
+        if (result.error() != null && result.requests() == 0) {
+            LOG.warn("admission webhook warm-up failed, serving cold: {}", result.describe(warmUpPlan));
+        } else {
+            LOG.info("admission webhook warm-up: {}", result.describe(warmUpPlan));
+        }
+        warmUp.complete(result);
     }
 
     /**
@@ -376,6 +466,7 @@ public final class AdmissionServer implements AutoCloseable {
         private WebhookMetrics metrics;
         private BooleanSupplier readiness = () -> true;
         private Duration shutdownGrace = Duration.ofSeconds(5);
+        private WebhookWarmUp.Plan warmUp;
 
         private Builder() {
         }
@@ -521,6 +612,15 @@ public final class AdmissionServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Before readiness, send the server synthetic admissions through its own TLS endpoint
+         * ({@link WebhookWarmUp}). Default: none (ready at once).
+         */
+        public Builder warmUp(WebhookWarmUp.Plan plan) {
+            this.warmUp = plan;
+            return this;
+        }
+
         public Builder shutdownGrace(Duration grace) {
             this.shutdownGrace = Objects.requireNonNull(grace, "grace");
             return this;
@@ -534,7 +634,7 @@ public final class AdmissionServer implements AutoCloseable {
                 metrics = new WebhookMetrics();
             }
             try {
-                return new AdmissionServer(this).started();
+                return new AdmissionServer(this).started().startWarmUp();
             } catch (Exception e) {
                 // Netty rethrows the bind's IOException (a checked exception) as it is.
                 if (e instanceof java.io.IOException io) {

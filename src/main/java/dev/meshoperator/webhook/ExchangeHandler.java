@@ -62,6 +62,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private AdmissionHandler handler;
     private ScheduledFuture<?> deadline;
     private Connections.State connection;
+    /** This exchange's endpoint and metrics: the server's, or the warm-up's for a warm-up request. */
+    private InjectEndpoint inject;
+    private WebhookMetrics metrics;
 
     /** @param admissions whether /inject is served here (HTTPS) or only health and metrics (management port) */
     ExchangeHandler(AdmissionServer server, boolean admissions) {
@@ -115,7 +118,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             reply(ctx, server.serveOperational(request.method().name(), path));
             return;
         }
-        server.metrics().request();
+        boolean warmUp = server.isWarmUpRequest(request.headers().get(WebhookWarmUp.TOKEN_HEADER));
+        inject = warmUp ? server.warmUpInject() : server.inject();
+        metrics = warmUp ? server.warmUpMetrics() : server.metrics();
+        metrics.request();
         String length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
         OptionalLong declared = OptionalLong.empty();
         if (length != null) {
@@ -125,7 +131,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
                 // the HTTP codec refuses such requests already; nothing to decide on here
             }
         }
-        InjectEndpoint.Admission admission = server.inject().admit(request.method().name(), path,
+        InjectEndpoint.Admission admission = inject.admit(request.method().name(), path,
                 request.headers().get(HttpHeaderNames.CONTENT_TYPE), declared);
         if (admission instanceof InjectEndpoint.Refused refused) {
             phase = Phase.DISCARD;
@@ -133,7 +139,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         handler = ((InjectEndpoint.Accepted) admission).handler();
-        long limit = server.inject().maxRequestBytes();
+        long limit = inject.maxRequestBytes();
         body = ctx.alloc().heapBuffer((int) Math.min(declared.orElse(8192), limit));
         phase = Phase.BODY;
         if (HttpUtil.is100ContinueExpected(request)) {
@@ -145,11 +151,11 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         boolean last = content instanceof LastHttpContent;
         if (phase == Phase.BODY) {
             ByteBuf chunk = content.content();
-            long limit = server.inject().maxRequestBytes();
+            long limit = inject.maxRequestBytes();
             if ((long) body.readableBytes() + chunk.readableBytes() > limit) {
                 releaseBody();
                 phase = Phase.DISCARD;
-                reply(ctx, server.inject().tooLarge("request body exceeds the limit of " + limit + " bytes").reply());
+                reply(ctx, inject.tooLarge("request body exceeds the limit of " + limit + " bytes").reply());
             } else {
                 body.writeBytes(chunk);
                 if (last) {
@@ -183,16 +189,19 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         phase = Phase.DECIDING;
         AdmissionHandler chosen = handler;
         handler = null;
+        // read here, on the event loop, for the decision thread
+        InjectEndpoint endpoint = inject;
+        WebhookMetrics exchangeMetrics = metrics;
         // an HTTP/2 stream's parent is its connection; an HTTP/1.1 connection's parent is the listener
         Object remote = ctx.channel().parent() instanceof io.netty.channel.socket.SocketChannel connection
                 ? connection.remoteAddress() : ctx.channel().remoteAddress();
         if (settings.inline()) {
-            reply(ctx, decideSafely(chosen, bytes, remote));
+            reply(ctx, decideSafely(endpoint, chosen, bytes, remote));
             return;
         }
         if (server.inFlight.incrementAndGet() > settings.maxInFlight()) {
             server.inFlight.decrementAndGet();
-            server.metrics().failed(WebhookMetrics.FAILURE_OVERLOADED);
+            metrics.failed(WebhookMetrics.FAILURE_OVERLOADED);
             // Fast failure instead of an unbounded queue: the API server's client retries a 429
             // after Retry-After, within its webhook timeout.
             reply(ctx, Reply.text(429, "mesh-operator sidecar injector: too many admissions in flight ("
@@ -206,10 +215,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
                     // The caller gave up (its timeout, a closed connection) while this waited:
                     // nobody would read the answer, and under overload the work is better spent
                     // on callers still waiting.
-                    server.metrics().failed(WebhookMetrics.FAILURE_ABANDONED);
+                    exchangeMetrics.failed(WebhookMetrics.FAILURE_ABANDONED);
                     return;
                 }
-                reply = decideSafely(chosen, bytes, remote);
+                reply = decideSafely(endpoint, chosen, bytes, remote);
             } finally {
                 server.inFlight.decrementAndGet();
             }
@@ -222,9 +231,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private Reply decideSafely(AdmissionHandler chosen, byte[] bytes, Object remote) {
+    private static Reply decideSafely(InjectEndpoint endpoint, AdmissionHandler chosen, byte[] bytes, Object remote) {
         try {
-            return server.inject().decide(chosen, bytes, remote);
+            return endpoint.decide(chosen, bytes, remote);
         } catch (RuntimeException | Error e) {
             if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
                 throw e;
@@ -248,7 +257,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (injectPath) {
-            server.metrics().failed(WebhookMetrics.FAILURE_TIMEOUT);
+            metrics.failed(WebhookMetrics.FAILURE_TIMEOUT);
         }
         phase = Phase.DISCARD;
         cutting = true;
@@ -276,7 +285,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         if (injectPath) {
-            server.metrics().recordLatency(Duration.ofNanos(System.nanoTime() - started));
+            metrics.recordLatency(Duration.ofNanos(System.nanoTime() - started));
         }
         var written = ctx.writeAndFlush(response);
         written.addListener(f -> {

@@ -31,6 +31,8 @@ final class InjectEndpoint {
     private final AdmissionCodec codec;
     private final WebhookMetrics metrics;
     private final long maxRequestBytes;
+    /** Warm-up traffic: what would be a warning is logged at debug (hundreds of synthetic malformed reviews). */
+    private final boolean quiet;
 
     /** The outcome of looking at the request head: a handler to call with the body, or a refusal. */
     sealed interface Admission permits Accepted, Refused {}
@@ -41,10 +43,16 @@ final class InjectEndpoint {
 
     InjectEndpoint(Function<String, AdmissionHandler> handlers, AdmissionCodec codec,
                    WebhookMetrics metrics, long maxRequestBytes) {
+        this(handlers, codec, metrics, maxRequestBytes, false);
+    }
+
+    InjectEndpoint(Function<String, AdmissionHandler> handlers, AdmissionCodec codec,
+                   WebhookMetrics metrics, long maxRequestBytes, boolean quiet) {
         this.handlers = handlers;
         this.codec = codec;
         this.metrics = metrics;
         this.maxRequestBytes = maxRequestBytes;
+        this.quiet = quiet;
     }
 
     long maxRequestBytes() {
@@ -106,10 +114,18 @@ final class InjectEndpoint {
         } catch (InvalidAdmissionReviewException e) {
             metrics.failed(WebhookMetrics.FAILURE_BAD_REQUEST);
             if (e.uid().isPresent()) {
-                LOG.warn("malformed AdmissionReview {}: {}", e.uid().get(), e.getMessage(), e.getCause());
+                if (quiet) {
+                    LOG.debug("malformed AdmissionReview {}: {}", e.uid().get(), e.getMessage());
+                } else {
+                    LOG.warn("malformed AdmissionReview {}: {}", e.uid().get(), e.getMessage(), e.getCause());
+                }
                 return Reply.json(codec.writeReview(AdmissionCodec.deny(e.uid().get(), 400, e.getMessage())));
             }
-            LOG.warn("rejected admission request from {}: {}", remote, e.getMessage());
+            if (quiet) {
+                LOG.debug("rejected admission request from {}: {}", remote, e.getMessage());
+            } else {
+                LOG.warn("rejected admission request from {}: {}", remote, e.getMessage());
+            }
             return Reply.text(400, e.getMessage());
         }
         AdmissionResponse response;

@@ -36,37 +36,59 @@ public final class WebhookRuntime implements AutoCloseable {
    * @param port HTTPS port (0 picks a free one)
    * @param managementPort plain-HTTP port for /healthz, /readyz and /metrics, or -1 for none
    * @param certificates MANAGED (self-made CA) or EXTERNAL (cert-manager maintains the Secret)
+   * @param warmUp time budget of the warm-up before readiness ({@link WebhookWarmUp}); zero for none
    */
   public record Options(String operatorNamespace, String serviceName, String secretName,
       Optional<String> urlHost, InetAddress bindAddress, int port, int managementPort,
       CertificateManager.Mode certificates, CertificatePolicy certificatePolicy, Clock clock,
-      Duration certificateCheckInterval) {
+      Duration certificateCheckInterval, Duration warmUp) {
+
+    /** Without a warm-up setting: the default warm-up ({@link WebhookWarmUp#DEFAULT_BUDGET}). */
+    public Options(String operatorNamespace, String serviceName, String secretName,
+        Optional<String> urlHost, InetAddress bindAddress, int port, int managementPort,
+        CertificateManager.Mode certificates, CertificatePolicy certificatePolicy, Clock clock,
+        Duration certificateCheckInterval) {
+      this(operatorNamespace, serviceName, secretName, urlHost, bindAddress, port, managementPort, certificates,
+          certificatePolicy, clock, certificateCheckInterval, WebhookWarmUp.DEFAULT_BUDGET);
+    }
 
     public static Options defaults(String operatorNamespace) {
       return new Options(operatorNamespace, "mesh-operator-webhook", "mesh-operator-webhook-tls",
           Optional.empty(), anyAddress(), 9443, -1, CertificateManager.Mode.MANAGED, null,
-          Clock.systemUTC(), Duration.ofMinutes(1));
+          Clock.systemUTC(), Duration.ofMinutes(1), WebhookWarmUp.DEFAULT_BUDGET);
     }
 
     public Options withUrlHost(String host) {
       return new Options(operatorNamespace, serviceName, secretName, Optional.of(host), bindAddress, port,
-          managementPort, certificates, certificatePolicy, clock, certificateCheckInterval);
+          managementPort, certificates, certificatePolicy, clock, certificateCheckInterval, warmUp);
     }
 
     public Options withPort(int newPort) {
       return new Options(operatorNamespace, serviceName, secretName, urlHost, bindAddress, newPort,
-          managementPort, certificates, certificatePolicy, clock, certificateCheckInterval);
+          managementPort, certificates, certificatePolicy, clock, certificateCheckInterval, warmUp);
     }
 
     public Options withManagementPort(int newPort) {
       return new Options(operatorNamespace, serviceName, secretName, urlHost, bindAddress, port,
-          newPort, certificates, certificatePolicy, clock, certificateCheckInterval);
+          newPort, certificates, certificatePolicy, clock, certificateCheckInterval, warmUp);
     }
 
     public Options withCertificates(CertificateManager.Mode mode, CertificatePolicy policy, Clock newClock,
         Duration interval) {
       return new Options(operatorNamespace, serviceName, secretName, urlHost, bindAddress, port,
-          managementPort, mode, policy, newClock, interval);
+          managementPort, mode, policy, newClock, interval, warmUp);
+    }
+
+    /**
+     * Time budget of the warm-up that runs before the webhook reports ready; zero for none
+     * (ready as soon as the certificate is there, with a cold JIT).
+     */
+    public Options withWarmUp(Duration budget) {
+      if (budget == null || budget.isNegative()) {
+        throw new IllegalArgumentException("warm-up budget must be zero or positive");
+      }
+      return new Options(operatorNamespace, serviceName, secretName, urlHost, bindAddress, port,
+          managementPort, certificates, certificatePolicy, clock, certificateCheckInterval, budget);
     }
 
     private static InetAddress anyAddress() {
@@ -151,6 +173,11 @@ public final class WebhookRuntime implements AutoCloseable {
           .metrics(metrics);
       if (options.managementPort() >= 0) {
         builder.managementPort(options.managementPort());
+      }
+      if (options.warmUp() != null && !options.warmUp().isZero()) {
+        // A MeshInstall held in memory and fixed namespace labels: nothing the warm-up does reaches the API server.
+        builder.warmUp(WebhookWarmUp.Plan.of(WebhookWarmUp.operatorHandler(cfg -> toSettings.apply(cfg, native_),
+            serialization), options.warmUp()));
       }
       AdmissionServer server = builder.start();
       started.add(server);

@@ -6,6 +6,7 @@ import dev.meshoperator.webhook.Certificates;
 import dev.meshoperator.webhook.InjectionAdmissionHandler;
 import dev.meshoperator.webhook.IssuedCertificate;
 import dev.meshoperator.webhook.ServingIdentity;
+import dev.meshoperator.webhook.WebhookWarmUp;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.net.InetAddress;
@@ -23,17 +24,26 @@ import java.util.List;
  *
  * <p>Options (each applied through the builder only when given, so the same main also runs
  * against servers that lack them, for before/after runs): {@code --tls JDK|OPENSSL|AUTO},
- * {@code --inline} (decide on the event loop).
+ * {@code --inline} (decide on the event loop), {@code --warm-up MILLIS} (the warm-up's budget,
+ * default {@link WebhookWarmUp#DEFAULT_BUDGET}, the operator's), {@code --no-warm-up} (ready cold, the
+ * "before" of bench/warm-start.sh).
+ *
+ * <p>Warms up as the operator does ({@link WebhookWarmUp}: synthetic reviews over loopback TLS, kept
+ * out of the admission metrics) and writes {@code port} only once the warm-up has ended, i.e.
+ * when the operator's /readyz would answer 200; {@code warm-up} then holds the warm-up's summary.
  */
 public final class WebhookServerMain {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     String tls = null;
     boolean inline = false;
+    Duration warmUp = WebhookWarmUp.DEFAULT_BUDGET;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "--tls" -> tls = args[++i];
         case "--inline" -> inline = true;
+        case "--warm-up" -> warmUp = Duration.ofMillis(Long.parseLong(args[++i]));
+        case "--no-warm-up" -> warmUp = Duration.ZERO;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -54,7 +64,14 @@ public final class WebhookServerMain {
     if (inline) {
       AdmissionServer.Builder.class.getMethod("inlineDecisions", boolean.class).invoke(builder, true);
     }
+    if (!warmUp.isZero()) {
+      // The bench handler has no side effects (fixed namespace labels), so it answers the warm-up too.
+      builder.warmUp(WebhookWarmUp.Plan.of(handler, warmUp));
+    }
     try (AdmissionServer server = builder.start()) {
+      WebhookWarmUp.Result warmed = server.warmUp().get();
+      Files.writeString(dir.resolve("warm-up"), warmUp.isZero() ? "off\n" : warmed.requests() + " requests in "
+          + warmed.elapsed().toMillis() + " ms" + (warmed.error() == null ? "" : " (" + warmed.error() + ")") + "\n");
       Files.writeString(dir.resolve("ca.pem"), Certificates.toPem(ca.certificate()));
       byte[] review = serialization.asJson(new AdmissionReviewBuilder().withApiVersion("admission.k8s.io/v1")
           .withKind("AdmissionReview").withRequest(Fixtures.podCreate(Fixtures.appPod())).build())

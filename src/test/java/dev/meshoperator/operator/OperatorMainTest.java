@@ -65,6 +65,14 @@ class OperatorMainTest {
   }
 
   @Test
+  void theWebhookWarmsUpForTwoSecondsUnlessToldOtherwise() {
+    assertThat(parse().options.processOptions().webhook().warmUp()).isEqualTo(java.time.Duration.ofSeconds(2));
+    assertThat(parse("--webhook-warm-up=500ms").options.processOptions().webhook().warmUp())
+        .isEqualTo(java.time.Duration.ofMillis(500));
+    assertThat(parse("--webhook-warm-up=0").options.processOptions().webhook().warmUp()).isZero();
+  }
+
+  @Test
   void wrongValuesAreOneLineErrors() {
     var out = new StringWriter();
     var err = new StringWriter();
@@ -77,6 +85,9 @@ class OperatorMainTest {
         + " not 'bogus' (use --certificates=external when cert-manager maintains the Secret) (see 'mesh-operator --help')");
     assertThat(cmd.execute("--webhook-port=many")).isEqualTo(2);
     assertThat(err.toString()).contains("mesh-operator: error: Invalid value for option '--webhook-port'");
+
+    assertThat(cmd.execute("--webhook-warm-up=soon")).isEqualTo(2);
+    assertThat(err.toString()).contains("mesh-operator: error: Invalid value for option '--webhook-warm-up'");
 
     assertThat(cmd.execute("--kubeconfig=/nonexistent/kubeconfig")).isEqualTo(1);
     assertThat(err.toString()).contains("mesh-operator: error: IllegalArgumentException: kubeconfig /nonexistent/kubeconfig does not exist");

@@ -112,6 +112,7 @@ class OperatorJarIT {
     String operatorNs = "mesh-operator-jar-" + suffix;
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(operatorNs).endMetadata().build()).create();
     int port = freePort();
+    int health = freePort();
     Path log = Files.createTempFile("mesh-operator-jar", ".log");
     // As the Deployment starts it (its args, leader election with POD_NAME/POD_NAMESPACE), outside
     // the cluster: --kubeconfig instead of the pod's ServiceAccount and a url webhook.
@@ -119,7 +120,7 @@ class OperatorJarIT {
     Path kubeconfig = dev.meshoperator.testenv.OperatorIdentity.fromDeploy(client)
         .writeKubeconfig(Files.createTempFile("mesh-operator-jar", ".kubeconfig"));
     var command = new ArrayList<>(List.of("java", "-jar", JAR.toString(), "operator",
-        "--kubeconfig=" + kubeconfig, "--webhook-port=" + port, "--health-port=" + freePort(),
+        "--kubeconfig=" + kubeconfig, "--webhook-port=" + port, "--health-port=" + health,
         "--leader-election", "--default-failure-policy=Ignore",
         "--webhook-url-host=" + cluster.hostReachableFromApiServer(port)));
     var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -130,6 +131,18 @@ class OperatorJarIT {
     String name = "opjar-" + suffix;
     var installs = client.resources(MeshInstall.class);
     try {
+      // Ready only after the webhook's warm-up, whose synthetic admissions are not in the admission
+      // metrics (no MeshInstall yet, so no webhook configuration: the API server has sent nothing).
+      var http = java.net.http.HttpClient.newHttpClient();
+      // refused connections until the health port listens
+      await().atMost(Duration.ofSeconds(120)).ignoreExceptionsInstanceOf(java.net.ConnectException.class).untilAsserted(() -> {
+        assertThat(process.isAlive()).as("mesh-operator.jar is running; log: " + log).isTrue();
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + health + "/readyz"))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      });
+      assertThat(Files.readString(log)).containsPattern("admission webhook warm-up: \\d+ requests \\(0 unexpected answers\\)");
+      assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + health + "/metrics"))
+          .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()).contains("sidecar_injection_requests_total 0.0");
       installs.resource(new KubernetesSerialization().unmarshal("""
           apiVersion: meshoperator.dev/v1alpha1
           kind: MeshInstall

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Warm start: how long from starting the webhook's JVM to ready, and what the first 10 s of
+# traffic after ready see. Per row: start WebhookServerMain (the real AdmissionServer and injection
+# handler, warm-up as the operator does it; it writes its port file when the operator's /readyz
+# would answer 200), time process start to that file, then at once open-loop load with vegeta
+# (HTTP/1.1 over TLS, kept-alive pool of 25, a typical pod's AdmissionReview) for WINDOW, and print
+# p50/p99/max over that window, with the load average beside each row (the machine may be shared).
+# Rows: warm-up off (positive control: the cold JIT must show in p99), warm-up on, and, when
+# CDS=1, both again with an AppCDS archive made by a training run (-XX:ArchiveClassesAtExit).
+#
+#   bench/warm-start.sh                   RATES="200 1000", REPEAT=3, WINDOW=10s
+#   OPERATOR=1 RATES= bench/warm-start.sh  only the operator jar's start to /readyz (below)
+# Environment: JVM_FLAGS (default -Xmx512m), RATES, REPEAT, WINDOW, WARMUP_MS (the warm-up budget,
+# default the operator's), CDS=1, CLASSPATH_OVERRIDE (skip mvn).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+JVM_FLAGS=${JVM_FLAGS:--Xmx512m}
+RATES=${RATES-"200 1000"}
+REPEAT=${REPEAT:-3}
+WINDOW=${WINDOW:-10s}
+log() { echo "[warm-start] $*" >&2; }
+
+vegeta="$root/bench/.bin/vegeta"
+if [[ ! -x "$vegeta" ]]; then
+  log "vegeta missing: run bench/webhook-load.sh once (it builds bench/.bin/vegeta)"
+  exit 1
+fi
+
+if [[ -n "${CLASSPATH_OVERRIDE:-}" ]]; then
+  cp="$CLASSPATH_OVERRIDE"
+else
+  log "compiling (mvn test-compile)"
+  mvn -B -q -o -ntp -DskipTests test-compile dependency:build-classpath \
+    -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
+  cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
+fi
+
+work=$(mktemp -d)
+# The project's classes as jars (AppCDS archives only classes from jars; every row uses the same classpath).
+cds_cp=""
+IFS=':' read -ra entries <<<"$cp"
+for i in "${!entries[@]}"; do
+  e=${entries[$i]}
+  if [[ -d "$e" ]]; then jar --create --file "$work/cp-$i.jar" -C "$e" . ; e="$work/cp-$i.jar"; fi
+  cds_cp="${cds_cp:+$cds_cp:}$e"
+done
+cp=$cds_cp
+server_pid=""
+stop_server() {
+  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  server_pid=""
+}
+cleanup() { stop_server; rm -rf "$work"; }
+trap cleanup EXIT
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# start DIR FLAGS ARGS -> sets server_pid, and ready_ms to the milliseconds from fork to the port file
+start() {
+  local dir=$1 flags=$2 args=$3 t0 t1
+  rm -rf "$dir"; mkdir -p "$dir"
+  t0=$(date +%s%N)
+  # shellcheck disable=SC2086
+  java $flags -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$dir" $args < /dev/null > "$dir.log" 2>&1 &
+  server_pid=$!
+  until [[ -f "$dir/port" ]]; do
+    kill -0 "$server_pid" 2>/dev/null || { cat "$dir.log" >&2; exit 1; }
+    sleep 0.005
+  done
+  t1=$(date +%s%N)
+  ready_ms=$(( (t1 - t0) / 1000000 ))
+}
+
+ms() { jq -r "(.latencies[\"$1\"] // 0) / 1e6 | . * 100 | round / 100"; }
+
+# row LABEL FLAGS ARGS RATE
+row() {
+  local label=$1 flags=$2 args=$3 rate=$4 dir="$work/server" r before
+  before=$(load)
+  start "$dir" "$flags" "$args"
+  printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$(cat "$dir/port")" \
+    "$dir/review.json" > "$work/targets"
+  r=$("$vegeta" attack -targets="$work/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s \
+      -rate="$rate/s" -duration="$WINDOW" -connections=25 | "$vegeta" report -type=json)
+  stop_server
+  printf '| %s | %s/s | %s ms | %s | %s ms | %s ms | %s ms | %s | %s | %s |\n' "$label" "$rate" "$ready_ms" \
+    "$(cat "$dir/warm-up" 2>/dev/null || echo -)" "$(ms 50th <<<"$r")" "$(ms 99th <<<"$r")" "$(ms max <<<"$r")" \
+    "$(jq -r '(.requests - (.status_codes["200"] // 0))' <<<"$r")" "$before" "$(load)"
+}
+
+echo "## warm start ($(date -u +%Y-%m-%dT%H:%MZ))"
+echo "machine: $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/{print $2}') GiB;" \
+  "$(java -version 2>&1 | head -1); JVM flags '$JVM_FLAGS'; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "load: vegeta open loop, HTTP/1.1 over TLS, kept-alive pool of 25, $WINDOW from the moment the server is ready"
+echo
+
+warm_args=""
+[[ -n "${WARMUP_MS:-}" ]] && warm_args="--warm-up $WARMUP_MS"
+if [[ -n "$RATES" ]]; then
+configs=("warm-up off|$JVM_FLAGS|--no-warm-up" "warm-up on|$JVM_FLAGS|$warm_args")
+if [[ "${CDS:-0}" == 1 ]]; then
+  # Training run: start warmed, a few seconds of load, then SIGTERM; the JVM writes the archive as it exits.
+  jsa="$work/app.jsa"
+  log "AppCDS training run"
+  start "$work/train" "$JVM_FLAGS -XX:ArchiveClassesAtExit=$jsa" "$warm_args"
+  printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$(cat "$work/train/port")" \
+    "$work/train/review.json" > "$work/targets"
+  "$vegeta" attack -targets="$work/targets" -root-certs="$work/train/ca.pem" -http2=false -rate=200/s -duration=3s \
+    -connections=25 > /dev/null
+  stop_server
+  [[ -s "$jsa" ]] || { log "no archive written"; cat "$work/train.log" >&2; exit 1; }
+  echo "AppCDS archive: $(du -h "$jsa" | cut -f1) ($(tail -1 "$work/train.log" | head -c 200))"
+  configs+=("AppCDS, warm-up off|$JVM_FLAGS -XX:SharedArchiveFile=$jsa -Xshare:on|--no-warm-up"
+            "AppCDS, warm-up on|$JVM_FLAGS -XX:SharedArchiveFile=$jsa -Xshare:on|$warm_args")
+fi
+
+echo "| server | offered | start to ready | warm-up | p50 | p99 | max | errors | load before | load after |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for rate in $RATES; do
+  for i in $(seq 1 "$REPEAT"); do
+    for c in "${configs[@]}"; do
+      IFS='|' read -r label flags args <<<"$c"
+      log "$label, $rate/s, run $i"
+      row "$label" "$flags" "$args" "$rate"
+    done
+  done
+done
+fi
+
+# ---- the operator jar: process start to /readyz 200 (OPERATOR=1) ----
+# target/mesh-operator.jar (mvn package) against a local cluster of its own (LocalClusterMain, the
+# tests' LocalCluster; admin kubeconfig, url webhook on loopback), started and stopped REPEAT times
+# per configuration; with CDS=1 also with an AppCDS archive of a training run of the jar.
+if [[ "${OPERATOR:-0}" == 1 ]]; then
+  jarfile="$root/target/mesh-operator.jar"
+  [[ -f "$jarfile" ]] || { log "target/mesh-operator.jar missing: mvn -o package -DskipTests"; exit 1; }
+  cluster_pid=""
+  stop_cluster() {
+    if [[ -n "$cluster_pid" ]]; then kill "$cluster_pid" 2>/dev/null || true; wait "$cluster_pid" 2>/dev/null || true; fi
+    cluster_pid=""
+  }
+  trap 'stop_server; stop_cluster; rm -rf "$work"' EXIT
+  log "starting a local cluster"
+  java -cp "$cp" dev.meshoperator.bench.LocalClusterMain "$work/cluster" < /dev/null > "$work/cluster.log" 2>&1 &
+  cluster_pid=$!
+  for _ in $(seq 1 3000); do
+    [[ -f "$work/cluster/kubeconfig-path" ]] && break
+    kill -0 "$cluster_pid" 2>/dev/null || { cat "$work/cluster.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  kubeconfig=$(cat "$work/cluster/kubeconfig-path")
+  # two distinct free ports, "webhook health" (one at a time could hand out the same port twice)
+  free_ports() { python3 -c 'import socket; a=socket.socket(); b=socket.socket(); a.bind(("127.0.0.1",0)); b.bind(("127.0.0.1",0)); print(a.getsockname()[1], b.getsockname()[1])'; }
+  # operator FLAGS ARGS -> ready_ms (fork to /readyz 200); leaves the operator running as server_pid
+  operator() {
+    local flags=$1 args=$2 webhook health t0 t1
+    read -r webhook health <<<"$(free_ports)"
+    t0=$(date +%s%N)
+    # shellcheck disable=SC2086
+    java $flags -jar "$jarfile" operator --kubeconfig="$kubeconfig" --namespace=mesh-operator \
+      --webhook-port="$webhook" --health-port="$health" --webhook-url-host=127.0.0.1 $args \
+      < /dev/null > "$work/operator.log" 2>&1 &
+    server_pid=$!
+    until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$health/readyz" 2>/dev/null)" == 200 ]]; do
+      kill -0 "$server_pid" 2>/dev/null || { cat "$work/operator.log" >&2; exit 1; }
+      sleep 0.01
+    done
+    t1=$(date +%s%N)
+    ready_ms=$(( (t1 - t0) / 1000000 ))
+  }
+  op_configs=("operator, warm-up off|$JVM_FLAGS|--webhook-warm-up=0" "operator, warm-up on|$JVM_FLAGS|")
+  if [[ "${CDS:-0}" == 1 ]]; then
+    ojsa="$work/operator.jsa"
+    log "operator AppCDS training run"
+    operator "$JVM_FLAGS -XX:ArchiveClassesAtExit=$ojsa" ""
+    sleep 2
+    stop_server
+    [[ -s "$ojsa" ]] || { log "no operator archive written"; tail -5 "$work/operator.log" >&2; exit 1; }
+    echo
+    echo "operator AppCDS archive: $(du -h "$ojsa" | cut -f1)"
+    op_configs+=("operator AppCDS, warm-up off|$JVM_FLAGS -XX:SharedArchiveFile=$ojsa -Xshare:on|--webhook-warm-up=0"
+                 "operator AppCDS, warm-up on|$JVM_FLAGS -XX:SharedArchiveFile=$ojsa -Xshare:on|")
+  fi
+  echo
+  echo "| operator jar | start to /readyz 200 | warm-up (from its log) | load before | load after |"
+  echo "|---|---|---|---|---|"
+  for i in $(seq 1 "$REPEAT"); do
+    for c in "${op_configs[@]}"; do
+      IFS='|' read -r label flags args <<<"$c"
+      log "$label, run $i"
+      before=$(load)
+      operator "$flags" "$args"
+      sleep 1
+      stop_server
+      printf '| %s | %s ms | %s | %s | %s |\n' "$label" "$ready_ms" \
+        "$(grep -o 'warm-up: [0-9]* requests.*' "$work/operator.log" | head -c 90 || echo off)" "$before" "$(load)"
+    done
+  done
+fi

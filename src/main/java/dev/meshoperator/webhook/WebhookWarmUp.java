@@ -1,0 +1,426 @@
+package dev.meshoperator.webhook;
+
+import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.api.MeshInstallSpec;
+import dev.meshoperator.api.Profile;
+import dev.meshoperator.inject.InjectionSettings;
+import dev.meshoperator.profile.EffectiveConfig;
+import io.fabric8.kubernetes.api.model.GroupVersionKind;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequestBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Warms the admission path before the webhook reports ready, so the first real requests do not
+ * pay for a cold JIT (the first seconds of a cold JVM cost several milliseconds of CPU per
+ * request). The server sends itself synthetic AdmissionReviews over TLS on loopback, through the
+ * same Netty pipeline, TLS engine, codec and decision code as the API server's calls: a typical
+ * application pod (injected), a gateway pod (gateway template), a pod that opts out (skipped), a
+ * pod UPDATE (let through) and a malformed body (400). It stops at a request count or a time
+ * budget, whichever comes first, then readiness may turn true.
+ *
+ * <p>No side effects: warm-up requests carry a random per-process token in a header
+ * ({@value #TOKEN_HEADER}); the server routes them to the warm-up handler (never one that calls
+ * the API server) and counts them in a metrics registry of their own, not in the admission
+ * metrics; the token is forgotten when the warm-up ends, so the header means nothing afterwards.
+ * When no certificate exists yet (external certificates not issued yet), the same reviews go
+ * through the codec and handler in-process instead.
+ */
+public final class WebhookWarmUp {
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookWarmUp.class);
+
+  /** Default time budget: warm-up ends at this deadline even if it has not sent every request. */
+  public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(2);
+  /** Default request count; about where the request path's methods are compiled by C1 and queued for C2. */
+  public static final int DEFAULT_MAX_REQUESTS = 800;
+  /** Header carrying the warm-up token; requests with a wrong or stale token are ordinary requests. */
+  static final String TOKEN_HEADER = "x-mesh-operator-warm-up";
+  /** Namespace of the synthetic pods (they never exist anywhere). */
+  static final String NAMESPACE = "mesh-operator-warm-up";
+  /** A connection is replaced after this many requests, so that TLS handshakes are warmed too. */
+  private static final int REQUESTS_PER_CONNECTION = 40;
+
+  /**
+   * What to warm with.
+   *
+   * @param handler answers the warm-up requests; it must have no side effects (no API calls)
+   * @param budget the deadline, from the start of the warm-up
+   * @param maxRequests stop after this many requests
+   */
+  public record Plan(AdmissionHandler handler, Duration budget, int maxRequests) {
+    public Plan {
+      Objects.requireNonNull(handler, "handler");
+      Objects.requireNonNull(budget, "budget");
+      if (budget.isNegative() || budget.isZero()) {
+        throw new IllegalArgumentException("warm-up budget must be positive");
+      }
+      if (maxRequests < 1) {
+        throw new IllegalArgumentException("warm-up maxRequests must be at least 1");
+      }
+    }
+
+    public static Plan of(AdmissionHandler handler, Duration budget) {
+      return new Plan(handler, budget, DEFAULT_MAX_REQUESTS);
+    }
+  }
+
+  /**
+   * How the warm-up went.
+   *
+   * @param requests requests answered
+   * @param unexpected answers whose status was not the one expected (200, or 400 for the malformed body)
+   * @param elapsed wall time of the warm-up
+   * @param overTls whether requests went through the TLS server (else in-process)
+   * @param budgetReached whether the deadline stopped it before {@code maxRequests}
+   * @param error the failure that ended it early, if any (readiness does not wait on a failed warm-up)
+   */
+  public record Result(int requests, int unexpected, Duration elapsed, boolean overTls, boolean budgetReached,
+      String error) {
+    static Result none() {
+      return new Result(0, 0, Duration.ZERO, false, false, null);
+    }
+
+    String describe(Plan plan) {
+      return String.format(Locale.ROOT, "%d requests (%d unexpected answers) %s in %d ms (budget %d ms, %s)%s",
+          requests, unexpected, overTls ? "over TLS on loopback" : "in-process", elapsed.toMillis(),
+          plan.budget().toMillis(), budgetReached ? "ended by the budget"
+              : error == null ? "all " + plan.maxRequests() + " sent" : "failed",
+          error == null ? "" : "; stopped early: " + error);
+    }
+  }
+
+  /** One synthetic request: its body and the status it should get. */
+  record Sample(String name, byte[] body, int expectedStatus) {}
+
+  private WebhookWarmUp() {}
+
+  /** A fresh random token (128 bits). */
+  static String newToken() {
+    byte[] b = new byte[16];
+    new SecureRandom().nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  /** The namespace labels the warm-up handlers see: injection enabled. */
+  public static Map<String, String> namespaceLabels() {
+    return Map.of("istio-injection", "enabled", "kubernetes.io/metadata.name", NAMESPACE);
+  }
+
+  /**
+   * The operator's warm-up handler: the same per-revision handler as real requests, over a
+   * synthetic MeshInstall of the default profile held in memory (no informer, no API call), so
+   * resolving a revision's settings is warmed too. Its resourceVersion changes every few dozen
+   * requests, so the per-version resolution (validation, profile overlay) runs more than once.
+   */
+  public static AdmissionHandler operatorHandler(Function<EffectiveConfig, InjectionSettings> toSettings,
+      KubernetesSerialization serialization) {
+    AtomicInteger calls = new AtomicInteger();
+    String uid = UUID.randomUUID().toString();
+    RevisionSettings settings = new RevisionSettings(
+        () -> List.of(syntheticInstall(uid, 1 + calls.getAndIncrement() / 25)),
+        List::of, RevisionSettings.LastValidLookup.NONE, toSettings);
+    Function<String, Map<String, String>> labels = ns -> namespaceLabels();
+    return new RevisionAdmissionHandler(AdmissionServer.DEFAULT_REVISION, settings, labels, labels, serialization);
+  }
+
+  private static MeshInstall syntheticInstall(String uid, int version) {
+    MeshInstall mi = new MeshInstall();
+    mi.setMetadata(new ObjectMetaBuilder().withName("mesh-operator-warm-up").withUid(uid)
+        .withResourceVersion(Integer.toString(version)).withGeneration(1L).build());
+    MeshInstallSpec spec = new MeshInstallSpec();
+    spec.setProfile(Profile.DEFAULT);
+    mi.setSpec(spec);
+    return mi;
+  }
+
+  /** The warm-up mix, in the order it is sent (typical pods are most of the API server's traffic). */
+  static List<Sample> samples(KubernetesSerialization serialization) {
+    List<Sample> out = new ArrayList<>();
+    byte[] typical = review(serialization, typicalPod(), "CREATE");
+    out.add(new Sample("typical pod", typical, 200));
+    out.add(new Sample("gateway pod", review(serialization, gatewayPod(), "CREATE"), 200));
+    out.add(new Sample("typical pod", typical, 200));
+    out.add(new Sample("opted-out pod", review(serialization, optedOutPod(), "CREATE"), 200));
+    out.add(new Sample("typical pod", typical, 200));
+    out.add(new Sample("pod update", review(serialization, typicalPod(), "UPDATE"), 200));
+    out.add(new Sample("typical pod", typical, 200));
+    out.add(new Sample("malformed review", Arrays.copyOf(typical, typical.length / 2), 400));
+    return List.copyOf(out);
+  }
+
+  private static byte[] review(KubernetesSerialization serialization, Pod pod, String operation) {
+    var request = new AdmissionRequestBuilder()
+        .withUid(UUID.randomUUID().toString())
+        .withKind(new GroupVersionKind("", "Pod", "v1"))
+        .withResource(new io.fabric8.kubernetes.api.model.GroupVersionResource("", "pods", "v1"))
+        .withOperation(operation)
+        .withNamespace(NAMESPACE)
+        .withObject(pod);
+    if ("UPDATE".equals(operation)) {
+      request.withOldObject(pod);
+    }
+    return serialization.asJson(new AdmissionReviewBuilder().withApiVersion("admission.k8s.io/v1")
+        .withKind("AdmissionReview").withRequest(request.build()).build()).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A Deployment's pod: one container, ports, probes (rewritten), resources, a volume. */
+  static Pod typicalPod() {
+    return new PodBuilder()
+        .withNewMetadata().withGenerateName("app-7d5f8c9b6-").withNamespace(NAMESPACE)
+        .withLabels(Map.of("app", "app", "version", "v1", "pod-template-hash", "7d5f8c9b6"))
+        .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet")
+        .withName("app-7d5f8c9b6").withUid("00000000-0000-0000-0000-000000000001").withController(true)
+        .endOwnerReference()
+        .endMetadata()
+        .withNewSpec().withServiceAccountName("app")
+        .addNewContainer().withName("app").withImage("registry.invalid/app:1")
+        .addNewPort().withName("http").withContainerPort(8080).endPort()
+        .withNewReadinessProbe().withNewHttpGet().withPath("/health").withPort(new IntOrString("http"))
+        .endHttpGet().withPeriodSeconds(5).endReadinessProbe()
+        .withNewLivenessProbe().withNewTcpSocket().withPort(new IntOrString(8080)).endTcpSocket()
+        .endLivenessProbe()
+        .withNewResources().addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("128Mi"))
+        .endResources()
+        .addNewEnv().withName("LOG_DIR").withValue("/tmp/logs").endEnv()
+        .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+        .endContainer()
+        .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+        .endSpec().build();
+  }
+
+  /** A gateway Deployment's pod: the gateway template replaces its placeholder container. */
+  static Pod gatewayPod() {
+    return new PodBuilder()
+        .withNewMetadata().withGenerateName("ingress-gateway-5c6d7e8f9-").withNamespace(NAMESPACE)
+        .withLabels(Map.of("app", "ingress-gateway", "istio", "ingressgateway", "sidecar.istio.io/inject", "true"))
+        .withAnnotations(Map.of("inject.istio.io/templates", "gateway"))
+        .endMetadata()
+        .withNewSpec().withServiceAccountName("ingress-gateway")
+        .addNewContainer().withName("istio-proxy").withImage("auto").endContainer()
+        .endSpec().build();
+  }
+
+  /** A pod whose label opts out: skipped. */
+  static Pod optedOutPod() {
+    Pod pod = typicalPod();
+    pod.getMetadata().setLabels(Map.of("app", "batch", "sidecar.istio.io/inject", "false"));
+    return pod;
+  }
+
+  /**
+   * The budget counts from {@code start} (System.nanoTime() when the warm-up began, before the
+   * samples were built). Sends the samples round-robin to {@code https://address:port/inject} from {@code clients}
+   * threads, each on kept-alive connections replaced every few dozen requests, until
+   * {@code maxRequests} are answered or the budget is spent. Trusts exactly the certificate the
+   * server presents now ({@code identity}); no host name check (the server is this process).
+   */
+  static Result overTls(InetAddress address, int port, Supplier<ServingIdentity> identity, String token,
+      List<Sample> samples, Plan plan, int clients, long start, BooleanSupplier closing) throws Exception {
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(null, new TrustManager[] {pinned(identity)}, null);
+    long deadline = start + plan.budget().toNanos();
+    AtomicInteger sent = new AtomicInteger();
+    AtomicInteger answered = new AtomicInteger();
+    AtomicInteger unexpected = new AtomicInteger();
+    List<Thread> threads = new ArrayList<>();
+    Exception[] failure = new Exception[1];
+    for (int c = 0; c < clients; c++) {
+      Thread t = new Thread(() -> {
+        try {
+          while (!closing.getAsBoolean() && System.nanoTime() < deadline && sent.get() < plan.maxRequests()) {
+            try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket()) {
+              SSLParameters params = socket.getSSLParameters();
+              params.setApplicationProtocols(new String[] {"http/1.1"});
+              socket.setSSLParameters(params);
+              socket.setTcpNoDelay(true);
+              socket.setSoTimeout(untilDeadline(deadline));
+              socket.connect(new InetSocketAddress(address, port), untilDeadline(deadline));
+              OutputStream out = socket.getOutputStream();
+              InputStream in = new BufferedInputStream(socket.getInputStream());
+              for (int i = 0; i < REQUESTS_PER_CONNECTION; i++) {
+                int n = sent.getAndIncrement();
+                if (n >= plan.maxRequests() || System.nanoTime() >= deadline || closing.getAsBoolean()) {
+                  break;
+                }
+                Sample sample = samples.get(n % samples.size());
+                // Waiting past the deadline would hold readiness: a slow answer ends the warm-up.
+                socket.setSoTimeout(untilDeadline(deadline));
+                out.write(("POST /inject HTTP/1.1\r\nHost: " + address.getHostAddress() + ":" + port
+                    + "\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: "
+                    + sample.body().length + "\r\n" + TOKEN_HEADER + ": " + token + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+                out.write(sample.body());
+                out.flush();
+                Response response = read(in);
+                answered.incrementAndGet();
+                if (response.status() != sample.expectedStatus()) {
+                  unexpected.incrementAndGet();
+                  LOG.debug("warm-up: {} answered {} (expected {})", sample.name(), response.status(),
+                      sample.expectedStatus());
+                }
+                if (response.close()) {
+                  break;
+                }
+              }
+            }
+          }
+        } catch (Exception e) {
+          if (System.nanoTime() >= deadline || closing.getAsBoolean()) {
+            return; // the budget ran out (or the server is closing) while a request was on its way
+          }
+          synchronized (failure) {
+            if (failure[0] == null) {
+              failure[0] = e;
+            }
+          }
+        }
+      }, "webhook-warm-up-client-" + c);
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    long elapsed = System.nanoTime() - start;
+    boolean budgetReached = answered.get() < plan.maxRequests() && System.nanoTime() >= deadline;
+    if (failure[0] != null && answered.get() == 0) {
+      throw failure[0];
+    }
+    return new Result(answered.get(), unexpected.get(), Duration.ofNanos(elapsed), true, budgetReached,
+        failure[0] == null ? null : failure[0].toString());
+  }
+
+  /** Socket timeout: what is left of the budget plus a little, so readiness waits little past the deadline. */
+  private static int untilDeadline(long deadline) {
+    long left = (deadline - System.nanoTime()) / 1_000_000;
+    return (int) Math.min(Integer.MAX_VALUE - 1_000, Math.max(1, left)) + 250;
+  }
+
+  /** The same samples through the codec and handler, without a connection. */
+  static Result inProcess(InjectEndpoint endpoint, AdmissionHandler handler, List<Sample> samples, Plan plan,
+      long start, BooleanSupplier closing) {
+    long deadline = start + plan.budget().toNanos();
+    int n = 0;
+    int unexpected = 0;
+    while (n < plan.maxRequests() && System.nanoTime() < deadline && !closing.getAsBoolean()) {
+      Sample sample = samples.get(n % samples.size());
+      if (endpoint.decide(handler, sample.body(), "warm-up").status() != sample.expectedStatus()) {
+        unexpected++;
+      }
+      n++;
+    }
+    return new Result(n, unexpected, Duration.ofNanos(System.nanoTime() - start), false,
+        n < plan.maxRequests() && !closing.getAsBoolean(), null);
+  }
+
+  private record Response(int status, boolean close) {}
+
+  /** Reads one HTTP/1.1 response with a Content-Length body (what the server always sends). */
+  private static Response read(InputStream in) throws IOException {
+    String statusLine = line(in);
+    String[] parts = statusLine.split(" ", 3);
+    if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
+      throw new IOException("not an HTTP response: " + statusLine);
+    }
+    int status = Integer.parseInt(parts[1]);
+    long length = 0;
+    boolean close = false;
+    for (String header = line(in); !header.isEmpty(); header = line(in)) {
+      int colon = header.indexOf(':');
+      if (colon < 0) {
+        continue;
+      }
+      String name = header.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+      String value = header.substring(colon + 1).trim();
+      if (name.equals("content-length")) {
+        length = Long.parseLong(value);
+      } else if (name.equals("connection") && value.equalsIgnoreCase("close")) {
+        close = true;
+      }
+    }
+    for (long skipped = 0; skipped < length; ) {
+      long s = in.skip(length - skipped);
+      if (s <= 0) {
+        if (in.read() < 0) {
+          throw new IOException("connection closed in a response body");
+        }
+        s = 1;
+      }
+      skipped += s;
+    }
+    return new Response(status, close);
+  }
+
+  private static String line(InputStream in) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream(64);
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0) {
+        throw new IOException("connection closed before a response");
+      }
+      if (c != '\r') {
+        b.write(c);
+      }
+    }
+    return b.toString(StandardCharsets.US_ASCII);
+  }
+
+  /** Trusts the server's own current leaf certificate and nothing else. */
+  private static X509TrustManager pinned(Supplier<ServingIdentity> identity) {
+    return new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("the warm-up client trusts no clients");
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        ServingIdentity current = identity.get();
+        if (current == null || chain.length == 0 || !chain[0].equals(current.leaf())) {
+          throw new CertificateException("the warm-up server presented a certificate other than our own");
+        }
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+  }
+}
