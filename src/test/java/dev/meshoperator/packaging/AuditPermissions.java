@@ -50,10 +50,6 @@ final class AuditPermissions {
    * ("forbid" when the authorizer refused, "allow" when admission did).
    */
   record Denial(Use use, String namespace, String userAgent, Instant received, String decision) {
-    Denial(Use use, String namespace, String userAgent) {
-      this(use, namespace, userAgent, null, "");
-    }
-
     @Override
     public String toString() {
       return received + " " + use.verb() + " " + key(use.group(), use.resource())
