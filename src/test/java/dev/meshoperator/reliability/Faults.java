@@ -101,11 +101,16 @@ final class Faults {
   static int portBelowEphemeralRange() {
     int low = 32768;
     try {
-      low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+      // readAllLines: Files.readString trusts the size procfs reports and reads one byte.
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0);
+      low = Integer.parseInt(range.trim().split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       // not Linux: keep the usual start
     }
-    int from = Math.min(20000, low - 1000);
+    if (low < 21000) {
+      throw new IllegalStateException("the ephemeral port range starts at " + low + ": no fixed port is safe");
+    }
+    int from = 20000;
     for (int attempt = 0; attempt < 100; attempt++) {
       int port = from + ThreadLocalRandom.current().nextInt(low - from);
       try (var socket = new java.net.ServerSocket(port)) {
