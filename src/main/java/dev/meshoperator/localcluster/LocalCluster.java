@@ -38,6 +38,8 @@ public final class LocalCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
   public static final String FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node";
   private static final int NODE_COUNT = 2;
+  /** In the work directory, next to audit.log: one line per {@link #restartApiServer}, see {@link #apiServerRestarts()}. */
+  private static final String API_SERVER_RESTARTS = "apiserver-restarts.log";
 
   private final KubeBinaries layout;
   private final Path workDir;
@@ -78,6 +80,7 @@ public final class LocalCluster implements AutoCloseable {
     try {
       Files.createDirectories(logs);
       Files.deleteIfExists(audit);
+      Files.deleteIfExists(workDir.resolve(API_SERVER_RESTARTS));
       Files.writeString(workDir.resolve("audit-policy.yaml"), AUDIT_POLICY);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -152,7 +155,11 @@ public final class LocalCluster implements AutoCloseable {
   /**
    * Kills kube-apiserver (SIGKILL, as kube-api-test stops it: a crash, not a drain), waits {@code downtime}, and starts it
    * again with the very same command line: same port, certificates and etcd, so clients keep their
-   * configuration and etcd keeps every object. Returns when /readyz answers ok again.
+   * configuration and etcd keeps every object. Returns when /readyz answers ok again. Each restart
+   * appends "STOPPED READY" (two ISO-8601 instants: just before the old process was stopped, when
+   * the new one first answered /readyz ok) to {@link #apiServerRestarts()}: what the API server
+   * answered in between came from a server still starting (its RBAC authorizer's caches not yet
+   * filled), which a reader of the audit log needs to know.
    *
    * @return how long the API server did not answer, in milliseconds
    */
@@ -183,6 +190,7 @@ public final class LocalCluster implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read kube-apiserver's command line", e);
     }
+    java.time.Instant stopped = java.time.Instant.now();
     long t0 = System.nanoTime();
     stop.run();
     try {
@@ -215,7 +223,14 @@ public final class LocalCluster implements AutoCloseable {
       }
       return "ok".equals(client.raw("/readyz"));
     });
-    return (System.nanoTime() - t0) / 1_000_000;
+    long downMs = (System.nanoTime() - t0) / 1_000_000;
+    try {
+      Files.writeString(apiServerRestarts(), stopped + " " + java.time.Instant.now() + "\n",
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot record the API server restart in " + apiServerRestarts(), e);
+    }
+    return downMs;
   }
 
   // kube-api-test has no API to restart the API server alone: reach its process object.
@@ -299,6 +314,15 @@ public final class LocalCluster implements AutoCloseable {
   /** The API server's audit log (JSON lines): writes, and service accounts' reads. */
   public Path auditLog() {
     return workDir.resolve("audit.log");
+  }
+
+  /**
+   * The API server restarts of this cluster's run, one line each: "STOPPED READY", two ISO-8601
+   * instants (the old process about to be stopped; the new one's first /readyz ok). Absent until the
+   * first restart.
+   */
+  public Path apiServerRestarts() {
+    return workDir.resolve(API_SERVER_RESTARTS);
   }
 
   /** Runs kubectl against this cluster and returns what it printed; fails on a non-zero exit. */

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -42,8 +44,48 @@ final class AuditPermissions {
     }
   }
 
-  /** A request of the user that the API server refused. */
-  record Denial(Use use, String namespace, String userAgent) {}
+  /**
+   * A request of the user that the API server refused; {@code received} is the audit event's
+   * requestReceivedTimestamp, {@code decision} its authorization.k8s.io/decision annotation
+   * ("forbid" when the authorizer refused, "allow" when admission did).
+   */
+  record Denial(Use use, String namespace, String userAgent, Instant received, String decision) {
+    @Override
+    public String toString() {
+      return received + " " + use.verb() + " " + key(use.group(), use.resource())
+          + (namespace.isEmpty() ? "" : " in " + namespace) + " (" + userAgent + ")";
+    }
+  }
+
+  /**
+   * An API server restart as LocalCluster.restartApiServer records it: from just before the old
+   * process was stopped to the new one's first /readyz ok, widened by {@code grace} after that. A
+   * request received in between was answered by a server still starting, whose RBAC authorizer
+   * may not have read the roles yet.
+   */
+  record RestartWindow(Instant stopped, Instant ready, Duration grace) {
+    boolean contains(Instant t) {
+      return t != null && !t.isBefore(stopped) && !t.isAfter(ready.plus(grace));
+    }
+
+    /** The lines "STOPPED READY" (ISO-8601 instants) of the file; none when it does not exist. */
+    static List<RestartWindow> read(Path file, Duration grace) {
+      if (!Files.exists(file)) {
+        return List.of();
+      }
+      try (Stream<String> lines = Files.lines(file)) {
+        return lines.map(String::strip).filter(l -> !l.isEmpty()).map(l -> {
+          String[] f = l.split("\\s+");
+          if (f.length != 2) {
+            throw new IllegalArgumentException(file + ": expected \"STOPPED READY\", got \"" + l + "\"");
+          }
+          return new RestartWindow(Instant.parse(f[0]), Instant.parse(f[1]), grace);
+        }).toList();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
 
   /** One granted (group, resource, verb) of a role. */
   record Grant(String group, String resource, String verb) implements Comparable<Grant> {
@@ -53,7 +95,11 @@ final class AuditPermissions {
     }
   }
 
-  record Report(Set<Use> used, List<Denial> denials, Set<Use> notGranted, Set<Grant> unused) {}
+  /**
+   * {@code denials}: refusals that count; {@code warmUp}: refused by the authorizer inside a
+   * restart window although the given rules grant them (the restart's symptom, not an RBAC gap).
+   */
+  record Report(Set<Use> used, List<Denial> denials, Set<Use> notGranted, Set<Grant> unused, List<Denial> warmUp) {}
 
   private AuditPermissions() {}
 
@@ -63,8 +109,21 @@ final class AuditPermissions {
    */
   static Report analyze(Stream<String> auditLines, String user, List<PolicyRule> clusterRules,
       List<PolicyRule> roleRules, String roleNamespace) {
+    return analyze(auditLines, user, clusterRules, roleRules, roleNamespace, List.of());
+  }
+
+  /**
+   * As above; a refusal by the authorizer (decision "forbid") received inside one of
+   * {@code restarts} of a request the rules grant goes to {@link Report#warmUp} instead of
+   * {@link Report#denials}. Any other refusal, in a window or not, stays a denial.
+   */
+  static Report analyze(Stream<String> auditLines, String user, List<PolicyRule> clusterRules,
+      List<PolicyRule> roleRules, String roleNamespace, List<RestartWindow> restarts) {
     Set<Use> used = new TreeSet<>();
     List<Denial> denials = new ArrayList<>();
+    List<Denial> warmUp = new ArrayList<>();
+    // A refused watch is logged twice (stages ResponseStarted and ResponseComplete): one request.
+    Set<String> refusedIds = new java.util.HashSet<>();
     Set<Use> notGranted = new TreeSet<>();
     Set<Grant> exercised = new TreeSet<>();
     auditLines.map(AuditPermissions::parse).forEach(e -> {
@@ -80,27 +139,43 @@ final class AuditPermissions {
           + (ref.path("subresource").asText().isEmpty() ? "" : "/" + ref.path("subresource").asText());
       String namespace = ref.path("namespace").asText();
       Use use = new Use(e.path("verb").asText(), ref.path("apiGroup").asText(), resource, !namespace.isEmpty());
+      boolean granted = covers(clusterRules, use) || covers(BASIC_USER, use)
+          || namespace.equals(roleNamespace) && covers(roleRules, use);
       if (e.path("responseStatus").path("code").asInt() == 403) {
-        denials.add(new Denial(use, namespace, e.path("userAgent").asText()));
+        String id = e.path("auditID").asText();
+        if (!id.isEmpty() && !refusedIds.add(id)) {
+          return;
+        }
+        Denial d = new Denial(use, namespace, e.path("userAgent").asText(), received(e),
+            e.path("annotations").path("authorization.k8s.io/decision").asText());
+        boolean inRestart = restarts.stream().anyMatch(w -> w.contains(d.received()));
+        (inRestart && granted && "forbid".equals(d.decision()) ? warmUp : denials).add(d);
         return;
       }
       used.add(use);
-      boolean byCluster = covers(clusterRules, use) || covers(BASIC_USER, use);
-      boolean byRole = namespace.equals(roleNamespace) && covers(roleRules, use);
-      if (!byCluster && !byRole) {
+      if (!granted) {
         notGranted.add(use);
       }
       exercised.add(new Grant(use.group(), use.resource(), use.verb()));
     });
     Set<Grant> unused = new TreeSet<>(grants(clusterRules));
     unused.removeAll(exercised);
-    return new Report(used, denials, notGranted, unused);
+    return new Report(used, denials, notGranted, unused, warmUp);
+  }
+
+  private static Instant received(JsonNode event) {
+    String t = event.path("requestReceivedTimestamp").asText(event.path("stageTimestamp").asText());
+    try {
+      return t.isEmpty() ? null : Instant.parse(t);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null; // never inside a window: the refusal counts
+    }
   }
 
   static Report analyze(Path auditLog, String user, List<PolicyRule> clusterRules, List<PolicyRule> roleRules,
-      String roleNamespace) {
+      String roleNamespace, List<RestartWindow> restarts) {
     try (Stream<String> lines = Files.lines(auditLog)) {
-      return analyze(lines, user, clusterRules, roleRules, roleNamespace);
+      return analyze(lines, user, clusterRules, roleRules, roleNamespace, restarts);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -69,20 +69,90 @@ final class Faults {
 
   /** {@code meshctl operator} from the jar with its own webhook and health ports. */
   static OperatorJvm operator(TestCluster cluster, Path kubeconfig, String name, String namespace, List<String> extra) {
+    return OperatorJvm.start(cluster, kubeconfig, name, namespace, operatorArgs(cluster, extra));
+  }
+
+  private static List<String> operatorArgs(TestCluster cluster, List<String> extra) {
     int port = OperatorJvm.freePort();
     var args = new ArrayList<>(List.of("--webhook-port=" + port, "--health-port=" + OperatorJvm.freePort(),
         "--webhook-url-host=" + cluster.hostReachableFromApiServer(port)));
     args.addAll(extra);
-    return OperatorJvm.start(cluster, kubeconfig, name, namespace, args);
+    return List.copyOf(args);
   }
 
-  /** Waits for Ready at the MeshInstall's current generation; returns the seconds it took. */
+  /**
+   * {@link #operator} under a {@link SupervisedOperator}: started again with the same identity, flags
+   * and ports whenever it exits (1 s back-off, at most {@code maxRestarts}), as the kubelet does.
+   */
+  static SupervisedOperator supervisedOperator(TestCluster cluster, Path kubeconfig, String name, String namespace,
+      List<String> extra, int maxRestarts) {
+    // Fixed ports below the ephemeral range, as a pod's containerPort (9443): a port picked by bind(0)
+    // is an ephemeral one, which any outgoing connection on the machine (the restarted operator's
+    // own, to the API server) may take while the operator is down, and the restart's bind then fails.
+    int port = portBelowEphemeralRange();
+    var args = new ArrayList<>(List.of("--webhook-port=" + port, "--health-port=" + portBelowEphemeralRange(),
+        "--webhook-url-host=" + cluster.hostReachableFromApiServer(port)));
+    args.addAll(extra);
+    return new SupervisedOperator(() -> OperatorJvm.start(cluster, kubeconfig, name, namespace, args),
+        Duration.ofSeconds(1), maxRestarts);
+  }
+
+  /** A free port between 20000 and the start of the kernel's ephemeral port range. */
+  static int portBelowEphemeralRange() {
+    int low = 32768;
+    try {
+      // readAllLines: Files.readString trusts the size procfs reports and reads one byte.
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0);
+      low = Integer.parseInt(range.trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      // not Linux: keep the usual start
+    }
+    if (low < 21000) {
+      throw new IllegalStateException("the ephemeral port range starts at " + low + ": no fixed port is safe");
+    }
+    int from = 20000;
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = from + ThreadLocalRandom.current().nextInt(low - from);
+      try (var socket = new java.net.ServerSocket(port)) {
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    throw new IllegalStateException("no free port between " + from + " and " + low);
+  }
+
+  /**
+   * Throws at once (an IllegalStateException, which ends an await instead of being retried) when one
+   * of {@code operators} has exited: nothing starts an unsupervised operator again, so waiting on
+   * would only reach the timeout.
+   */
+  static void requireAlive(OperatorJvm... operators) {
+    for (OperatorJvm o : operators) {
+      if (!o.isAlive()) {
+        throw new IllegalStateException(o + " exited with code " + o.exitCode()
+            + " and nothing starts it again; the last lines of its log:\n" + o.logTail(15));
+      }
+    }
+  }
+
+  /**
+   * Waits for Ready at the MeshInstall's current generation; returns the seconds it took. Fails at
+   * once if one of {@code operators} exits.
+   */
   static double awaitReady(KubernetesClient client, String name, Duration timeout, OperatorJvm... operators) {
+    return awaitReady(client, name, timeout, () -> requireAlive(operators));
+  }
+
+  /** As above, with a supervised operator: its restarts are allowed, its giving up fails at once. */
+  static double awaitReady(KubernetesClient client, String name, Duration timeout, SupervisedOperator operator) {
+    return awaitReady(client, name, timeout, operator::requireRunning);
+  }
+
+  private static double awaitReady(KubernetesClient client, String name, Duration timeout, Runnable running) {
     long t0 = System.nanoTime();
     await().atMost(timeout).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-      for (OperatorJvm o : operators) {
-        assertThat(o.isAlive()).as(o + " is running").isTrue();
-      }
+      running.run();
       MeshInstall mi = client.resources(MeshInstall.class).withName(name).get();
       assertThat(mi.getStatus()).as("status of " + name).isNotNull();
       assertThat(mi.getStatus().getObservedGeneration()).isEqualTo(mi.getMetadata().getGeneration());

@@ -52,6 +52,11 @@ public final class LocalTestCluster implements TestCluster {
     return cluster.auditLog();
   }
 
+  /** One line per {@link #restartApiServer}: when the old API server was stopped and the new one was ready. */
+  public Path apiServerRestarts() {
+    return cluster.apiServerRestarts();
+  }
+
   @Override
   public String kubectl(List<String> args) {
     return cluster.kubectl(args);

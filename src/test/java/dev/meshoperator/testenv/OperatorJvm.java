@@ -66,6 +66,22 @@ public final class OperatorJvm implements AutoCloseable {
     return process.pid();
   }
 
+  /** Blocks until the JVM has exited; its exit code. */
+  public int waitForExit() throws InterruptedException {
+    return process.waitFor();
+  }
+
+  /** The exit code, or -1 while it runs. */
+  public int exitCode() {
+    return process.isAlive() ? -1 : process.exitValue();
+  }
+
+  /** The last {@code n} lines of its log. */
+  public String logTail(int n) {
+    List<String> lines = logText().lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+  }
+
   public String logText() {
     try {
       return Files.readString(log);
