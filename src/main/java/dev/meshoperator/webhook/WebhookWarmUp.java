@@ -341,6 +341,7 @@ public final class WebhookWarmUp {
     int unexpected = 0;
     while (n < plan.maxRequests() && System.nanoTime() < deadline && !closing.getAsBoolean()) {
       Sample sample = samples.get(n % samples.size());
+      endpoint.countRequest(); // in the warm-up's own registry, as over TLS
       if (endpoint.decide(handler, sample.body(), "warm-up").status() != sample.expectedStatus()) {
         unexpected++;
       }

@@ -96,6 +96,7 @@ class WebhookWarmUpTest {
     assertThat(server.isReady()).isTrue();
     assertThat(readyz()).isEqualTo(200);
 
+    // most of it in-process, the last eighth over TLS (AdmissionServer.runWarmUp)
     assertThat(result.overTls()).isTrue();
     assertThat(result.error()).isNull();
     assertThat(result.requests()).isEqualTo(WARM_UP_REQUESTS);
@@ -163,6 +164,8 @@ class WebhookWarmUpTest {
     assertThat(result.unexpected()).isZero();
     assertThat(warmUpCalls).hasValue(WARM_UP_REQUESTS - WARM_UP_REQUESTS / 8);
     assertThat(scrape()).contains("sidecar_injection_requests_total 0.0");
+    assertThat(server.warmUpMetrics().registry().get("sidecar.injection.requests").counter().count())
+        .isEqualTo(WARM_UP_REQUESTS);
     // still not ready: no certificate
     assertThat(server.isReady()).isFalse();
   }
