@@ -171,6 +171,14 @@ class WebhookWarmUpTest {
   }
 
   @Test
+  void theEarlyWarmUpIsADaemonThatStopsAtItsRequestCount() throws Exception {
+    Thread early = WebhookWarmUp.startEarly(Duration.ofMinutes(5), 16);
+    assertThat(early.isDaemon()).as("never holds the JVM open").isTrue();
+    early.join(TimeUnit.SECONDS.toMillis(60));
+    assertThat(early.isAlive()).as("stopped after 16 requests, long before its 5-minute budget").isFalse();
+  }
+
+  @Test
   void withoutAWarmUpTheServerIsReadyAtOnce() throws Exception {
     server = AdmissionServer.builder().handler(request -> AdmissionCodec.allow(request.getUid()))
         .identity(() -> identity).bindAddress(InetAddress.getLoopbackAddress()).port(0)
