@@ -4,6 +4,7 @@ import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.reconcile.MeshInstallReconciler;
 import dev.meshoperator.reconcile.OperatorSettings;
 import dev.meshoperator.webhook.WebhookRuntime;
+import dev.meshoperator.webhook.WebhookWarmUp;
 import dev.meshoperator.wiring.InjectionSettingsFactory;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -82,6 +83,10 @@ public final class OperatorProcess implements AutoCloseable {
 
   /** Starts everything on a client of its own derived from {@code base} (with its user agent). */
   public static OperatorProcess start(KubernetesClient base, Options options) {
+    if (options.webhook().warmUp() != null && !options.webhook().warmUp().isZero()) {
+      // while the client, certificates and informers do their I/O (see WebhookWarmUp.startEarly)
+      WebhookWarmUp.startEarly(options.webhook().warmUp(), 400);
+    }
     KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(base.getConfiguration()).withUserAgent(options.userAgent()).build())
         // Both the JDK and the Vert.x client are on the classpath; say which, rather than let

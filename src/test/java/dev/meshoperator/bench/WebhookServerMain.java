@@ -54,6 +54,9 @@ public final class WebhookServerMain {
         Duration.ofDays(1));
     var identity = new ServingIdentity(serving.key(), List.of(serving.certificate(), ca.certificate()));
     var serialization = new KubernetesSerialization();
+    if (!warmUp.isZero()) {
+      WebhookWarmUp.startEarly(warmUp, 400); // as the operator does at its start
+    }
     var settings = InjectionSettings.defaults().toBuilder().serverSupportsNativeSidecars(true).build();
     var handler = new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization);
     AdmissionServer.Builder builder = AdmissionServer.builder().handler(handler).identity(() -> identity)

@@ -96,6 +96,7 @@ class WebhookWarmUpTest {
     assertThat(server.isReady()).isTrue();
     assertThat(readyz()).isEqualTo(200);
 
+    // most of it in-process, the last eighth over TLS (AdmissionServer.runWarmUp)
     assertThat(result.overTls()).isTrue();
     assertThat(result.error()).isNull();
     assertThat(result.requests()).isEqualTo(WARM_UP_REQUESTS);
@@ -163,8 +164,18 @@ class WebhookWarmUpTest {
     assertThat(result.unexpected()).isZero();
     assertThat(warmUpCalls).hasValue(WARM_UP_REQUESTS - WARM_UP_REQUESTS / 8);
     assertThat(scrape()).contains("sidecar_injection_requests_total 0.0");
+    assertThat(server.warmUpMetrics().registry().get("sidecar.injection.requests").counter().count())
+        .isEqualTo(WARM_UP_REQUESTS);
     // still not ready: no certificate
     assertThat(server.isReady()).isFalse();
+  }
+
+  @Test
+  void theEarlyWarmUpIsADaemonThatStopsAtItsRequestCount() throws Exception {
+    Thread early = WebhookWarmUp.startEarly(Duration.ofMinutes(5), 16);
+    assertThat(early.isDaemon()).as("never holds the JVM open").isTrue();
+    early.join(TimeUnit.SECONDS.toMillis(60));
+    assertThat(early.isAlive()).as("stopped after 16 requests, long before its 5-minute budget").isFalse();
   }
 
   @Test
