@@ -23,7 +23,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-VEGETA_VERSION=v12.13.0
 RATES=${RATES:-"1000 3000"}
 DURATION=${DURATION:-15s}
 WARMUP=${WARMUP:-10s}
@@ -35,6 +34,8 @@ KUBE_VERSION_DIR=$(ls -d "${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"/k8s/*-linux-
 export PATH="$KUBE_VERSION_DIR:$PATH"
 
 log() { echo "[memory] $(date -u +%T) $*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
 # ---- what ships: flags and memory limit of deploy/03-deployment.yaml ----
 deployment=deploy/03-deployment.yaml
@@ -58,13 +59,8 @@ else
   candidates=("before (512Mi limit):-XX:MaxRAM=512m $current_flags" "shipped:$shipped_flags")
 fi
 
-# ---- vegeta, from its Go module, as bench/webhook-load.sh builds it ----
-vegeta="$root/bench/.bin/vegeta"
-if [[ ! -x "$vegeta" ]] || [[ "$(cat "$root/bench/.bin/vegeta.version" 2>/dev/null)" != "$VEGETA_VERSION" ]]; then
-  log "building vegeta $VEGETA_VERSION into bench/.bin"
-  GOBIN="$root/bench/.bin" GOFLAGS=-mod=mod go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
-  echo "$VEGETA_VERSION" > "$root/bench/.bin/vegeta.version"
-fi
+# ---- vegeta, from its Go module (bench/lib.sh) ----
+ensure_vegeta "$root"
 
 # ---- jars and the bench classpath (for the AdmissionReview of webhook-load.sh) ----
 if [[ -n "${CLASSPATH_OVERRIDE:-}" ]]; then

@@ -20,21 +20,12 @@ RATES=${RATES-"200 1000"}
 REPEAT=${REPEAT:-3}
 WINDOW=${WINDOW:-10s}
 log() { echo "[warm-start] $*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
-vegeta="$root/bench/.bin/vegeta"
-if [[ ! -x "$vegeta" ]]; then
-  log "vegeta missing: run bench/webhook-load.sh once (it builds bench/.bin/vegeta)"
-  exit 1
-fi
+ensure_vegeta "$root"
 
-if [[ -n "${CLASSPATH_OVERRIDE:-}" ]]; then
-  cp="$CLASSPATH_OVERRIDE"
-else
-  log "compiling (mvn test-compile)"
-  mvn -B -q -o -ntp -DskipTests test-compile dependency:build-classpath \
-    -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
-  cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
-fi
+bench_classpath
 
 work=$(mktemp -d)
 # The project's classes as jars (AppCDS archives only classes from jars; every row uses the same classpath).

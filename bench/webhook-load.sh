@@ -14,7 +14,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-VEGETA_VERSION=v12.13.0
 JVM_FLAGS=${JVM_FLAGS:--Xmx512m}
 if [[ "${SMOKE:-0}" == 1 ]]; then
   DURATION=${DURATION:-2s}; STEP=${STEP:-1s}; RATES=${RATES:-"200 400"}; CLOSED=${CLOSED:-2s}
@@ -25,24 +24,14 @@ else
 fi
 
 log() { echo "[webhook-load] $*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
 # ---- vegeta, from its Go module (nothing but modules is downloaded; nothing is committed) ----
-vegeta="$root/bench/.bin/vegeta"
-if [[ ! -x "$vegeta" ]] || [[ "$(cat "$root/bench/.bin/vegeta.version" 2>/dev/null)" != "$VEGETA_VERSION" ]]; then
-  log "building vegeta $VEGETA_VERSION into bench/.bin"
-  GOBIN="$root/bench/.bin" GOFLAGS=-mod=mod go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
-  echo "$VEGETA_VERSION" > "$root/bench/.bin/vegeta.version"
-fi
+ensure_vegeta "$root"
 
 # ---- the server's classpath ----
-if [[ -n "${CLASSPATH_OVERRIDE:-}" ]]; then
-  cp="$CLASSPATH_OVERRIDE"
-else
-  log "compiling (mvn test-compile)"
-  mvn -B -q -o -ntp -DskipTests test-compile dependency:build-classpath \
-    -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
-  cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
-fi
+bench_classpath
 
 work=$(mktemp -d)
 server_pid=""

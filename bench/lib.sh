@@ -1,0 +1,28 @@
+# Shared by the bench scripts (source it after defining log). Nothing here runs on its own.
+
+VEGETA_VERSION=v12.13.0
+
+# Sets $vegeta to bench/.bin/vegeta, building it from its Go module first if it is missing or of
+# another version (nothing but modules is downloaded; nothing is committed).
+ensure_vegeta() {
+  local root=$1
+  vegeta="$root/bench/.bin/vegeta"
+  if [[ ! -x "$vegeta" ]] || [[ "$(cat "$root/bench/.bin/vegeta.version" 2>/dev/null)" != "$VEGETA_VERSION" ]]; then
+    log "building vegeta $VEGETA_VERSION into bench/.bin"
+    GOBIN="$root/bench/.bin" GOFLAGS=-mod=mod go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
+    echo "$VEGETA_VERSION" > "$root/bench/.bin/vegeta.version"
+  fi
+}
+
+# Sets $cp to the classpath of the project's classes and test scope: CLASSPATH_OVERRIDE if given,
+# else after mvn test-compile.
+bench_classpath() {
+  if [[ -n "${CLASSPATH_OVERRIDE:-}" ]]; then
+    cp="$CLASSPATH_OVERRIDE"
+  else
+    log "compiling (mvn test-compile)"
+    mvn -B -q -o -ntp -DskipTests test-compile dependency:build-classpath \
+      -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
+    cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
+  fi
+}
