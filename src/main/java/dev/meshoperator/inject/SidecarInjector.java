@@ -47,10 +47,9 @@ public final class SidecarInjector {
    * Injects the pod given as a JSON tree (what the webhook has at hand: it needs the tree for the
    * patch anyway); the tree is only read.
    */
-  public static InjectionResult inject(JsonNode podTree, String namespace, InjectionSettings s) {
+  public static InjectionResult inject(JsonNode tree, String namespace, InjectionSettings s) {
     // One tree of the input serves the null-element check and, read back, the copy we change
     // (a string round trip and a second tree before: a fifth of an injection's CPU).
-    JsonNode tree = podTree;
     Pod p = ownedParts(SERIALIZATION.convertValue(tree, Pod.class));
     ObjectMeta meta = p.getMetadata();
     PodSpec spec = p.getSpec();

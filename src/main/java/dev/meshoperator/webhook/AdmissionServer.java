@@ -332,7 +332,7 @@ public final class AdmissionServer implements AutoCloseable {
         try {
             String token = WebhookWarmUp.newToken();
             warmUpToken = token.getBytes(StandardCharsets.US_ASCII);
-            var samples = WebhookWarmUp.samples(new io.fabric8.kubernetes.client.utils.KubernetesSerialization());
+            var samples = WebhookWarmUp.samples(dev.meshoperator.inject.KubeJson.serialization());
             if (identity.get() != null) {
                 InetAddress target = bindAddress == null || bindAddress.isAnyLocalAddress()
                         ? InetAddress.getLoopbackAddress() : bindAddress;
