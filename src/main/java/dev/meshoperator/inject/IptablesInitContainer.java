@@ -3,7 +3,7 @@ package dev.meshoperator.inject;
 import static dev.meshoperator.inject.IstioKeys.*;
 
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,21 +20,9 @@ final class IptablesInitContainer {
   private IptablesInitContainer() {}
 
   static Container render(SidecarOptions o) {
-    return new ContainerBuilder()
-        .withName(INIT_CONTAINER)
-        .withImage(o.proxyImage())
-        .withArgs(args(o))
-        .withResources(o.resources())
-        .withNewSecurityContext()
-          .withAllowPrivilegeEscalation(false)
-          .withPrivileged(false)
-          .withReadOnlyRootFilesystem(false)
-          .withRunAsGroup(0L)
-          .withRunAsNonRoot(false)
-          .withRunAsUser(0L)
-          .withNewCapabilities().addToAdd("NET_ADMIN", "NET_RAW").addToDrop("ALL").endCapabilities()
-        .endSecurityContext()
-        .build();
+    // setters, not ContainerBuilder (the builder's copies were a tenth of an injection's CPU)
+    return container(INIT_CONTAINER, o, args(o), TemplateParts.securityContext(false, false, false, 0L, false, 0L,
+        List.of("NET_ADMIN", "NET_RAW"), List.of("ALL")));
   }
 
   /** Istio's injection template with pilot.cni.enabled: uid/gid 1337 in every interception mode. */
@@ -42,21 +30,18 @@ final class IptablesInitContainer {
     List<String> args = args(o);
     args.add("--run-validation");
     args.add("--skip-rule-apply");
-    return new ContainerBuilder()
-        .withName(VALIDATION_CONTAINER)
-        .withImage(o.proxyImage())
-        .withArgs(args)
-        .withResources(o.resources())
-        .withNewSecurityContext()
-          .withAllowPrivilegeEscalation(false)
-          .withPrivileged(false)
-          .withReadOnlyRootFilesystem(true)
-          .withRunAsGroup(PROXY_GID)
-          .withRunAsNonRoot(true)
-          .withRunAsUser(PROXY_UID)
-          .withNewCapabilities().addToDrop("ALL").endCapabilities()
-        .endSecurityContext()
-        .build();
+    return container(VALIDATION_CONTAINER, o, args, TemplateParts.securityContext(false, false, true, PROXY_GID,
+        true, PROXY_UID, List.of(), List.of("ALL")));
+  }
+
+  private static Container container(String name, SidecarOptions o, List<String> args, SecurityContext sc) {
+    Container c = new Container();
+    c.setName(name);
+    c.setImage(o.proxyImage());
+    c.setArgs(args);
+    c.setResources(ProxyContainer.own(o.resources()));
+    c.setSecurityContext(sc);
+    return c;
   }
 
   private static List<String> args(SidecarOptions o) {

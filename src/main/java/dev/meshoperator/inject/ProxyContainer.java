@@ -9,7 +9,6 @@ import dev.meshoperator.proxy.ProxyVolumes;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPort;
-import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarSource;
 import io.fabric8.kubernetes.api.model.ExecAction;
@@ -19,7 +18,6 @@ import io.fabric8.kubernetes.api.model.ObjectFieldSelector;
 import io.fabric8.kubernetes.api.model.ResourceFieldSelector;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Probe;
-import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -51,7 +49,7 @@ final class ProxyContainer {
     c.setArgs(new ArrayList<>(args(ctx, "sidecar")));
     c.setEnv(new ArrayList<>(env(ctx, Shape.SIDECAR)));
     c.setPorts(new ArrayList<>(List.of(port("http-envoy-prom", ENVOY_PROMETHEUS_PORT))));
-    c.setResources(o.resources());
+    c.setResources(own(o.resources()));
     c.setSecurityContext(sidecarSecurityContext(o));
     c.setVolumeMounts(new ArrayList<>(mounts(ctx, ProxyVolumes.mounts(ProxyVolumes.Kind.SIDECAR))));
     if (o.statusServerEnabled()) {
@@ -160,16 +158,21 @@ final class ProxyContainer {
   }
 
   private static Probe readiness(SidecarOptions o, int port) {
-    return new ProbeBuilder(httpGet("/healthz/ready", port))
-        .withInitialDelaySeconds(o.readinessInitialDelaySeconds())
-        .withPeriodSeconds(o.readinessPeriodSeconds())
-        .withTimeoutSeconds(3)
-        .withFailureThreshold(o.readinessFailureThreshold())
-        .build();
+    Probe p = httpGet("/healthz/ready", port);
+    p.setInitialDelaySeconds(o.readinessInitialDelaySeconds());
+    p.setPeriodSeconds(o.readinessPeriodSeconds());
+    p.setTimeoutSeconds(3);
+    p.setFailureThreshold(o.readinessFailureThreshold());
+    return p;
   }
 
   private static Probe httpGet(String path, int port) {
-    return new ProbeBuilder().withNewHttpGet().withPath(path).withPort(new IntOrString(port)).endHttpGet().build();
+    io.fabric8.kubernetes.api.model.HTTPGetAction get = new io.fabric8.kubernetes.api.model.HTTPGetAction();
+    get.setPath(path);
+    get.setPort(new IntOrString(port));
+    Probe p = new Probe();
+    p.setHttpGet(get);
+    return p;
   }
 
   /** The shape's own mounts, then the custom bootstrap and the user's (sidecar.istio.io/userVolumeMount). */
@@ -183,7 +186,11 @@ final class ProxyContainer {
   }
 
   private static ContainerPort port(String name, int number) {
-    return new ContainerPortBuilder().withName(name).withContainerPort(number).withProtocol("TCP").build();
+    ContainerPort p = new ContainerPort();
+    p.setName(name);
+    p.setContainerPort(number);
+    p.setProtocol("TCP");
+    return p;
   }
 
   /**
@@ -192,19 +199,8 @@ final class ProxyContainer {
    */
   private static SecurityContext sidecarSecurityContext(SidecarOptions o) {
     boolean tproxy = o.interceptionMode() == InterceptionMode.TPROXY;
-    SecurityContextBuilder b = new SecurityContextBuilder()
-        .withAllowPrivilegeEscalation(tproxy)
-        .withPrivileged(false)
-        .withReadOnlyRootFilesystem(true)
-        .withRunAsGroup(PROXY_UID)
-        .withRunAsNonRoot(true)
-        .withRunAsUser(PROXY_UID);
-    if (tproxy) {
-      b.withNewCapabilities().addToAdd("NET_ADMIN").addToDrop("ALL").endCapabilities();
-    } else {
-      b.withNewCapabilities().addToDrop("ALL").endCapabilities();
-    }
-    return b.build();
+    return TemplateParts.securityContext(tproxy, false, true, PROXY_UID, true, PROXY_UID,
+        tproxy ? List.of("NET_ADMIN") : List.of(), List.of("ALL"));
   }
 
   private enum Shape {
@@ -321,5 +317,22 @@ final class ProxyContainer {
     e.setName(name);
     e.setValueFrom(from);
     return e;
+  }
+
+  /**
+   * A copy of the resources, which usually are the settings' own and shared by every pod: the
+   * fragment's objects become the injected pod's (FragmentMerge), and a pod must not share them.
+   */
+  static io.fabric8.kubernetes.api.model.ResourceRequirements own(
+      io.fabric8.kubernetes.api.model.ResourceRequirements r) {
+    if (r == null) {
+      return null;
+    }
+    var copy = new io.fabric8.kubernetes.api.model.ResourceRequirements();
+    copy.setClaims(r.getClaims() == null ? null : new ArrayList<>(r.getClaims()));
+    copy.setLimits(r.getLimits() == null ? null : new java.util.LinkedHashMap<>(r.getLimits()));
+    copy.setRequests(r.getRequests() == null ? null : new java.util.LinkedHashMap<>(r.getRequests()));
+    r.getAdditionalProperties().forEach(copy::setAdditionalProperty);
+    return copy;
   }
 }

@@ -73,16 +73,20 @@ public final class SidecarInjector {
 
     Injected injected = new Injected();
     // Until the first merge the pod is the input unless an earlier injection or the user's own
-    // istio-proxy/istio-init was taken out: then the input's tree serves as the merge's base
+    // istio-proxy/istio-init was taken out: then the input's tree serves as a tree merge's base
     // (the merge only reads it) instead of serializing the pod again.
     JsonNode unchanged = earlierInjection || !overrides.isEmpty() ? null : tree;
     for (String name : o.templates()) {
       Pod fragment = InjectionTemplates.find(name, s).orElseThrow().render(ctx);
       errors.addAll(volumeConflicts(spec, fragment));
       injected.record(fragment, ctx);
-      p = merge(unchanged != null ? unchanged : SERIALIZATION.convertValue(p, JsonNode.class), fragment);
+      // The built-in templates' fragments merge on the objects; anything else (a user's template,
+      // the gateway's pod security context) over JSON trees, with the same result.
+      if (!FragmentMerge.into(p, fragment)) {
+        p = merge(unchanged != null ? unchanged : SERIALIZATION.convertValue(p, JsonNode.class), fragment);
+        spec = p.getSpec();
+      }
       unchanged = null;
-      spec = p.getSpec();
     }
     if (!errors.isEmpty()) {
       return InjectionResult.refused(errors);

@@ -93,4 +93,22 @@ final class TemplateParts {
     pod.setSpec(spec);
     return pod;
   }
+
+  /** A container's security context with plain setters (a builder copies it twice). */
+  static io.fabric8.kubernetes.api.model.SecurityContext securityContext(boolean allowPrivilegeEscalation,
+      boolean privileged, boolean readOnlyRootFilesystem, long runAsGroup, boolean runAsNonRoot, long runAsUser,
+      List<String> add, List<String> drop) {
+    io.fabric8.kubernetes.api.model.Capabilities caps = new io.fabric8.kubernetes.api.model.Capabilities();
+    caps.setAdd(new ArrayList<>(add));
+    caps.setDrop(new ArrayList<>(drop));
+    io.fabric8.kubernetes.api.model.SecurityContext sc = new io.fabric8.kubernetes.api.model.SecurityContext();
+    sc.setAllowPrivilegeEscalation(allowPrivilegeEscalation);
+    sc.setPrivileged(privileged);
+    sc.setReadOnlyRootFilesystem(readOnlyRootFilesystem);
+    sc.setRunAsGroup(runAsGroup);
+    sc.setRunAsNonRoot(runAsNonRoot);
+    sc.setRunAsUser(runAsUser);
+    sc.setCapabilities(caps);
+    return sc;
+  }
 }
