@@ -94,9 +94,10 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
       LOG.debug("not injecting {}: {}", podName, decision.reason());
       return AdmissionCodec.skip(uid, decision.code().metricValue());
     }
-    // The tree the patch starts from is also what the injector reads (one serialization, not two).
+    // The tree the patch starts from is also what the injector reads (one serialization, not two),
+    // and the request's pod, parsed for this request alone, is the injector's to change (no copy).
     JsonNode before = serialization.convertValue(pod, JsonNode.class);
-    InjectionResult result = SidecarInjector.inject(before, namespace, settings);
+    InjectionResult result = SidecarInjector.injectOwned(pod, before, namespace, settings);
     if (!result.ok()) {
       LOG.info("refusing {}: {}", podName, result.message());
       return AdmissionCodec.deny(uid, 400, "sidecar injection refused for pod " + podName + ": "
