@@ -21,8 +21,8 @@
 # (closed loop, 8 workers, default 10s), REST (seconds from Ready to the at-rest sample, default 30),
 # AFTER (seconds idle after the load, default 30), CLASSPATH_OVERRIDE (skip mvn), WEBHOOK_PORT,
 # HEALTH_PORT (default 29443, 28080), DUMP_DIR (if set: at every row, the full NMT summary,
-# /proc/<pid>/smaps_rollup, the threads by name and the loaded class count go to
-# DUMP_DIR/<candidate number>-<phase>.txt).
+# /proc/<pid>/smaps_rollup, the threads by name, the loaded class count and what a malloc trim
+# gives back (after the row's sample) go to DUMP_DIR/<candidate number>-<phase>.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -185,6 +185,9 @@ dump() {
     jcmd "$3" Thread.print | sed -n 's/^"\([^"]*\)".*/\1/p' | sed 's/[-# 0-9]*$//' | sort | uniq -c | sort -rn
     echo "## classes"; jcmd "$3" VM.classloader_stats | tail -3
     echo "## NMT"; jcmd "$3" VM.native_memory summary
+    # Last, as it changes what it measures: how much of the RSS is memory malloc holds free (the
+    # JVM's trimmer returns it every TrimNativeHeapInterval anyway).
+    echo "## trim"; jcmd "$3" System.trim_native_heap
   } > "$f" 2>&1 || true
 }
 row() { # name phase sample [throughput p99 errors cpu-per-request]
