@@ -10,7 +10,8 @@
 #   bench/memory.sh 'serial:-XX:+UseSerialGC -Xmx128m' 'g1:-XX:+UseG1GC -Xmx128m'
 #
 # A candidate is NAME:FLAGS. FLAGS are JVM options; leading VAR=value words are set in the operator's
-# environment instead (e.g. MALLOC_ARENA_MAX=2). Every candidate runs with -XX:MaxRAM=<the Deployment's
+# environment instead (e.g. MALLOC_ARENA_MAX=2), except OPERATOR_JAR=path, which runs that jar
+# instead of target/mesh-operator.jar (two builds compared in one run). Every candidate runs with -XX:MaxRAM=<the Deployment's
 # memory limit> first, so that percentages and ergonomics size the JVM as the container's cgroup limit
 # would (a later -XX:MaxRAM in FLAGS wins), and with -XX:NativeMemoryTracking=summary (costs a little
 # memory itself: about 1-3 MiB, counted in the rows).
@@ -19,7 +20,9 @@
 # Environment: RATES (open-loop rates, default "1000 3000"), DURATION (each, default 15s), WARMUP
 # (closed loop, 8 workers, default 10s), REST (seconds from Ready to the at-rest sample, default 30),
 # AFTER (seconds idle after the load, default 30), CLASSPATH_OVERRIDE (skip mvn), WEBHOOK_PORT,
-# HEALTH_PORT (default 29443, 28080).
+# HEALTH_PORT (default 29443, 28080), DUMP_DIR (if set: at every row, the full NMT summary,
+# /proc/<pid>/smaps_rollup, the threads by name, the loaded class count and what a malloc trim
+# gives back (after the row's sample) go to DUMP_DIR/<candidate number>-<phase>.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -171,6 +174,22 @@ sample() {
 }
 printf '%s\n' "| flags | phase | RSS | of it file-backed | peak RSS | heap used / committed | metaspace used | threads (stacks committed) | code cache | GC structures | direct (NMT Other) | NMT total committed | RSS outside NMT | throughput | p99 | errors | operator CPU per answered request | load average |" > "$work/table"
 printf '%s\n' "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" >> "$work/table"
+# dump N PHASE PID: the JVM's full account beside the kernel's, for DUMP_DIR.
+dump() {
+  [[ -n "${DUMP_DIR:-}" ]] || return 0
+  mkdir -p "$DUMP_DIR"
+  local f="$DUMP_DIR/$1-$2.txt"
+  { echo "# $(date -u +%T) load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "## smaps_rollup"; cat "/proc/$3/smaps_rollup"
+    echo "## threads by name"
+    jcmd "$3" Thread.print | sed -n 's/^"\([^"]*\)".*/\1/p' | sed 's/[-# 0-9]*$//' | sort | uniq -c | sort -rn
+    echo "## classes"; jcmd "$3" VM.classloader_stats | tail -3
+    echo "## NMT"; jcmd "$3" VM.native_memory summary
+    # Last, as it changes what it measures: how much of the RSS is memory malloc holds free (the
+    # JVM's trimmer returns it every TrimNativeHeapInterval anyway).
+    echo "## trim"; jcmd "$3" System.trim_native_heap
+  } > "$f" 2>&1 || true
+}
 row() { # name phase sample [throughput p99 errors cpu-per-request]
   local s=($3)
   printf '| %s | %s | %s MiB | %s MiB | %s MiB | %s / %s MiB | %s MiB | %s (%s MiB) | %s MiB | %s MiB | %s MiB | %s MiB | %s MiB | %s | %s | %s | %s | %s |\n' \
@@ -197,9 +216,16 @@ for candidate in "${candidates[@]}"; do
   for word in $flags; do
     if [[ ${#jvm[@]} -eq 0 && "$word" =~ ^[A-Z_][A-Z0-9_]*= ]]; then envs+=("$word"); else jvm+=("$word"); fi
   done
-  log "candidate '$name': ${envs[*]:-} ${jvm[*]:-}"
+  # OPERATOR_JAR=path among the leading words: that jar instead of target/mesh-operator.jar (to
+  # compare two builds in one run).
+  jar=target/mesh-operator.jar
+  for i in "${!envs[@]}"; do
+    if [[ "${envs[$i]}" == OPERATOR_JAR=* ]]; then jar=${envs[$i]#OPERATOR_JAR=}; unset 'envs[i]'; fi
+  done
+  envs=("${envs[@]}")
+  log "candidate '$name': ${envs[*]:-} ${jvm[*]:-} -jar $jar"
   env -u KUBECONFIG -u JAVA_TOOL_OPTIONS "${envs[@]}" POD_NAMESPACE=mesh-operator POD_NAME="memory-$n" \
-    java -XX:MaxRAM="${limit_mib}m" -XX:NativeMemoryTracking=summary "${jvm[@]}" -jar target/mesh-operator.jar operator \
+    java -XX:MaxRAM="${limit_mib}m" -XX:NativeMemoryTracking=summary "${jvm[@]}" -jar "$jar" operator \
     --kubeconfig "$sa" --webhook-port="$WEBHOOK_PORT" --health-port="$HEALTH_PORT" --webhook-bind-address=127.0.0.1 \
     --webhook-url-host=127.0.0.1 --leader-election --default-failure-policy=Fail \
     < /dev/null > "$work/operator-$n.log" 2>&1 &
@@ -220,6 +246,7 @@ for candidate in "${candidates[@]}"; do
   kubectl wait --for=condition=Ready meshinstall/demo --timeout=300s > /dev/null
   sleep "$REST"
   row "$name" "at rest, ${REST}s after Ready" "$(sample "$operator_pid")"
+  dump "$n" rest "$operator_pid"
   log "threads by name: $(jcmd "$operator_pid" Thread.print | sed -n 's/^"\([^"]*\)".*/\1/p' | sed 's/[-# 0-9]*$//' \
     | sort | uniq -c | sort -rn | awk '{c=$1; $1=""; printf "%s%s x%d", (NR>1?", ":""), substr($0,2), c}')"
 
@@ -238,6 +265,7 @@ for candidate in "${candidates[@]}"; do
       -rate="$rate/s" -duration="$DURATION" -connections=25 | "$vegeta" report -type=json > "$work/report.json"
     cpu_ms=$(( ($(cpu_ticks "$operator_pid") - before) * 1000 / tick ))
     s=$(sample "$operator_pid")
+    dump "$n" "load-$rate" "$operator_pid"
     jq -r '.errors // [] | .[:3][] | "[memory]   error: " + .' "$work/report.json" >&2
     row "$name" "end of open loop $rate/s, $DURATION" "$s" \
       "$(jq -r '.throughput | round' "$work/report.json") req/s" \
@@ -247,7 +275,8 @@ for candidate in "${candidates[@]}"; do
   done
   sleep "$AFTER"
   row "$name" "${AFTER}s after the load" "$(sample "$operator_pid")"
-  echo "$name|$gc|${envs[*]:-} -XX:MaxRAM=${limit_mib}m ${jvm[*]:-}" >> "$work/flags"
+  dump "$n" after "$operator_pid"
+  echo "$name|$gc|${envs[*]:-} -XX:MaxRAM=${limit_mib}m ${jvm[*]:-} -jar $jar" >> "$work/flags"
   stop "$operator_pid"; operator_pid=""
 done
 

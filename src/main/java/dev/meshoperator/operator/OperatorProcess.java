@@ -1,6 +1,7 @@
 package dev.meshoperator.operator;
 
 import dev.meshoperator.api.FailurePolicy;
+import dev.meshoperator.inject.KubeJson;
 import dev.meshoperator.reconcile.MeshInstallReconciler;
 import dev.meshoperator.reconcile.OperatorSettings;
 import dev.meshoperator.webhook.WebhookRuntime;
@@ -81,18 +82,29 @@ public final class OperatorProcess implements AutoCloseable {
         identity, callbacks, false);
   }
 
+  /** The operator's own client: {@code base}'s configuration with {@code userAgent}. */
+  static KubernetesClient clientFor(KubernetesClient base, String userAgent) {
+    return new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(base.getConfiguration()).withUserAgent(userAgent).build())
+        // Both the JDK and the Vert.x client are on the classpath; say which, rather than let
+        // fabric8 pick one at random (and warn about it).
+        .withHttpClientFactory(new JdkHttpClientFactory())
+        // One Kubernetes JSON mapping for the whole process: the admission path's (KubeJson,
+        // Blackbird). With the client's own mapper beside it, every model class the reconciler and
+        // the informers read or write was mapped twice, and the client's reflection generated an
+        // accessor class (each with a class loader of its own) per hot getter and setter: 1,155 of
+        // them in bench/memory.sh.
+        .withKubernetesSerialization(KubeJson.serialization())
+        .build();
+  }
+
   /** Starts everything on a client of its own derived from {@code base} (with its user agent). */
   public static OperatorProcess start(KubernetesClient base, Options options) {
     if (options.webhook().warmUp() != null && !options.webhook().warmUp().isZero()) {
       // while the client, certificates and informers do their I/O (see WebhookWarmUp.startEarly)
       WebhookWarmUp.startEarly(options.webhook().warmUp(), 400);
     }
-    KubernetesClient client = new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder(base.getConfiguration()).withUserAgent(options.userAgent()).build())
-        // Both the JDK and the Vert.x client are on the classpath; say which, rather than let
-        // fabric8 pick one at random (and warn about it).
-        .withHttpClientFactory(new JdkHttpClientFactory())
-        .build();
+    KubernetesClient client = clientFor(base, options.userAgent());
     WebhookRuntime webhook = null;
     try {
       webhook = WebhookRuntime.start(client, options.webhook(), InjectionSettingsFactory::from);

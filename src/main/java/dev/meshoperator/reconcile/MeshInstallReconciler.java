@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.meshoperator.inject.KubeJson;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -80,7 +81,8 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
 
   private final Renderer renderer;
   private final LiveObjects live = new LiveObjects();
-  private final Ownership ownership = new Ownership(new KubernetesSerialization());
+  // the operator's one Kubernetes mapping (its client's too, see OperatorProcess)
+  private final Ownership ownership = new Ownership(KubeJson.serialization());
   private final ControlPlaneNamespace namespace = new ControlPlaneNamespace(live);
   private final Applier applier = new Applier(live);
   private final Pruner pruner = new Pruner(live);
@@ -294,7 +296,8 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     spec.setProfile(dev.meshoperator.api.Profile.DEMO);
     sample.setSpec(spec);
     EffectiveConfig config = Profiles.resolve(sample);
-    KubernetesSerialization serialization = new KubernetesSerialization();
+    // the mapping the operator's client applies with: warming it is what the first reconcile needs
+    KubernetesSerialization serialization = KubeJson.serialization();
     List<HasMetadata> desired = withLastValidSpec(renderer.render(Upgrades.configs(sample, List.of())), config, sample).stream()
         .map(o -> ownership.forApply(o, sample)).toList();
     desired.forEach(serialization::asJson);

@@ -14,6 +14,15 @@ import java.util.Optional;
 public final class OperatorSettings {
   private OperatorSettings() {}
 
+  /**
+   * Reconciles of different MeshInstalls that may run at once. JOSDK's default pool is a fixed one of
+   * 50 threads, and a fixed pool starts a new thread for every reconcile until it has them all, so a
+   * long-running operator ends up with 50 idle threads whose stacks a reconcile (rendering, Jackson)
+   * has touched deeply. A cluster has one or a few MeshInstalls (one per revision); one MeshInstall
+   * never reconciles on two threads at once, and reconciles spend their time waiting on the API server.
+   */
+  public static final int RECONCILE_THREADS = 4;
+
   public static ConfigurationServiceOverrider apply(ConfigurationServiceOverrider overrider) {
     // JOSDK adds its finalizer by server-side applying a fresh `new MeshInstall()`, and ours comes
     // with a spec full of Java defaults (namespace istio-system, profile default, ...). That apply
@@ -37,7 +46,11 @@ public final class OperatorSettings {
           // checks its watch permissions first and names what is missing in every status.
           .withStopOnInformerErrorDuringStartup(false)
           .withCacheSyncTimeout(Duration.ofSeconds(60))
-          .withReconciliationTerminationTimeout(Duration.ofSeconds(5));
+          .withReconciliationTerminationTimeout(Duration.ofSeconds(5))
+          .withConcurrentReconciliationThreads(RECONCILE_THREADS)
+          // MeshInstallReconciler has no dependent-resource workflow; JOSDK creates this pool
+          // lazily, but bound it all the same should one be added.
+          .withConcurrentWorkflowExecutorThreads(RECONCILE_THREADS);
       leaderElection.ifPresent(o::withLeaderElectionConfiguration);
     });
   }

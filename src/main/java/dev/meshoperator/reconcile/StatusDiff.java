@@ -1,6 +1,7 @@
 package dev.meshoperator.reconcile;
 
 import dev.meshoperator.api.MeshInstallStatus;
+import dev.meshoperator.inject.KubeJson;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.Map;
  * through the watch, another reconcile).
  */
 public final class StatusDiff {
-  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final KubernetesSerialization SERIALIZATION = KubeJson.serialization();
 
   private StatusDiff() {}
 
