@@ -48,7 +48,11 @@ final class LeanPods {
    * {@code pageSize}. API errors come as {@link KubernetesClientException}s carrying the server's
    * Status, as from the typed client.
    */
-  static void forEach(KubernetesClient client, String namespace, long pageSize, Consumer<Pod> action) {
+  static Read forEach(KubernetesClient client, String namespace, long pageSize, Consumer<Pod> action) {
+    int pages = 0;
+    int compressed = 0;
+    long received = 0;
+    long parsed = 0;
     HttpClient http = client.getHttpClient();
     String base = String.valueOf(client.getMasterUrl()).replaceAll("/$", "")
         + (namespace == null ? "/api/v1/pods" : "/api/v1/namespaces/" + namespace + "/pods") + "?limit=" + pageSize;
@@ -58,7 +62,10 @@ final class LeanPods {
         HttpResponse<byte[]> response = await(next);
         next = null;
         byte[] body = response.body() == null ? new byte[0] : response.body();
+        pages++;
+        received += body.length;
         if ("gzip".equalsIgnoreCase(response.header("Content-Encoding"))) {
+          compressed++;
           try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body), 1 << 16)) {
             body = in.readAllBytes();
           }
@@ -72,8 +79,10 @@ final class LeanPods {
         if (token != null) {
           next = send(http, base + "&continue=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
         }
+        parsed += body.length;
         page(new ByteArrayInputStream(body), action);
       }
+      return new Read(pages, compressed, received, parsed);
     } catch (IOException e) {
       throw new KubernetesClientException("cannot parse the pod list: " + e.getMessage(), e);
     } finally {
@@ -82,6 +91,9 @@ final class LeanPods {
       }
     }
   }
+
+  /** What a {@link #forEach} read: pages, of them gzip-compressed, bytes received and JSON bytes parsed. */
+  record Read(int pages, int compressedPages, long bytesReceived, long jsonBytes) {}
 
   private static CompletableFuture<HttpResponse<byte[]>> send(HttpClient http, String uri) {
     // Compressed, as kubectl asks for it: a tenth of the bytes to decrypt (TLS) and to copy.
