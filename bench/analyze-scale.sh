@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `meshctl analyze` at scale (issue 11). Not part of mvn verify. Prints a table.
-#   bench/analyze-scale.sh [JAR...]        default JAR: target/meshctl.jar
-#   NAMESPACES=1000 PODS_PER_NS=10 ROUNDS=3 bench/analyze-scale.sh before.jar target/meshctl.jar
+#   bench/analyze-scale.sh [JAR[,JVM option...]...]   default: target/meshctl.jar,-XX:TieredStopAtLevel=1
+#                                          (the JIT level bin/meshctl gives short commands)
+#   NAMESPACES=1000 PODS_PER_NS=10 ROUNDS=3 bench/analyze-scale.sh before.jar target/meshctl.jar,-XX:TieredStopAtLevel=1
 #   HOLD=1 bench/analyze-scale.sh          after the set-up: keep the cluster, write $W/env, wait (kill ends)
 #   MEASURE_IN=$W bench/analyze-scale.sh JAR...   measure against the cluster a HOLD run keeps
 # Set-up: the local cluster (as bench/scale.sh: etcd, kube-apiserver, controller-manager, scheduler,
@@ -23,13 +24,13 @@ PODS=$((NAMESPACES * PODS_PER_NS + PODS_PER_NS))
 W=${MEASURE_IN:-${SCALE_WORK:-$(mktemp -d /tmp/mesh-analyze.XXXXXX)}}
 mkdir -p "$W"
 log() { echo "[analyze-scale $(date +%T)] $*" >&2; }
-JARS=("$@"); [[ ${#JARS[@]} -gt 0 ]] || JARS=(target/meshctl.jar)
-for j in target/mesh-operator.jar target/meshctl.jar "${JARS[@]}"; do
+JARS=("$@"); [[ ${#JARS[@]} -gt 0 ]] || JARS=(target/meshctl.jar,-XX:TieredStopAtLevel=1)
+for j in target/mesh-operator.jar target/meshctl.jar "${JARS[@]%%,*}"; do
   [[ -f $j ]] || { echo "missing $j: run mvn -B -ntp -o package -DskipTests first" >&2; exit 2; }
 done
 bin=$(ls -d "$HOME"/.kubeapitest/k8s/*/ | tail -1)
 export PATH=$bin:$PATH
-i=0; for j in "${JARS[@]}"; do cp "$j" "$W/jar-$i.jar"; i=$((i + 1)); done
+i=0; for j in "${JARS[@]%%,*}"; do cp "$j" "$W/jar-$i.jar"; i=$((i + 1)); done
 if [[ -n "${MEASURE_IN:-}" ]]; then
   source "$W/env"
 else
@@ -106,20 +107,25 @@ fi
 podlist_bytes=$(kubectl get --raw /api/v1/pods | wc -c)
 
 mark() { wc -l < "$AUDIT"; }
+# CPU seconds of the cluster's kube-apiserver (the process listening on the kubeconfig's port)
+APIPORT=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}' | grep -o '[0-9]*$')
+APIPID=$(ss -ltnp "sport = :$APIPORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+apicpu() { awk '{printf "%.2f", ($14+$15)/100}' /proc/"$APIPID"/stat; }
 slice() { sed -n "$(( $1 + 1 )),$2p" "$AUDIT"; }
 ADMIN=$(kubectl auth whoami -o jsonpath='{.status.userInfo.username}' 2>/dev/null || echo "")
 rows=()
 for ((k = 0; k < ${#JARS[@]}; k++)); do
   jar=$W/jar-$k.jar
+  IFS=, read -r -a opts <<<"${JARS[$k]}"; opts=("${opts[@]:1}")
   for ((r = 1; r <= ROUNDS; r++)); do
     load=$(cut -d' ' -f1 /proc/loadavg)
-    m0=$(mark)
+    m0=$(mark); a0=$(apicpu)
     set +e
-    /usr/bin/time -v -o "$W/time-$k-$r.txt" java -Xlog:class+load:file="$W/classes-$k-$r.txt" -jar "$jar" analyze \
+    /usr/bin/time -v -o "$W/time-$k-$r.txt" java "${opts[@]}" -Xlog:class+load:file="$W/classes-$k-$r.txt" -jar "$jar" analyze \
       > "$W/analyze-$k-$r.txt" 2> "$W/analyze-$k-$r.err"
     rc=$?
     set -e
-    sleep 1; m1=$(mark)
+    a1=$(apicpu); sleep 1; m1=$(mark)
     slice "$m0" "$m1" | jq -r --arg u "$ADMIN" 'select(.stage=="ResponseComplete" and .userAgent!=null and (.userAgent|startswith("meshctl")))
       | .requestURI' > "$W/requests-$k-$r.txt"
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$W/time-$k-$r.txt")
@@ -133,7 +139,7 @@ for ((k = 0; k < ${#JARS[@]}; k++)); do
     fi
     same=yes; cmp -s "$W/analyze-$k-$r.txt" "$W/analyze-0-1.txt" || same=NO
     log "$(basename "${JARS[$k]}") round $r: ${wall}s wall, ${cpu}s CPU, exit $rc, load $load"
-    rows+=("| ${JARS[$k]} | $r | $load | $wall | $cpu | $rss | $classes | $reqs | $([[ $r == 1 ]] && echo $((bytes / 1024)) || echo -) | $rc | $same |")
+    rows+=("| ${JARS[$k]} | $r | $load | $wall | $cpu | $(echo "$a1 - $a0" | bc) | $rss | $classes | $reqs | $([[ $r == 1 ]] && echo $((bytes / 1024)) || echo -) | $rc | $same |")
   done
 done
 cat <<TABLE
@@ -141,8 +147,8 @@ cat <<TABLE
 ## meshctl analyze at scale ($(date -u +%FT%RZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?))
 machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(cat "$W/pods.txt"); one GET /api/v1/pods: $((podlist_bytes / 1024)) KiB
 
-| jar | round | load (1 min) | wall s | CPU s (user+sys) | peak RSS MiB | classes loaded | API requests | response KiB | exit | output = first jar's |
-|---|---|---|---|---|---|---|---|---|---|---|
+| jar, JVM options | round | load (1 min) | wall s | CPU s (user+sys) | kube-apiserver CPU s | peak RSS MiB | classes loaded | API requests | JSON KiB of those requests | exit | output = first jar's |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 TABLE
 printf '%s\n' "${rows[@]}"
 echo
