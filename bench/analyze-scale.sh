@@ -10,10 +10,12 @@
 # are created (its webhook injects them), examples/meshinstall-demo.yaml; NAMESPACES namespaces
 # labelled istio-injection=enabled with PODS_PER_NS bare pods each, plus one namespace (scale-late)
 # whose PODS_PER_NS pods were created before it was labelled (so analyze has findings: exit 1).
-# Then the operator is stopped and each JAR runs `meshctl analyze` ROUNDS times (admin kubeconfig):
-# wall and CPU seconds, peak RSS (/usr/bin/time -v), classes loaded (-Xlog:class+load), the API
-# requests it made and the bytes of their responses (API server audit log; sizes re-fetched with
-# kubectl get --raw), and whether its output is byte for byte the first JAR's.
+# Then the operator is stopped and each JAR runs `meshctl analyze` ROUNDS times, as the operator's
+# ServiceAccount (a token: the audit log records ServiceAccounts' reads, not the admin's; its RBAC
+# covers what analyze reads): wall and CPU seconds, peak RSS (/usr/bin/time -v), kube-apiserver CPU
+# seconds meanwhile, classes loaded (-Xlog:class+load), the API requests it made (audit log) and the
+# bytes of their responses re-fetched as JSON and gzip-compressed, and whether its output is byte
+# for byte the first JAR's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -110,6 +112,8 @@ mark() { wc -l < "$AUDIT"; }
 # CPU seconds of the cluster's kube-apiserver (the process listening on the kubeconfig's port)
 APIPORT=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}' | grep -o '[0-9]*$')
 APIPID=$(ss -ltnp "sport = :$APIPORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+APISERVER=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
+SATOKEN=$(kubectl --kubeconfig "$W/sa.kubeconfig" config view --raw -o jsonpath='{.users[0].user.token}')
 apicpu() { awk '{printf "%.2f", ($14+$15)/100}' /proc/"$APIPID"/stat; }
 slice() { sed -n "$(( $1 + 1 )),$2p" "$AUDIT"; }
 ADMIN=$(kubectl auth whoami -o jsonpath='{.status.userInfo.username}' 2>/dev/null || echo "")
@@ -121,7 +125,7 @@ for ((k = 0; k < ${#JARS[@]}; k++)); do
     load=$(cut -d' ' -f1 /proc/loadavg)
     m0=$(mark); a0=$(apicpu)
     set +e
-    /usr/bin/time -v -o "$W/time-$k-$r.txt" java "${opts[@]}" -Xlog:class+load:file="$W/classes-$k-$r.txt" -jar "$jar" analyze \
+    /usr/bin/time -v -o "$W/time-$k-$r.txt" java "${opts[@]}" -Xlog:class+load:file="$W/classes-$k-$r.txt" -jar "$jar" --kubeconfig "$W/sa.kubeconfig" analyze \
       > "$W/analyze-$k-$r.txt" 2> "$W/analyze-$k-$r.err"
     rc=$?
     set -e
@@ -133,13 +137,17 @@ for ((k = 0; k < ${#JARS[@]}; k++)); do
     rss=$(awk -F': ' '/Maximum resident/{printf "%d", $2/1024}' "$W/time-$k-$r.txt")
     classes=$(wc -l < "$W/classes-$k-$r.txt")
     reqs=$(wc -l < "$W/requests-$k-$r.txt")
-    bytes=0
+    bytes=0; gz=0
     if [[ $r == 1 ]]; then
-      while read -r uri; do b=$(kubectl get --raw "$uri" 2>/dev/null | wc -c); bytes=$((bytes + b)); done < "$W/requests-$k-$r.txt"
+      while read -r uri; do
+        b=$(curl -s -A analyze-scale --cacert "$W/ca.crt" -H "Authorization: Bearer $SATOKEN" -o /dev/null -w '%{size_download}' "$APISERVER$uri")
+        z=$(curl -s -A analyze-scale --cacert "$W/ca.crt" -H "Authorization: Bearer $SATOKEN" -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$APISERVER$uri")
+        bytes=$((bytes + b)); gz=$((gz + z))
+      done < "$W/requests-$k-$r.txt"
     fi
     same=yes; cmp -s "$W/analyze-$k-$r.txt" "$W/analyze-0-1.txt" || same=NO
     log "$(basename "${JARS[$k]}") round $r: ${wall}s wall, ${cpu}s CPU, exit $rc, load $load"
-    rows+=("| ${JARS[$k]} | $r | $load | $wall | $cpu | $(echo "$a1 - $a0" | bc) | $rss | $classes | $reqs | $([[ $r == 1 ]] && echo $((bytes / 1024)) || echo -) | $rc | $same |")
+    rows+=("| ${JARS[$k]} | $r | $load | $wall | $cpu | $(echo "$a1 - $a0" | bc) | $rss | $classes | $reqs | $([[ $r == 1 ]] && echo "$((bytes / 1024)) / $((gz / 1024))" || echo -) | $rc | $same |")
   done
 done
 cat <<TABLE
@@ -147,7 +155,7 @@ cat <<TABLE
 ## meshctl analyze at scale ($(date -u +%FT%RZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo ?))
 machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(cat "$W/pods.txt"); one GET /api/v1/pods: $((podlist_bytes / 1024)) KiB
 
-| jar, JVM options | round | load (1 min) | wall s | CPU s (user+sys) | kube-apiserver CPU s | peak RSS MiB | classes loaded | API requests | JSON KiB of those requests | exit | output = first jar's |
+| jar, JVM options | round | load (1 min) | wall s | CPU s (user+sys) | kube-apiserver CPU s | peak RSS MiB | classes loaded | API requests | KiB of their responses: JSON / gzip | exit | output = first jar's |
 |---|---|---|---|---|---|---|---|---|---|---|---|
 TABLE
 printf '%s\n' "${rows[@]}"
