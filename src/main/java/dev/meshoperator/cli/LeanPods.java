@@ -46,7 +46,7 @@ final class LeanPods {
   /**
    * Every pod of {@code namespace} (null: of every namespace), in the API server's order, pages of
    * {@code pageSize}. API errors come as {@link KubernetesClientException}s carrying the server's
-   * Status, as from the typed client.
+   * Status, as from the typed client; an answer that is not a pod list as a {@link CliException}.
    */
   static Read forEach(KubernetesClient client, String namespace, long pageSize, Consumer<Pod> action) {
     int pages = 0;
@@ -84,7 +84,9 @@ final class LeanPods {
       }
       return new Read(pages, compressed, received, parsed);
     } catch (IOException e) {
-      throw new KubernetesClientException("cannot parse the pod list: " + e.getMessage(), e);
+      // An answer came, but not a pod list: not a transport failure ("cannot reach the cluster").
+      throw CliException.failure("cannot read the pod list from " + String.valueOf(client.getMasterUrl()).replaceAll("/$", "")
+          + ": " + ErrorReporter.oneLine(e.getMessage()), "check that the server is a Kubernetes API server", e);
     } finally {
       if (next != null) {
         next.cancel(true); // an action failed: the next page is not wanted
