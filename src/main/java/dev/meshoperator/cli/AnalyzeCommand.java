@@ -200,17 +200,13 @@ final class AnalyzeCommand implements Callable<Integer> {
   /** Pods per page of the pod list. */
   static final long PAGE_SIZE = 500;
 
-  /** Every pod in --namespace, or in the cluster, a page at a time. */
+  /**
+   * Every pod in --namespace, or in the cluster, a page at a time, holding only the fields analyze
+   * reads ({@link LeanPods}).
+   */
   private void forEachPod(ClusterConnection cluster, java.util.function.Consumer<Pod> action) {
-    String next = null;
-    do {
-      var options = new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(PAGE_SIZE).withContinue(next).build();
-      io.fabric8.kubernetes.api.model.PodList page = namespace != null
-          ? cluster.call("list pods in " + namespace, () -> cluster.client().pods().inNamespace(namespace).list(options))
-          : cluster.call("list pods", () -> cluster.client().pods().inAnyNamespace().list(options));
-      page.getItems().forEach(action);
-      next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
-    } while (next != null && !next.isEmpty());
+    cluster.run(namespace != null ? "list pods in " + namespace : "list pods",
+        () -> LeanPods.forEach(cluster.client(), namespace, PAGE_SIZE, action));
   }
 
   /** What to fix about a pod of an analyzed namespace, if anything. */

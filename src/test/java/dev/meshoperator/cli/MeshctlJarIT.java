@@ -85,6 +85,26 @@ class MeshctlJarIT {
     assertThat(r.out()).contains("meshctl version: " + projectVersion());
   }
 
+  /** The JIT level bin/meshctl starts a command's JVM with, from the JVM's own flag table. */
+  private static String tieredStopAtLevel(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("env", "MESHCTL_JAVA_OPTS=-XX:+PrintFlagsFinal", "bash",
+        BASEDIR.resolve("bin/meshctl").toString()));
+    command.addAll(List.of(args));
+    Result r = run(null, command);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    Matcher m = Pattern.compile("intx TieredStopAtLevel\\s+=\\s+(\\d)").matcher(r.out());
+    assertThat(m.find()).as(r.out()).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void binWrapperStopsAtTheQuickJitForShortCommandsOnly() throws Exception {
+    assertThat(tieredStopAtLevel("version")).isEqualTo("1");
+    assertThat(tieredStopAtLevel("--kubeconfig", "/nonexistent", "analyze", "--help")).isEqualTo("1");
+    assertThat(tieredStopAtLevel("operator", "--help")).isEqualTo("4");
+    assertThat(tieredStopAtLevel("demo", "--help")).isEqualTo("4");
+  }
+
   @Test
   void manifestGenerateWorksOffline() throws Exception {
     Result r = jar(null, "manifest", "generate", "--profile", "minimal");

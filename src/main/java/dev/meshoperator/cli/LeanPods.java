@@ -1,0 +1,331 @@
+package dev.meshoperator.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The pods of a namespace or of the cluster as {@code meshctl analyze} reads them: the raw list
+ * responses, a page at a time, parsed as a stream into {@link Pod}s that hold only the fields
+ * analyze looks at ({@link #read}), everything else skipped unparsed. A full pod is some 9 KiB of
+ * JSON (managed fields, env, volumes, probes, conditions) and reading all of it into fabric8's model
+ * was most of analyze's time at scale. The pages come gzip-compressed when the API server offers it
+ * (a tenth of the bytes), and the next page is requested as soon as the current one has arrived,
+ * before it is parsed, so that the API server prepares it meanwhile.
+ */
+final class LeanPods {
+  private LeanPods() {}
+
+  private static final JsonFactory JSON = new JsonFactory();
+
+  /**
+   * Every pod of {@code namespace} (null: of every namespace), in the API server's order, pages of
+   * {@code pageSize}. API errors come as {@link KubernetesClientException}s carrying the server's
+   * Status, as from the typed client; an answer that is not a pod list as a {@link CliException}.
+   */
+  static Read forEach(KubernetesClient client, String namespace, long pageSize, Consumer<Pod> action) {
+    int pages = 0;
+    int compressed = 0;
+    long received = 0;
+    long parsed = 0;
+    HttpClient http = client.getHttpClient();
+    String base = String.valueOf(client.getMasterUrl()).replaceAll("/$", "")
+        + (namespace == null ? "/api/v1/pods" : "/api/v1/namespaces/" + namespace + "/pods") + "?limit=" + pageSize;
+    CompletableFuture<HttpResponse<byte[]>> next = send(http, base);
+    try {
+      while (next != null) {
+        HttpResponse<byte[]> response = await(next);
+        next = null;
+        byte[] body = response.body() == null ? new byte[0] : response.body();
+        pages++;
+        received += body.length;
+        if ("gzip".equalsIgnoreCase(response.header("Content-Encoding"))) {
+          compressed++;
+          try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body), 1 << 16)) {
+            body = in.readAllBytes();
+          }
+        }
+        if (!response.isSuccessful()) {
+          throw failure(client, response.code(), new String(body, StandardCharsets.UTF_8));
+        }
+        // The whole page is here: ask for the next one (its token leads the page) before parsing
+        // this one, so that the API server prepares it meanwhile.
+        String token = continueToken(body);
+        if (token != null) {
+          next = send(http, base + "&continue=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+        }
+        parsed += body.length;
+        page(new ByteArrayInputStream(body), action);
+      }
+      return new Read(pages, compressed, received, parsed);
+    } catch (IOException e) {
+      // An answer came, but not a pod list: not a transport failure ("cannot reach the cluster").
+      throw CliException.failure("cannot read the pod list from " + String.valueOf(client.getMasterUrl()).replaceAll("/$", "")
+          + ": " + ErrorReporter.oneLine(e.getMessage()), "check that the server is a Kubernetes API server", e);
+    } finally {
+      if (next != null) {
+        next.cancel(true); // an action failed: the next page is not wanted
+      }
+    }
+  }
+
+  /** What a {@link #forEach} read: pages, of them gzip-compressed, bytes received and JSON bytes parsed. */
+  record Read(int pages, int compressedPages, long bytesReceived, long jsonBytes) {}
+
+  private static CompletableFuture<HttpResponse<byte[]>> send(HttpClient http, String uri) {
+    // Compressed, as kubectl asks for it: a tenth of the bytes to decrypt (TLS) and to copy.
+    HttpRequest request = http.newHttpRequestBuilder().uri(uri)
+        .header("Accept", "application/json").header("Accept-Encoding", "gzip").build();
+    return http.sendAsync(request, byte[].class);
+  }
+
+  private static HttpResponse<byte[]> await(CompletableFuture<HttpResponse<byte[]>> response) {
+    try {
+      return response.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KubernetesClientException("interrupted while listing pods", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof KubernetesClientException k) {
+        throw k;
+      }
+      throw new KubernetesClientException(cause.getMessage(), cause);
+    }
+  }
+
+  private static KubernetesClientException failure(KubernetesClient client, int code, String body) {
+    try {
+      Status status = client.getKubernetesSerialization().unmarshal(body, Status.class);
+      if (status != null && status.getCode() != null) {
+        return new KubernetesClientException(status);
+      }
+    } catch (RuntimeException e) {
+      // not a Status: fall through to the bare code
+    }
+    return new KubernetesClientException(body, code, null);
+  }
+
+  /** The list's continue token, null when this is the last page; reads only up to it. */
+  static String continueToken(byte[] list) throws IOException {
+    String[] token = {null};
+    try (JsonParser p = JSON.createParser(list)) {
+      expect(p.nextToken(), JsonToken.START_OBJECT, p);
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("metadata".equals(field) && value == JsonToken.START_OBJECT) {
+          listMetadata(p, t -> token[0] = t);
+          return token[0];
+        }
+        p.skipChildren();
+      }
+    }
+    return null;
+  }
+
+  /** One list response (a PodList): each item to {@code action}. */
+  static void page(InputStream in, Consumer<Pod> action) throws IOException {
+    page(in, action, t -> {});
+  }
+
+  /**
+   * One list response (a PodList): each item to {@code action}; a non-empty continue token to
+   * {@code onContinue} as soon as it is read.
+   */
+  static void page(InputStream in, Consumer<Pod> action, Consumer<String> onContinue) throws IOException {
+    try (JsonParser p = JSON.createParser(in)) {
+      expect(p.nextToken(), JsonToken.START_OBJECT, p);
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("metadata".equals(field) && value == JsonToken.START_OBJECT) {
+          listMetadata(p, onContinue);
+        } else if ("items".equals(field) && value == JsonToken.START_ARRAY) {
+          while (p.nextToken() == JsonToken.START_OBJECT) {
+            action.accept(read(p));
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+    }
+  }
+
+  private static void listMetadata(JsonParser p, Consumer<String> onContinue) throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      if (p.nextToken() == JsonToken.VALUE_STRING && "continue".equals(name)) {
+        if (!p.getText().isEmpty()) {
+          onContinue.accept(p.getText());
+        }
+      } else {
+        p.skipChildren();
+      }
+    }
+  }
+
+  /**
+   * One pod, the parser on its START_OBJECT, left on its END_OBJECT. Kept, as fabric8's model
+   * would hold them: metadata name, namespace, labels, annotations, deletionTimestamp,
+   * ownerReferences (kind, name, controller); spec containers and initContainers (name, image),
+   * hostNetwork; status phase. A field absent from the JSON stays as a new model object has it.
+   */
+  static Pod read(JsonParser p) throws IOException {
+    Pod pod = new Pod();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (field) {
+        case "metadata" -> pod.setMetadata(value == JsonToken.VALUE_NULL ? null : metadata(p));
+        case "spec" -> pod.setSpec(value == JsonToken.VALUE_NULL ? null : spec(p));
+        case "status" -> pod.setStatus(value == JsonToken.VALUE_NULL ? null : status(p));
+        default -> p.skipChildren();
+      }
+    }
+    return pod;
+  }
+
+  private static ObjectMeta metadata(JsonParser p) throws IOException {
+    ObjectMeta meta = new ObjectMeta();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (field) {
+        case "name" -> meta.setName(text(p));
+        case "namespace" -> meta.setNamespace(text(p));
+        case "deletionTimestamp" -> meta.setDeletionTimestamp(text(p));
+        case "labels" -> meta.setLabels(value == JsonToken.VALUE_NULL ? null : strings(p));
+        case "annotations" -> meta.setAnnotations(value == JsonToken.VALUE_NULL ? null : strings(p));
+        case "ownerReferences" -> {
+          if (value == JsonToken.VALUE_NULL) {
+            meta.setOwnerReferences(null);
+          } else {
+            List<OwnerReference> refs = new ArrayList<>();
+            while (p.nextToken() == JsonToken.START_OBJECT) {
+              refs.add(ownerReference(p));
+            }
+            meta.setOwnerReferences(refs);
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    return meta;
+  }
+
+  private static OwnerReference ownerReference(JsonParser p) throws IOException {
+    OwnerReference ref = new OwnerReference();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (field) {
+        case "kind" -> ref.setKind(text(p));
+        case "name" -> ref.setName(text(p));
+        case "controller" -> ref.setController(value == JsonToken.VALUE_NULL ? null : p.getValueAsBoolean());
+        default -> p.skipChildren();
+      }
+    }
+    return ref;
+  }
+
+  private static PodSpec spec(JsonParser p) throws IOException {
+    PodSpec spec = new PodSpec();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (field) {
+        case "containers" -> spec.setContainers(value == JsonToken.VALUE_NULL ? null : containers(p));
+        case "initContainers" -> spec.setInitContainers(value == JsonToken.VALUE_NULL ? null : containers(p));
+        case "hostNetwork" -> spec.setHostNetwork(value == JsonToken.VALUE_NULL ? null : p.getValueAsBoolean());
+        default -> p.skipChildren();
+      }
+    }
+    return spec;
+  }
+
+  private static List<Container> containers(JsonParser p) throws IOException {
+    List<Container> list = new ArrayList<>();
+    while (p.nextToken() == JsonToken.START_OBJECT) {
+      Container c = new Container();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        switch (field) {
+          case "name" -> c.setName(text(p));
+          case "image" -> c.setImage(text(p));
+          default -> p.skipChildren();
+        }
+      }
+      list.add(c);
+    }
+    return list;
+  }
+
+  private static PodStatus status(JsonParser p) throws IOException {
+    PodStatus status = new PodStatus();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      if ("phase".equals(field)) {
+        status.setPhase(text(p));
+      } else {
+        p.skipChildren();
+      }
+    }
+    return status;
+  }
+
+  private static Map<String, String> strings(JsonParser p) throws IOException {
+    Map<String, String> map = new LinkedHashMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = p.currentName();
+      p.nextToken();
+      map.put(key, text(p));
+    }
+    return map;
+  }
+
+  /** A string value as Jackson's databind reads it into a String field: null for null. */
+  private static String text(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+      throw new IOException("expected a string at " + p.currentLocation() + ", got " + t);
+    }
+    return p.getText();
+  }
+
+  private static void expect(JsonToken got, JsonToken want, JsonParser p) throws IOException {
+    if (got != want) {
+      throw new IOException("expected " + want + " at " + p.currentLocation() + ", got " + got);
+    }
+  }
+}
