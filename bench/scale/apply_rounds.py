@@ -45,7 +45,7 @@ def main():
                   and ts(e["requestReceivedTimestamp"]) > created)
     spans = sorted((ts(e["requestReceivedTimestamp"]), ts(e["stageTimestamp"])) for e in done
                    if e["user"]["username"] == sa and e["verb"] == "patch"
-                   and e.get("objectRef", {}).get("resource") != "meshinstalls"
+                   and e.get("objectRef", {}).get("resource") not in ("meshinstalls", "leases")
                    and created < ts(e["requestReceivedTimestamp"]) < applied)
     # Longest chain of non-overlapping requests: earliest end first (interval scheduling).
     rounds, end = 0, float("-inf")
