@@ -223,7 +223,8 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     Map<String, Integer> pods = RevisionUsage.podsByRevision(client);
     RevisionPlan plan = RevisionPlan.of(install, config, RevisionUsage.runningRevisions(client, name), pods, clock.instant());
     List<HasMetadata> rendered = renderer.render(Upgrades.configs(install, plan.retained()));
-    List<HasMetadata> desired = ownership.claimRendered(withLastValidSpec(rendered, config, install), install);
+    List<HasMetadata> desired = withLastValidSpec(rendered, config, install).stream()
+        .map(o -> ownership.forApply(o, install)).toList();
 
     boolean createdNamespace = namespace.ensure(client, install, config.namespace(), desired);
     if (config.cni().enabled() && !config.cni().namespace().equals(config.namespace())) {
@@ -300,8 +301,8 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     sample.setSpec(spec);
     EffectiveConfig config = Profiles.resolve(sample);
     KubernetesSerialization serialization = new KubernetesSerialization();
-    List<HasMetadata> desired = ownership.claimRendered(
-        withLastValidSpec(renderer.render(Upgrades.configs(sample, List.of())), config, sample), sample);
+    List<HasMetadata> desired = withLastValidSpec(renderer.render(Upgrades.configs(sample, List.of())), config, sample).stream()
+        .map(o -> ownership.forApply(o, sample)).toList();
     desired.forEach(serialization::asJson);
     return desired.size();
   }

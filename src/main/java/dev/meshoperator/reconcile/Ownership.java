@@ -3,7 +3,6 @@ package dev.meshoperator.reconcile;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.render.Labels;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -26,26 +25,6 @@ public final class Ownership {
 
   public HasMetadata forApply(HasMetadata rendered, MeshInstall owner) {
     HasMetadata object = serialization.clone(rendered);
-    claim(object, owner);
-    return object;
-  }
-
-  /**
-   * {@link #forApply} for objects the caller has just rendered and owns (the renderer returns new
-   * objects that alias nothing): changes them instead of copying them whole first. Only their
-   * metadata is replaced (by a changed copy); the rest is left as rendered. The copy forApply
-   * makes is a JSON round trip of the whole object, which for the demo profile's 15 CRDs (close to
-   * a megabyte of schema) was the largest cost of a reconcile's preparation after rendering itself.
-   */
-  public List<HasMetadata> claimRendered(List<HasMetadata> rendered, MeshInstall owner) {
-    for (HasMetadata object : rendered) {
-      object.setMetadata(new ObjectMetaBuilder(object.getMetadata()).build());
-      claim(object, owner);
-    }
-    return rendered;
-  }
-
-  private static void claim(HasMetadata object, MeshInstall owner) {
     Map<String, String> labels = new TreeMap<>(object.getMetadata().getLabels() == null ? Map.of() : object.getMetadata().getLabels());
     labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
     if (SharedObjects.isShared(object)) {
@@ -57,6 +36,7 @@ public final class Ownership {
       object.getMetadata().setOwnerReferences(List.of(ownerReference(owner)));
     }
     object.getMetadata().setLabels(labels);
+    return object;
   }
 
   public static OwnerReference ownerReference(MeshInstall owner) {

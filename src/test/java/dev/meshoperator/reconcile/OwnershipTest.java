@@ -38,38 +38,6 @@ class OwnershipTest {
   }
 
   @Test
-  void claimingFreshlyRenderedObjectsGivesWhatForApplyGivesWithoutTouchingAnotherRendersObjects() {
-    MeshInstall install = MeshInstalls.example(Profile.DEMO);
-    install.getMetadata().setUid("uid-1");
-    KubernetesSerialization json = new KubernetesSerialization();
-    Ownership ownership = new Ownership(json);
-    Renderer renderer = new Renderer();
-    List<HasMetadata> other = renderer.render(Profiles.resolve(install));
-    List<String> copied = other.stream().map(o -> json.asJson(ownership.forApply(o, install))).toList();
-    List<String> otherBefore = other.stream().map(json::asJson).toList();
-    List<HasMetadata> fresh = new java.util.ArrayList<>(renderer.render(Profiles.resolve(install)));
-
-    List<String> claimed = ownership.claimRendered(fresh, install).stream().map(json::asJson).toList();
-
-    assertThat(claimed).containsExactlyElementsOf(copied);
-    assertThat(claimed.get(claimed.size() - 1)).contains("\"ownerReferences\"");
-    assertThat(other.stream().map(json::asJson).toList()).as("a render's objects alias no other render's")
-        .containsExactlyElementsOf(otherBefore);
-    // Not a threshold: what the deep copy costs beside the claim, for the record.
-    for (int round = 0; round < 3; round++) {
-      long t0 = System.nanoTime();
-      other.forEach(o -> ownership.forApply(o, install));
-      long t1 = System.nanoTime();
-      ownership.claimRendered(renderer.render(Profiles.resolve(install)), install);
-      long t2 = System.nanoTime();
-      renderer.render(Profiles.resolve(install));
-      long t3 = System.nanoTime();
-      System.out.printf("[ownership] demo: forApply (deep copy) %.1f ms, render + claimRendered %.1f ms, render alone %.1f ms%n",
-          (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
-    }
-  }
-
-  @Test
   void everyRenderedKindIsWatched() {
     for (Profile profile : Profile.values()) {
       for (HasMetadata object : new Renderer().render(Profiles.resolve(MeshInstalls.example(profile)))) {
