@@ -5,7 +5,8 @@ usage: apply_rounds.py AUDIT_LOG [SERVICE_ACCOUNT]
 
 Takes the window from the first create of a MeshInstall to the operator's first Event after it
 (the "Applied" Event, written once every apply returned) and, over the operator's server-side
-applies (patch requests, MeshInstall status left out) in that window, prints one line:
+applies (patch requests; MeshInstall status and leader election Leases left out) in that window,
+prints one line:
 
   applies=N rounds=R max_in_flight=M first_to_last=S server=T between=B
 
