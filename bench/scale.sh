@@ -11,6 +11,8 @@
 #   - MeshInstall creation -> every object applied: from the API server's audit log (microsecond
 #     timestamps): the admin's create of meshinstall/demo to the operator's "Applied" Event, which it
 #     writes once its apply of every rendered object has returned; and to status Ready (polled);
+#   - the install's applies (bench/scale/apply_rounds.py): how many, the longest chain of them one
+#     after another (sequential rounds), the most in flight, time inside the API server and between;
 #   - reconciles and API requests of the operator's ServiceAccount, by verb, from the audit log, in
 #     windows: steady state, label churn (unrelated label, then the injection label), status-only edit.
 #     A reconcile is counted by its one request that nothing else makes: the list of the install's
@@ -133,6 +135,7 @@ applied_s=$(echo "$(ts "$applied") - $(ts "$created")" | bc)
 lastapply_s=$(echo "$(ts "$lastapply") - $(ts "$created")" | bc)
 ready_s=$(echo "$t_ready_e - $t_ready_s" | bc)
 install_window=$(window "demo install (create to quiet)" "$m0" "$m1")
+rounds=$(slice "$m0" "$m1" > "$W/install-audit.log"; python3 "$REPO/bench/scale/apply_rounds.py" "$W/install-audit.log" "$SA")
 log "demo: Applied event +${applied_s}s, last apply +${lastapply_s}s ($objects objects), Ready after ${ready_s}s (polled)"
 read -r rss0 hwm0 <<<"$(rss)"; heap0=$(heap)
 
@@ -188,6 +191,7 @@ cluster: 2 + $(( (PODS + 999) / 1000 )) kwok nodes; $(cat "$W/pods.txt") after c
 | demo MeshInstall create -> operator's Applied event (audit log) | ${applied_s}s | <= 2 s |
 | demo MeshInstall create -> last apply request returned ($objects objects) | ${lastapply_s}s | |
 | demo MeshInstall Ready (kubectl wait from apply) | ${ready_s}s | |
+| demo install's applies (bench/scale/apply_rounds.py: sequential rounds, in flight, seconds in the API server / between) | ${rounds} | |
 | operator RSS / peak after install | ${rss0} / ${hwm0} MiB (heap used ${heap0} MiB) | |
 | operator RSS / peak with $PODS pods in $NAMESPACES namespaces | ${rss1} / ${hwm1} MiB (heap used ${heap1} MiB) | <= 512 MiB |
 | operator RSS / peak after label churn | ${rss2} / ${hwm2} MiB (heap used ${heap2} MiB) | <= 512 MiB |

@@ -53,14 +53,16 @@ public final class OperatorProcess implements AutoCloseable {
   private final KubernetesClient client;
   private final WebhookRuntime webhook;
   private final Operator operator;
+  private final MeshInstallReconciler reconciler;
 
   private final java.util.concurrent.atomic.AtomicBoolean closing;
 
   private OperatorProcess(KubernetesClient client, WebhookRuntime webhook, Operator operator,
-      java.util.concurrent.atomic.AtomicBoolean closing) {
+      MeshInstallReconciler reconciler, java.util.concurrent.atomic.AtomicBoolean closing) {
     this.client = client;
     this.webhook = webhook;
     this.operator = operator;
+    this.reconciler = reconciler;
     this.closing = closing;
   }
 
@@ -127,7 +129,7 @@ public final class OperatorProcess implements AutoCloseable {
       operator.start();
       LOG.info("mesh-operator started: webhook on port {}, controller {}", w.server().port(),
           options.leaderElectionIdentity().isPresent() ? "under leader election" : "active");
-      return new OperatorProcess(client, w, operator, closing);
+      return new OperatorProcess(client, w, operator, reconciler, closing);
     } catch (RuntimeException e) {
       if (webhook != null) {
         webhook.close();
@@ -152,6 +154,7 @@ public final class OperatorProcess implements AutoCloseable {
     try {
       operator.stop();
     } finally {
+      reconciler.close();
       webhook.close();
       client.close();
     }

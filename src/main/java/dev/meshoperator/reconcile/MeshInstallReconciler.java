@@ -67,7 +67,7 @@ import org.slf4j.LoggerFactory;
 // Unlimited attempts: an API server that refuses for a while (RBAC being fixed, a namespace still
 // terminating) should be converged with once it accepts, without anyone touching the MeshInstall.
 @GradualRetry(maxAttempts = -1, initialInterval = 1000, intervalMultiplier = 2, maxInterval = 120_000)
-public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<MeshInstall> {
+public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<MeshInstall>, AutoCloseable {
   public static final String NAME = "meshinstall";
   public static final String FIELD_MANAGER = "mesh-operator";
   public static final String FINALIZER = "meshoperator.dev/uninstall";
@@ -279,6 +279,12 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     }
     UpdateControl<MeshInstall> control = statusUpdate(install, status);
     return recheck.map(control::rescheduleAfter).orElse(control);
+  }
+
+  /** Stops the applier's threads; call after the operator has stopped. */
+  @Override
+  public void close() {
+    applier.close();
   }
 
   /**

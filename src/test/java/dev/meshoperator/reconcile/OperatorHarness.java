@@ -33,11 +33,13 @@ public final class OperatorHarness implements AutoCloseable {
   private static final AtomicInteger COUNTER = new AtomicInteger();
 
   private final Operator operator;
+  private final Reconciler<MeshInstall> reconciler;
   private final KubernetesClient client;
   private final String userAgent;
 
-  private OperatorHarness(Operator operator, KubernetesClient client, String userAgent) {
+  private OperatorHarness(Operator operator, Reconciler<MeshInstall> reconciler, KubernetesClient client, String userAgent) {
     this.operator = operator;
+    this.reconciler = reconciler;
     this.client = client;
     this.userAgent = userAgent;
   }
@@ -66,7 +68,7 @@ public final class OperatorHarness implements AutoCloseable {
     Operator operator = OperatorSettings.newOperator(client, java.util.Optional.empty());
     operator.register(reconciler);
     operator.start();
-    return new OperatorHarness(operator, client, userAgent);
+    return new OperatorHarness(operator, reconciler, client, userAgent);
   }
 
   /** Applies crds/meshinstalls...yml and waits until the API server serves it. */
@@ -99,6 +101,9 @@ public final class OperatorHarness implements AutoCloseable {
   @Override
   public void close() {
     operator.stop();
+    if (reconciler instanceof MeshInstallReconciler meshInstalls) {
+      meshInstalls.close(); // the applier's threads
+    }
     client.close();
   }
 }
