@@ -33,27 +33,14 @@ done
 bin=$(ls -d "$HOME"/.kubeapitest/k8s/*/ | tail -1)
 export PATH=$bin:$PATH
 i=0; for j in "${JARS[@]%%,*}"; do cp "$j" "$W/jar-$i.jar"; i=$((i + 1)); done
+# shellcheck source=bench/scale/cluster.sh
+source "$REPO/bench/scale/cluster.sh"
 if [[ -n "${MEASURE_IN:-}" ]]; then
   source "$W/env"
 else
 cp target/meshctl.jar target/mesh-operator.jar "$W/"
-TOOL=(java -XX:TieredStopAtLevel=1 -cp "$W/meshctl.jar" "$REPO/bench/scale/ScaleTool.java")
-tool() { "${TOOL[@]}" "$@"; }
-pids=()
-cleanup() {
-  set +e
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-}
-trap cleanup EXIT
-
 log "work directory $W; $NAMESPACES namespaces x $PODS_PER_NS pods (+ $PODS_PER_NS not injected) = $PODS pods"
-"${TOOL[@]}" cluster "$W/cluster" > "$W/cluster.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 180); do grep -q READY "$W/cluster.log" && break; sleep 1; done
-grep -q READY "$W/cluster.log" || { tail -20 "$W/cluster.log"; exit 1; }
-export KUBECONFIG=$(grep -o 'kubeconfig=[^ ]*' "$W/cluster.log" | cut -d= -f2)
-AUDIT=$(grep -o 'audit=[^ ]*' "$W/cluster.log" | cut -d= -f2)
+scale_cluster "$W"
 tool nodes $(( (PODS + 999) / 1000 )) 1100 >&2
 kubectl apply --server-side -f deploy/ > "$W/deploy.log"
 

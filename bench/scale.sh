@@ -41,25 +41,10 @@ bin=$(ls -d "$HOME"/.kubeapitest/k8s/*/ | tail -1)
 export PATH=$bin:$PATH
 # Copies, so that a build during the run does not change what runs.
 cp target/meshctl.jar target/mesh-operator.jar "$W/"
-CP=$W/meshctl.jar
-TOOL=(java -XX:TieredStopAtLevel=1 -cp "$CP" "$REPO/bench/scale/ScaleTool.java")
-tool() { "${TOOL[@]}" "$@"; }
-
-pids=()
-cleanup() {
-  set +e
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-}
-trap cleanup EXIT
-
+# shellcheck source=bench/scale/cluster.sh
+source "$REPO/bench/scale/cluster.sh"
 log "work directory $W; $NAMESPACES namespaces x $PODS_PER_NS pods = $PODS pods"
-"${TOOL[@]}" cluster "$W/cluster" > "$W/cluster.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 180); do grep -q READY "$W/cluster.log" && break; sleep 1; done
-grep -q READY "$W/cluster.log" || { tail -20 "$W/cluster.log"; exit 1; }
-export KUBECONFIG=$(grep -o 'kubeconfig=[^ ]*' "$W/cluster.log" | cut -d= -f2)
-AUDIT=$(grep -o 'audit=[^ ]*' "$W/cluster.log" | cut -d= -f2)
+scale_cluster "$W"
 log "$(grep -o 'local cluster.*' "$W/cluster.log" | head -1)"
 tool nodes $(( (PODS + 999) / 1000 )) 1100 >&2
 

@@ -8,7 +8,6 @@ import dev.meshoperator.webhook.IssuedCertificate;
 import dev.meshoperator.webhook.ServingIdentity;
 import dev.meshoperator.webhook.WebhookWarmUp;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +25,8 @@ import java.util.List;
  * against servers that lack them, for before/after runs): {@code --tls JDK|OPENSSL|AUTO},
  * {@code --inline} (decide on the event loop), {@code --warm-up MILLIS} (the warm-up's budget,
  * default {@link WebhookWarmUp#DEFAULT_BUDGET}, the operator's), {@code --no-warm-up} (ready cold, the
- * "before" of bench/warm-start.sh).
+ * "before" of bench/warm-start.sh), {@code --threads N} and {@code --queue N} (the decision pool and
+ * its queue; defaults: the builder's).
  *
  * <p>Warms up as the operator does ({@link WebhookWarmUp}: synthetic reviews over loopback TLS, kept
  * out of the admission metrics) and writes {@code port} only once the warm-up has ended, i.e.
@@ -38,12 +38,16 @@ public final class WebhookServerMain {
     String tls = null;
     boolean inline = false;
     Duration warmUp = WebhookWarmUp.DEFAULT_BUDGET;
+    Integer threads = null;
+    Integer queue = null;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "--tls" -> tls = args[++i];
         case "--inline" -> inline = true;
         case "--warm-up" -> warmUp = Duration.ofMillis(Long.parseLong(args[++i]));
         case "--no-warm-up" -> warmUp = Duration.ZERO;
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--queue" -> queue = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -53,7 +57,8 @@ public final class WebhookServerMain {
     IssuedCertificate serving = certs.createServing(ca, "localhost", List.of("localhost"), List.of("127.0.0.1"),
         Duration.ofDays(1));
     var identity = new ServingIdentity(serving.key(), List.of(serving.certificate(), ca.certificate()));
-    var serialization = new KubernetesSerialization();
+    // the serialization the operator's webhook runs with (WebhookRuntime): fabric8's with Blackbird
+    var serialization = dev.meshoperator.inject.KubeJson.serialization();
     if (!warmUp.isZero()) {
       WebhookWarmUp.startEarly(warmUp, 400); // as the operator does at its start
     }
@@ -61,6 +66,12 @@ public final class WebhookServerMain {
     var handler = new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization);
     AdmissionServer.Builder builder = AdmissionServer.builder().handler(handler).identity(() -> identity)
         .bindAddress(InetAddress.getLoopbackAddress()).port(0);
+    if (threads != null) {
+      builder.threads(threads);
+    }
+    if (queue != null) {
+      builder.queueCapacity(queue);
+    }
     if (tls != null) {
       AdmissionServer.Builder.class.getMethod("tlsProvider", String.class).invoke(builder, tls);
     }
