@@ -26,7 +26,10 @@ class LeanPodsIT {
       PodBuilder pod = new PodBuilder().withNewMetadata().withName("p" + i).addToLabels("app", "lean")
           .addToAnnotations("sidecar.istio.io/status", "{\"containers\":[\"istio-proxy\"],\"revision\":\"default\"}")
           .addToAnnotations("note", i < 6 ? big : "small").endMetadata()
-          .withNewSpec().addNewContainer().withName("app").withImage("registry.example/app:1").endContainer()
+          // no node matches: the pods stay Pending, so the two reads below see the same phase (a pod that
+          // a fake node starts between them would differ in status.phase alone)
+          .withNewSpec().withNodeSelector(java.util.Map.of("mesh-operator.dev/lean-pods-it", "no-such-node"))
+          .addNewContainer().withName("app").withImage("registry.example/app:1").endContainer()
           .addNewInitContainer().withName("istio-proxy").withImage("docker.io/istio/proxyv2:1.30.3").withRestartPolicy("Always").endInitContainer()
           .endSpec();
       client.pods().inNamespace(ns.name()).resource(pod.build()).create();
