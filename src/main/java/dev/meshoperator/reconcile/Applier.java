@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -42,8 +43,11 @@ public final class Applier implements AutoCloseable {
   /** Applies in flight at once, over every reconcile of the process. */
   static final int CONCURRENCY = 8;
 
-  /** What one apply pass did; {@code applied} is in render order. */
-  public record Result(List<ObjectKey> applied, int unchanged) {}
+  /**
+   * What one apply pass did; {@code applied} is in render order. {@code stopped}: the pass ended
+   * early because the install was no longer wanted (being deleted); the rest was not applied.
+   */
+  public record Result(List<ObjectKey> applied, int unchanged, boolean stopped) {}
 
   private final LiveObjects live;
   private final ThreadPoolExecutor pool;
@@ -66,9 +70,23 @@ public final class Applier implements AutoCloseable {
   }
 
   public Result apply(List<HasMetadata> desired, Context<MeshInstall> context) {
+    return apply(desired, context, () -> true);
+  }
+
+  /**
+   * @param stillWanted asked before each step: false once the install is being deleted, so a pass that
+   *     began before the deletion does not create again what the user is deleting (a user deleting
+   *     `manifest generate`'s output with kubectl deletes the install, then its CRDs)
+   */
+  public Result apply(List<HasMetadata> desired, Context<MeshInstall> context, BooleanSupplier stillWanted) {
     KubernetesClient client = context.getClient();
     Map<HasMetadata, Boolean> written = new IdentityHashMap<>();
+    boolean stopped = false;
     for (List<HasMetadata> step : ApplyOrder.steps(desired)) {
+      if (!stillWanted.getAsBoolean()) {
+        stopped = true;
+        break;
+      }
       if (step.size() == 1) {
         written.put(step.get(0), applyOne(step.get(0), client, context));
         continue;
@@ -102,13 +120,17 @@ public final class Applier implements AutoCloseable {
     List<ObjectKey> applied = new ArrayList<>();
     int unchanged = 0;
     for (HasMetadata object : desired) {
-      if (written.get(object)) {
+      Boolean wrote = written.get(object);
+      if (wrote == null) {
+        continue; // not reached: the pass stopped
+      }
+      if (wrote) {
         applied.add(ObjectKey.of(object));
       } else {
         unchanged++;
       }
     }
-    return new Result(List.copyOf(applied), unchanged);
+    return new Result(List.copyOf(applied), unchanged, stopped);
   }
 
   /** Applies one object unless it already matches; true when it was written. */

@@ -235,7 +235,12 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
         events.normal(client, install, "Applied", "created namespace " + config.cni().namespace() + " for Istio CNI");
       }
     }
-    Applier.Result applied = applier.apply(desired, context);
+    Applier.Result applied = applier.apply(desired, context, () -> stillWanted(install, context));
+    if (applied.stopped()) {
+      // deleted while this pass ran: the clean-up (its own call) removes what is left
+      log.info("MeshInstall {}: being deleted; stopped applying after {} objects", name, applied.applied().size());
+      return UpdateControl.noUpdate();
+    }
     Set<ObjectKey> desiredKeys = desired.stream().map(ObjectKey::of).collect(Collectors.toSet());
     List<ObjectKey> pruned = pruner.prune(client, name, desiredKeys);
     report(client, install, config, createdNamespace, applied, pruned);
@@ -387,6 +392,13 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     } catch (RuntimeException e) {
       log.debug("cannot write the status of MeshInstall {}: {}", install.getMetadata().getName(), e.toString());
     }
+  }
+
+  /** Whether the install, as the primary cache has it now, is still there and not being deleted. */
+  private static boolean stillWanted(MeshInstall install, Context<MeshInstall> context) {
+    return context.getPrimaryCache().get(io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(install))
+        .map(current -> current.getMetadata().getDeletionTimestamp() == null)
+        .orElse(false);
   }
 
   @Override
