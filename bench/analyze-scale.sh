@@ -57,19 +57,8 @@ spec:
   containers: [{name: app, image: registry.example/app:1}]
 POD
 
-tok=$(kubectl -n mesh-operator create token mesh-operator --duration=3h)
-server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-ca=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')
-if [[ -n $ca ]]; then cp "$ca" "$W/ca.crt"; else kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d > "$W/ca.crt"; fi
-SAKC=$W/sa.kubeconfig
-kubectl --kubeconfig="$SAKC" config set-cluster c --server="$server" --certificate-authority="$W/ca.crt" --embed-certs >/dev/null
-kubectl --kubeconfig="$SAKC" config set-credentials sa --token="$tok" >/dev/null
-kubectl --kubeconfig="$SAKC" config set-context c --cluster=c --user=sa >/dev/null
-kubectl --kubeconfig="$SAKC" config use-context c >/dev/null
-read -r wport hport < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
+sa_kubeconfig "$W"
+read -r wport hport < <(free_ports)
 env -u KUBECONFIG POD_NAMESPACE=mesh-operator POD_NAME=analyze-0 JAVA_TOOL_OPTIONS=-Xmx384m \
   java -jar "$W/mesh-operator.jar" operator --kubeconfig "$SAKC" --webhook-port="$wport" --health-port="$hport" \
   --webhook-url-host=127.0.0.1 --default-failure-policy=Fail > "$W/operator.log" 2>&1 &

@@ -49,21 +49,8 @@ log "$(grep -o 'local cluster.*' "$W/cluster.log" | head -1)"
 tool nodes $(( (PODS + 999) / 1000 )) 1100 >&2
 
 kubectl apply --server-side -f deploy/ > "$W/deploy.log"
-tok=$(kubectl -n mesh-operator create token mesh-operator --duration=3h)
-server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d > "$W/ca.crt" 2>/dev/null \
-  || cp "$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')" "$W/ca.crt"
-[[ -s $W/ca.crt ]] || cp "$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')" "$W/ca.crt"
-SAKC=$W/sa.kubeconfig
-kubectl --kubeconfig="$SAKC" config set-cluster c --server="$server" --certificate-authority="$W/ca.crt" --embed-certs >/dev/null
-kubectl --kubeconfig="$SAKC" config set-credentials sa --token="$tok" >/dev/null
-kubectl --kubeconfig="$SAKC" config set-context c --cluster=c --user=sa >/dev/null
-kubectl --kubeconfig="$SAKC" config use-context c >/dev/null
-
-read -r wport hport < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
+sa_kubeconfig "$W"
+read -r wport hport < <(free_ports)
 env -u KUBECONFIG POD_NAMESPACE=mesh-operator POD_NAME=scale-0 JAVA_TOOL_OPTIONS="$OPERATOR_HEAP" \
   java -jar "$W/mesh-operator.jar" operator --kubeconfig "$SAKC" --webhook-port="$wport" --health-port="$hport" \
   --webhook-url-host=127.0.0.1 --leader-election --default-failure-policy=Fail > "$W/operator.log" 2>&1 &
