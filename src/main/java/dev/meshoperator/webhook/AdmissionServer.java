@@ -57,12 +57,16 @@ import java.util.function.Supplier;
  * it loads, else the JDK ({@link #tlsProvider()} says which). The certificate comes from a
  * supplier consulted on every new connection, so rotation is a matter of changing what it returns.
  *
- * <p>Threads: a few event loops do TLS and HTTP framing and never run the decision; decisions
- * (parse, decide, inject, patch, encode) run on a small pool, since a handler may ask the API
- * server (a namespace not yet in the informer's cache). At most {@code threads + queueCapacity}
- * admissions are queued or running; beyond that a request is answered at once with 429 and
- * {@code Retry-After: 1}, which the API server's client retries after that second (and once its
- * webhook timeout has passed, failurePolicy decides), instead of waiting in an unbounded queue.
+ * <p>Threads: a few event loops do TLS and HTTP framing. Decisions (parse, decide, inject, patch,
+ * encode) run on a small pool by default, since a handler may ask the API server (a namespace not
+ * yet in the informer's cache); at most {@code threads + queueCapacity} admissions are queued or
+ * running there, beyond that a request is answered at once with 429 and {@code Retry-After: 1},
+ * which the API server's client retries after that second (and once its webhook timeout has
+ * passed, failurePolicy decides), instead of waiting in an unbounded queue. With
+ * {@link Builder#inlineDecisions} (the operator's webhook) a decision runs on the event loop that
+ * read it and moves to the pool only when it would block ({@link Offload}); an event loop busy
+ * without a break for longer than {@link Builder#shedAfter} answers 429 without deciding until it
+ * has caught up.
  *
  * <p>Slow or stalled clients cannot hold anything for long: the TLS handshake must complete within
  * the handshake timeout, a request (head and body) must arrive within the request timeout (else
@@ -84,6 +88,8 @@ public final class AdmissionServer implements AutoCloseable {
     /** The revision {@code /inject} (without a suffix) is routed to. */
     public static final String DEFAULT_REVISION = "default";
     public static final long DEFAULT_MAX_REQUEST_BYTES = 3L * 1024 * 1024;
+    /** See {@link Builder#shedAfter}. */
+    public static final Duration DEFAULT_SHED_AFTER = Duration.ofMillis(50);
     static final List<String> TLS_PROTOCOLS = TlsContexts.PROTOCOLS;
     private static final Set<String> OPERATIONAL_PATHS = Set.of("/healthz", "/readyz", "/metrics");
 
@@ -118,6 +124,23 @@ public final class AdmissionServer implements AutoCloseable {
     /** What one exchange needs from its server; shared by the HTTP/1.1 and HTTP/2 pipelines. */
     record Settings(long requestTimeoutMillis, int maxInFlight, boolean inline) {}
 
+    /**
+     * Per event loop: when it last got round to its scheduled tasks, and the decisions it has made
+     * since. A loop runs its tasks after each round of socket work, and a tick is due every
+     * {@link #LOOP_TICK_MILLIS}; so the tick's age is how long the loop has been busy without a
+     * break. Read and written by its loop only.
+     */
+    private static final class LoopClock {
+        long tick = System.nanoTime();
+        int decided;
+    }
+
+    private static final io.netty.util.concurrent.FastThreadLocal<LoopClock> LOOP_CLOCK =
+            new io.netty.util.concurrent.FastThreadLocal<>();
+    private static final long LOOP_TICK_MILLIS = 5;
+    /** Inline decisions are shed (429) on a loop busy without a break for longer than this. */
+    private final long shedAfterNanos;
+
     /** Admissions queued for or running on the decision pool. */
     final AtomicInteger inFlight = new AtomicInteger();
     /** Exchanges begun and not yet answered, of any path; graceful shutdown waits for them. */
@@ -138,14 +161,26 @@ public final class AdmissionServer implements AutoCloseable {
         this.connections = new Connections(b.maxConnections);
         this.managementConnections = new Connections(64);
         this.loops = new NioEventLoopGroup(b.ioThreads, new DefaultThreadFactory("webhook-io", true));
-        if (b.inlineDecisions) {
-            this.decisions = null;
-        } else {
-            ThreadPoolExecutor pool = new ThreadPoolExecutor(b.threads, b.threads, 60, TimeUnit.SECONDS,
-                    // unbounded as a queue, bounded by the in-flight limit checked before every submit
-                    new LinkedBlockingQueue<>(), new DefaultThreadFactory("webhook-decide", true));
-            pool.allowCoreThreadTimeOut(true);
-            this.decisions = pool;
+        // Also when deciding inline: a decision that would block moves here (Offload). Its threads
+        // start on first use and end after a minute without work.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(b.threads, b.threads, 60, TimeUnit.SECONDS,
+                // unbounded as a queue, bounded by the in-flight limit checked before every submit
+                new LinkedBlockingQueue<>(), new DefaultThreadFactory("webhook-decide", true));
+        pool.allowCoreThreadTimeOut(true);
+        this.decisions = pool;
+        this.shedAfterNanos = b.inlineDecisions && !b.shedAfter.isZero() ? b.shedAfter.toNanos() : Long.MAX_VALUE;
+        if (shedAfterNanos != Long.MAX_VALUE) {
+            long tick = Math.max(1, Math.min(LOOP_TICK_MILLIS, b.shedAfter.toMillis() / 4));
+            for (io.netty.util.concurrent.EventExecutor loop : loops) {
+                LoopClock clock = new LoopClock();
+                loop.scheduleAtFixedRate(() -> {
+                    if (LOOP_CLOCK.getIfExists() != clock) {
+                        LOOP_CLOCK.set(clock);
+                    }
+                    clock.tick = System.nanoTime();
+                    clock.decided = 0;
+                }, 0, tick, TimeUnit.MILLISECONDS);
+            }
         }
         try {
             InetSocketAddress address = b.bindAddress == null ? new InetSocketAddress(b.port)
@@ -430,6 +465,25 @@ public final class AdmissionServer implements AutoCloseable {
         return metrics;
     }
 
+    /**
+     * Whether the event loop calling this has been busy without a break for longer than the
+     * shedding threshold and has decided at least one request in that time: requests are queueing
+     * in front of it. A loop that has only been slow (a cold first request, a handshake, a pause)
+     * with nothing decided yet is not behind. False off the event loops.
+     */
+    boolean behind() {
+        LoopClock clock = LOOP_CLOCK.getIfExists();
+        return clock != null && clock.decided > 0 && System.nanoTime() - clock.tick > shedAfterNanos;
+    }
+
+    /** Counts a decision made on the calling event loop (see {@link #behind()}). */
+    void decidedInline() {
+        LoopClock clock = LOOP_CLOCK.getIfExists();
+        if (clock != null) {
+            clock.decided++;
+        }
+    }
+
     /** Runs a decision off the event loop; false when the pool no longer accepts work (shutdown). */
     boolean submit(Runnable decision) {
         try {
@@ -482,6 +536,7 @@ public final class AdmissionServer implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(120);
         private TlsContexts.Provider tlsProvider = TlsContexts.Provider.AUTO;
         private boolean inlineDecisions;
+        private Duration shedAfter = DEFAULT_SHED_AFTER;
         private WebhookMetrics metrics;
         private BooleanSupplier readiness = () -> true;
         private Duration shutdownGrace = Duration.ofSeconds(5);
@@ -612,11 +667,32 @@ public final class AdmissionServer implements AutoCloseable {
         }
 
         /**
-         * Decide on the event loop instead of the decision pool. Only for handlers that never
-         * block (the operator's may ask the API server); bench/ measures both.
+         * Decide on the event loop that read the request instead of handing it to the decision pool:
+         * on few cores the hand-over costs more than the decision (bench/RESULTS.md). For handlers
+         * whose every blocking step calls {@link Offload#beforeBlocking()} first (then that request is
+         * decided on the pool), or that never block. Default false: a handler that blocks without
+         * saying so would stall every connection of its event loop.
          */
         public Builder inlineDecisions(boolean inline) {
             this.inlineDecisions = inline;
+            return this;
+        }
+
+        /**
+         * With inline decisions: once an event loop has been busy without a break for this long and
+         * has decided a request in that time, requests queue in front of it, and the admissions it
+         * reads are answered 429 with
+         * {@code Retry-After: 1} (the API server's client retries them) without being decided,
+         * until it catches up; warm-up requests are always decided. Bounds the wait of the requests
+         * that are decided, and turns offered load beyond capacity into fast refusals instead of
+         * a backlog that grows until callers time out. Default {@link #DEFAULT_SHED_AFTER}; zero
+         * turns shedding off.
+         */
+        public Builder shedAfter(Duration after) {
+            if (after.isNegative()) {
+                throw new IllegalArgumentException("shedAfter must not be negative");
+            }
+            this.shedAfter = after;
             return this;
         }
 

@@ -196,8 +196,26 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         Object remote = ctx.channel().parent() instanceof io.netty.channel.socket.SocketChannel connection
                 ? connection.remoteAddress() : ctx.channel().remoteAddress();
         if (settings.inline()) {
-            reply(ctx, decideSafely(endpoint, chosen, bytes, remote));
-            return;
+            if (endpoint != server.warmUpInject() && server.behind()) {
+                // This event loop has been busy for longer than the shedding threshold without a pause:
+                // requests are queueing in front of it. A decision would make it later still for all
+                // that wait; a 429 costs little and the API server's client retries it after Retry-After.
+                metrics.failed(WebhookMetrics.FAILURE_OVERLOADED);
+                reply(ctx, Reply.text(429, "mesh-operator sidecar injector: overloaded; retry")
+                        .withHeader("Retry-After", "1"));
+                return;
+            }
+            Reply inline;
+            try {
+                inline = Offload.nonBlocking(() -> decideSafely(endpoint, chosen, bytes, remote));
+            } catch (Offload.Required e) {
+                inline = null; // the handler would block: decide on the pool instead
+            }
+            if (inline != null) {
+                server.decidedInline();
+                reply(ctx, inline);
+                return;
+            }
         }
         if (server.inFlight.incrementAndGet() > settings.maxInFlight()) {
             server.inFlight.decrementAndGet();
@@ -234,6 +252,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private static Reply decideSafely(InjectEndpoint endpoint, AdmissionHandler chosen, byte[] bytes, Object remote) {
         try {
             return endpoint.decide(chosen, bytes, remote);
+        } catch (Offload.Required e) {
+            throw e;
         } catch (RuntimeException | Error e) {
             if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
                 throw e;

@@ -153,7 +153,7 @@ final class InjectEndpoint {
             if (response == null) {
                 throw new IllegalStateException("handler returned no response");
             }
-        } catch (InjectorUnavailableException e) {
+        } catch (InjectorUnavailableException | Offload.Required e) {
             throw e;
         } catch (VirtualMachineError e) {
             if (!(e instanceof StackOverflowError)) {

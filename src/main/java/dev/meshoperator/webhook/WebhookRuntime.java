@@ -155,12 +155,18 @@ public final class WebhookRuntime implements AutoCloseable {
       started.add(miInformer);
 
       boolean native_ = supportsNativeSidecars(client);
+      // Decisions run on the webhook's event loops; every read from the API server below first asks
+      // Offload, which moves that decision to the decision pool (AdmissionServer.inlineDecisions).
       var settings = new RevisionSettings(miInformer.getStore()::list,
-          () -> client.resources(MeshInstall.class).list().getItems(),
-          (namespace, name) -> Optional.ofNullable(client.configMaps().inNamespace(namespace).withName(name).get()),
+          Offload.guard(() -> client.resources(MeshInstall.class).list().getItems()),
+          (namespace, name) -> {
+            Offload.beforeBlocking();
+            return Optional.ofNullable(client.configMaps().inNamespace(namespace).withName(name).get());
+          },
           cfg -> toSettings.apply(cfg, native_));
       Function<String, Map<String, String>> labels = name -> namespaceLabels(client, nsInformer, name);
-      Function<String, Map<String, String>> freshLabels = name -> labelsOf(client.namespaces().withName(name).get());
+      Function<String, Map<String, String>> freshLabels =
+          Offload.guard(name -> labelsOf(client.namespaces().withName(name).get()));
       // the admission path's own mapping (Blackbird), not the client's: see KubeJson
       var serialization = dev.meshoperator.inject.KubeJson.serialization();
       var metrics = new WebhookMetrics();
@@ -168,6 +174,7 @@ public final class WebhookRuntime implements AutoCloseable {
           .handlers(rev -> new RevisionAdmissionHandler(rev, settings, labels, freshLabels, serialization))
           .identity(certs::servingIdentity)
           .readiness(certs::isReady)
+          .inlineDecisions(true)
           .bindAddress(options.bindAddress())
           .port(options.port())
           .metrics(metrics);
@@ -218,6 +225,7 @@ public final class WebhookRuntime implements AutoCloseable {
     Namespace ns = informer.getStore().getByKey(name);
     if (ns == null) {
       // A namespace created a moment ago may not be in the cache yet; ask the API server.
+      Offload.beforeBlocking();
       ns = client.namespaces().withName(name).get();
     }
     return labelsOf(ns);

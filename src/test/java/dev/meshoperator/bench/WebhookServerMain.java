@@ -23,7 +23,10 @@ import java.util.List;
  *
  * <p>Options (each applied through the builder only when given, so the same main also runs
  * against servers that lack them, for before/after runs): {@code --tls JDK|OPENSSL|AUTO},
- * {@code --inline} (decide on the event loop), {@code --warm-up MILLIS} (the warm-up's budget,
+ * {@code --pool} (every decision on the decision pool, as before the operator's webhook decided
+ * inline; without it the server decides as the operator's does: inline, see
+ * AdmissionServer.Builder#inlineDecisions), {@code --inline} (the default; for older commits),
+ * {@code --shed-after MILLIS}, {@code --warm-up MILLIS} (the warm-up's budget,
  * default {@link WebhookWarmUp#DEFAULT_BUDGET}, the operator's), {@code --no-warm-up} (ready cold, the
  * "before" of bench/warm-start.sh), {@code --threads N} and {@code --queue N} (the decision pool and
  * its queue; defaults: the builder's).
@@ -36,7 +39,8 @@ public final class WebhookServerMain {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     String tls = null;
-    boolean inline = false;
+    boolean inline = true;
+    Long shedAfter = null;
     Duration warmUp = WebhookWarmUp.DEFAULT_BUDGET;
     Integer threads = null;
     Integer queue = null;
@@ -44,6 +48,8 @@ public final class WebhookServerMain {
       switch (args[i]) {
         case "--tls" -> tls = args[++i];
         case "--inline" -> inline = true;
+        case "--pool" -> inline = false;
+        case "--shed-after" -> shedAfter = Long.parseLong(args[++i]);
         case "--warm-up" -> warmUp = Duration.ofMillis(Long.parseLong(args[++i]));
         case "--no-warm-up" -> warmUp = Duration.ZERO;
         case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -77,6 +83,9 @@ public final class WebhookServerMain {
     }
     if (inline) {
       AdmissionServer.Builder.class.getMethod("inlineDecisions", boolean.class).invoke(builder, true);
+    }
+    if (shedAfter != null) {
+      AdmissionServer.Builder.class.getMethod("shedAfter", Duration.class).invoke(builder, Duration.ofMillis(shedAfter));
     }
     if (!warmUp.isZero()) {
       // The bench handler has no side effects (fixed namespace labels), so it answers the warm-up too.

@@ -253,6 +253,114 @@ class AdmissionServerLimitsTest {
 
     // ---- helpers ----
 
+    // ---- inline decisions (the operator's webhook): on the event loop, blocking steps on the pool, shedding ----
+
+    @Test
+    void inlineDecisionsRunOnTheEventLoopThatReadThemAndThePoolOtherwise() throws Exception {
+        List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        AdmissionHandler recording = request -> {
+            threads.add(Thread.currentThread().getName());
+            return AdmissionCodec.allow(request.getUid());
+        };
+        server = builder().inlineDecisions(true).handler(recording).start();
+        assertThat(post(TestTls.client(trust), TestTls.podReview("inline")).statusCode()).isEqualTo(200);
+        server.close();
+        // control: the default hands every decision to the pool
+        server = builder().handler(recording).start();
+        assertThat(post(TestTls.client(trust), TestTls.podReview("pool")).statusCode()).isEqualTo(200);
+
+        assertThat(threads).hasSize(2);
+        assertThat(threads.get(0)).startsWith("webhook-io");
+        assertThat(threads.get(1)).startsWith("webhook-decide");
+    }
+
+    @Test
+    void anInlineDecisionThatWouldBlockIsDecidedOnThePoolAndAnsweredOnce() throws Exception {
+        List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        server = builder().inlineDecisions(true).handler(request -> {
+            threads.add(Thread.currentThread().getName());
+            Offload.beforeBlocking(); // e.g. a namespace not in the informer's cache yet: an API read follows
+            threads.add("read on " + Thread.currentThread().getName());
+            return AdmissionCodec.skip(request.getUid(), "read");
+        }).start();
+
+        HttpResponse<String> answer = post(TestTls.client(trust), TestTls.podReview("blocks"));
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.body()).contains("\"uid\":\"blocks\"", "\"allowed\":true");
+        // begun on the event loop, stopped before the read, decided again on the pool where the read ran
+        assertThat(threads).hasSize(3);
+        assertThat(threads.get(0)).startsWith("webhook-io");
+        assertThat(threads.get(1)).startsWith("webhook-decide");
+        assertThat(threads.get(2)).startsWith("read on webhook-decide");
+        String scrape = metrics.scrape();
+        assertThat(scrape).contains("sidecar_injection_requests_total 1.0")
+                .contains("sidecar_injection_skip_total{reason=\"read\"} 1.0")
+                .doesNotContain("handler_error");
+    }
+
+    @Test
+    void anEventLoopBusyBeyondTheThresholdAnswers429WithoutDecidingUntilItCatchesUp() throws Exception {
+        // One event loop; each decision holds it 300 ms (standing in for a long run of CPU-bound
+        // decisions). Requests a and b arrive while x is decided, so the loop reads both in its
+        // next round: the first is decided, and by the time it reads the second it has been busy
+        // 300 ms without a break, beyond the 30 ms threshold: a 429, not a decision.
+        assertThat(shedRun(Duration.ofMillis(30))).containsExactlyInAnyOrder(200, 200, 429);
+        assertThat(decided.get()).isEqualTo(2);
+        assertThat(metrics.scrape()).contains("sidecar_injection_failure_total{reason=\"overloaded\"} 1.0");
+        server.close();
+        // control: shedding off, the same arrivals are all decided
+        decided.set(0);
+        assertThat(shedRun(Duration.ZERO)).containsExactly(200, 200, 200);
+        assertThat(decided.get()).isEqualTo(3);
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger decided = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Status codes of x, then a and b (sent while x is being decided), each on its own connection. */
+    private List<Integer> shedRun(Duration shedAfter) throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        server = builder().inlineDecisions(true).shedAfter(shedAfter).ioThreads(1)
+                .requestTimeout(Duration.ofSeconds(30))
+                .handler(request -> {
+                    decided.incrementAndGet();
+                    entered.countDown();
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return AdmissionCodec.allow(request.getUid());
+                }).start();
+        SSLSocket x = tlsSocket();
+        SSLSocket a = tlsSocket();
+        SSLSocket b = tlsSocket();
+        send(x, "x");
+        assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+        send(a, "a");
+        send(b, "b");
+        List<Integer> codes = new ArrayList<>();
+        for (SSLSocket s : List.of(x, a, b)) {
+            String answer = readUntilClosed(s, Duration.ofSeconds(30));
+            codes.add(Integer.parseInt(answer.substring("HTTP/1.1 ".length(), "HTTP/1.1 ".length() + 3)));
+            if (answer.startsWith("HTTP/1.1 429")) {
+                assertThat(answer).contains("retry-after: 1");
+            }
+        }
+        return codes;
+    }
+
+    private static void send(SSLSocket s, String uid) throws IOException {
+        String review = TestTls.podReview(uid);
+        byte[] body = review.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
+        request.write(("POST /inject HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Connection: close\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        request.write(body);
+        s.getOutputStream().write(request.toByteArray());
+        s.getOutputStream().flush();
+    }
+
     private byte[] head(int contentLength) {
         return ("POST /inject HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "Content-Length: " + contentLength + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
