@@ -89,7 +89,7 @@ public final class AdmissionServer implements AutoCloseable {
     public static final String DEFAULT_REVISION = "default";
     public static final long DEFAULT_MAX_REQUEST_BYTES = 3L * 1024 * 1024;
     /** See {@link Builder#shedAfter}. */
-    public static final Duration DEFAULT_SHED_AFTER = Duration.ofMillis(50);
+    public static final Duration DEFAULT_SHED_AFTER = Duration.ofMillis(200);
     static final List<String> TLS_PROTOCOLS = TlsContexts.PROTOCOLS;
     private static final Set<String> OPERATIONAL_PATHS = Set.of("/healthz", "/readyz", "/metrics");
 
