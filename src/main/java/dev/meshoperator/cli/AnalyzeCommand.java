@@ -57,11 +57,11 @@ final class AnalyzeCommand implements Callable<Integer> {
         .thenComparing(k -> k.get(1)));
     try (ClusterConnection cluster = ClusterConnection.open(Meshctl.kubeOptions(command))) {
       boolean nativeSidecars = ClusterMeshInstalls.supportsNativeSidecars(cluster.requireReachable());
-      // The server answers (and the connection is up): the namespaces and the first page of pods are
+      // The server answers (and the connection is up): the namespaces and the pages of pods are
       // asked for now, and read meanwhile, while the MeshInstalls are read and resolved here. Their
       // failures surface below in the order of the steps, as when they ran one after another.
       CompletableFuture<List<Namespace>> namespaceList = CompletableFuture.supplyAsync(() -> namespaces(cluster));
-      firstPods = LeanPods.firstPage(cluster.client(), namespace, PAGE_SIZE);
+      pods = LeanPods.fetch(cluster.client(), namespace, PAGE_SIZE);
       Map<String, InjectionSettings> revisions = revisions(cluster, nativeSidecars);
       // Findings by namespace, in the namespaces' order; the pods of the namespaces that select an
       // installed revision are looked at as the pages of one pod list go by (not one list per
@@ -88,8 +88,8 @@ final class AnalyzeCommand implements Callable<Integer> {
       });
       byNamespace.values().forEach(findings::addAll);
     } finally {
-      if (firstPods != null) {
-        firstPods.cancel(true); // not read: an earlier step failed
+      if (pods != null) {
+        pods.stop(); // not read: an earlier step failed
       }
     }
     PrintWriter out = command.commandLine().getOut();
@@ -215,14 +215,14 @@ final class AnalyzeCommand implements Callable<Integer> {
    * reads ({@link LeanPods}).
    */
   private void forEachPod(ClusterConnection cluster, java.util.function.Consumer<Pod> action) {
-    CompletableFuture<io.fabric8.kubernetes.client.http.HttpResponse<byte[]>> first = firstPods;
-    firstPods = null;
+    LeanPods.Pages fetched = pods;
+    pods = null;
     cluster.run(namespace != null ? "list pods in " + namespace : "list pods",
-        () -> LeanPods.forEach(cluster.client(), namespace, PAGE_SIZE, first, action));
+        () -> LeanPods.forEach(cluster.client(), fetched, action));
   }
 
-  /** The first page of the pod list, asked for ahead; null once {@link #forEachPod} has taken it. */
-  private CompletableFuture<io.fabric8.kubernetes.client.http.HttpResponse<byte[]>> firstPods;
+  /** The pages of the pod list, fetched ahead; null once {@link #forEachPod} has taken them. */
+  private LeanPods.Pages pods;
 
   /** The value of a step that ran on another thread, or its failure as it would have come here. */
   private static <T> T joined(CompletableFuture<T> step) {

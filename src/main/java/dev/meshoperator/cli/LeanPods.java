@@ -52,15 +52,16 @@ final class LeanPods {
    * Status, as from the typed client; an answer that is not a pod list as a {@link CliException}.
    */
   static Read forEach(KubernetesClient client, String namespace, long pageSize, Consumer<Pod> action) {
-    return forEach(client, namespace, pageSize, firstPage(client, namespace, pageSize), action);
+    return forEach(client, fetch(client, namespace, pageSize), action);
   }
 
   /**
-   * Asks for the first page of {@link #forEach} now (it is read when forEach is called with it), so
-   * that the API server prepares it while the caller does other work.
+   * Starts fetching the pages of {@link #forEach} now, on a thread of its own (they are parsed when
+   * forEach is called with them), so that the API server serves them while the caller does other
+   * work. {@link Pages#stop} when they are not going to be read.
    */
-  static CompletableFuture<HttpResponse<byte[]>> firstPage(KubernetesClient client, String namespace, long pageSize) {
-    return send(client.getHttpClient(), base(client, namespace, pageSize));
+  static Pages fetch(KubernetesClient client, String namespace, long pageSize) {
+    return new Pages(client, base(client, namespace, pageSize), send(client.getHttpClient(), base(client, namespace, pageSize)));
   }
 
   private static String base(KubernetesClient client, String namespace, long pageSize) {
@@ -72,19 +73,17 @@ final class LeanPods {
   static final int PAGES_AHEAD = 4;
 
   /**
-   * As {@link #forEach(KubernetesClient, String, long, Consumer)}, from a first page asked for with
-   * {@link #firstPage}. A thread of its own fetches the pages one after another (each needs the
-   * previous one's continue token) and inflates them, up to {@link #PAGES_AHEAD} ahead of the one
-   * being parsed here: the API server keeps serving pages while the caller is still busy (with its
-   * start, or with a page), and inflating runs beside parsing.
+   * As {@link #forEach(KubernetesClient, String, long, Consumer)}, the pages from {@link #fetch}. Its
+   * thread fetches them one after another (each needs the previous one's continue token) and
+   * inflates them, up to {@link #PAGES_AHEAD} ahead of the one being parsed here: the API server
+   * keeps serving pages while the caller is still busy (with its start, or with a page), and
+   * inflating runs beside parsing.
    */
-  static Read forEach(KubernetesClient client, String namespace, long pageSize, CompletableFuture<HttpResponse<byte[]>> first,
-      Consumer<Pod> action) {
+  static Read forEach(KubernetesClient client, Pages fetcher, Consumer<Pod> action) {
     int pages = 0;
     int compressed = 0;
     long received = 0;
     long parsed = 0;
-    Fetcher fetcher = new Fetcher(client, base(client, namespace, pageSize), first);
     try {
       for (Page page = fetcher.take(); page != null; page = fetcher.take()) {
         pages++;
@@ -107,7 +106,7 @@ final class LeanPods {
   private record Page(byte[] json, long received, boolean compressed) {}
 
   /** The pages of one list, fetched in order on a thread of its own; failures come in their place. */
-  private static final class Fetcher implements Runnable {
+  static final class Pages implements Runnable {
     private static final Object END = new Object();
     private final KubernetesClient client;
     private final String base;
@@ -116,7 +115,7 @@ final class LeanPods {
     private volatile CompletableFuture<HttpResponse<byte[]>> pending;
     private volatile boolean stopped;
 
-    Fetcher(KubernetesClient client, String base, CompletableFuture<HttpResponse<byte[]>> first) {
+    private Pages(KubernetesClient client, String base, CompletableFuture<HttpResponse<byte[]>> first) {
       this.client = client;
       this.base = base;
       this.pending = first;
@@ -168,7 +167,7 @@ final class LeanPods {
     }
 
     /** The next page, null after the last; a failure of the fetch where its page would be. */
-    Page take() throws IOException {
+    private Page take() throws IOException {
       Object next;
       try {
         next = pages.take();
@@ -192,6 +191,7 @@ final class LeanPods {
       return (Page) next;
     }
 
+    /** No more pages wanted: the fetch ends, a request under way is cancelled. */
     void stop() {
       stopped = true;
       thread.interrupt();
