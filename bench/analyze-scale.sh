@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `meshctl analyze` at scale (issue 11). Not part of mvn verify. Prints a table.
-#   bench/analyze-scale.sh [JAR[,JVM option...]...]   default: target/meshctl.jar,-XX:TieredStopAtLevel=1
-#                                          (the JIT level bin/meshctl gives short commands)
+#   bench/analyze-scale.sh [JAR[,JVM option...]...]   default: target/meshctl.jar,-XX:TieredStopAtLevel=1,cds
+#                                          (the JIT level and class-data sharing bin/meshctl gives short
+#                                          commands; "cds": one unmeasured analyze writes the jar's archive
+#                                          first, as bin/meshctl's first run does, and the rounds map it)
 #   NAMESPACES=1000 PODS_PER_NS=10 ROUNDS=3 bench/analyze-scale.sh before.jar target/meshctl.jar,-XX:TieredStopAtLevel=1
 #   HOLD=1 bench/analyze-scale.sh          after the set-up: keep the cluster, write $W/env, wait (kill ends)
 #   MEASURE_IN=$W bench/analyze-scale.sh JAR...   measure against the cluster a HOLD run keeps
@@ -26,7 +28,7 @@ PODS=$((NAMESPACES * PODS_PER_NS + PODS_PER_NS))
 W=${MEASURE_IN:-${SCALE_WORK:-$(mktemp -d /tmp/mesh-analyze.XXXXXX)}}
 mkdir -p "$W"
 log() { echo "[analyze-scale $(date +%T)] $*" >&2; }
-JARS=("$@"); [[ ${#JARS[@]} -gt 0 ]] || JARS=(target/meshctl.jar,-XX:TieredStopAtLevel=1)
+JARS=("$@"); [[ ${#JARS[@]} -gt 0 ]] || JARS=(target/meshctl.jar,-XX:TieredStopAtLevel=1,cds)
 for j in target/mesh-operator.jar target/meshctl.jar "${JARS[@]%%,*}"; do
   [[ -f $j ]] || { echo "missing $j: run mvn -B -ntp -o package -DskipTests first" >&2; exit 2; }
 done
@@ -97,6 +99,17 @@ rows=()
 for ((k = 0; k < ${#JARS[@]}; k++)); do
   jar=$W/jar-$k.jar
   IFS=, read -r -a opts <<<"${JARS[$k]}"; opts=("${opts[@]:1}")
+  jvm=()
+  cds=0
+  for o in "${opts[@]}"; do if [[ $o == cds ]]; then cds=1; else jvm+=("$o"); fi; done
+  opts=("${jvm[@]}")
+  if [[ $cds == 1 ]]; then
+    rm -f "$W/jar-$k.jsa"
+    /usr/bin/time -v -o "$W/time-$k-cds.txt" java "${opts[@]}" -XX:ArchiveClassesAtExit="$W/jar-$k.jsa" '-Xlog:cds*=off' -jar "$jar" \
+      --kubeconfig "$W/sa.kubeconfig" analyze > "$W/analyze-$k-cds.txt" 2>&1 || true
+    log "$(basename "${JARS[$k]}") writing its class-data archive: $(awk -F': ' '/Elapsed \(wall clock\)/{print $2}' "$W/time-$k-cds.txt") wall, $(awk -F': ' '/User time/{u=$2}/System time/{s=$2}END{printf "%.2f", u+s}' "$W/time-$k-cds.txt") s CPU, $(du -m "$W/jar-$k.jsa" | cut -f1) MiB"
+    opts+=(-XX:SharedArchiveFile="$W/jar-$k.jsa" '-Xlog:cds*=off')
+  fi
   for ((r = 1; r <= ROUNDS; r++)); do
     load=$(cut -d' ' -f1 /proc/loadavg)
     m0=$(mark); a0=$(apicpu)

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,6 +57,11 @@ final class AnalyzeCommand implements Callable<Integer> {
         .thenComparing(k -> k.get(1)));
     try (ClusterConnection cluster = ClusterConnection.open(Meshctl.kubeOptions(command))) {
       boolean nativeSidecars = ClusterMeshInstalls.supportsNativeSidecars(cluster.requireReachable());
+      // The server answers (and the connection is up): the namespaces and the pages of pods are
+      // asked for now, and read meanwhile, while the MeshInstalls are read and resolved here. Their
+      // failures surface below in the order of the steps, as when they ran one after another.
+      CompletableFuture<List<Namespace>> namespaceList = CompletableFuture.supplyAsync(() -> namespaces(cluster));
+      pods = LeanPods.fetch(cluster.client(), namespace, PAGE_SIZE);
       Map<String, InjectionSettings> revisions = revisions(cluster, nativeSidecars);
       // Findings by namespace, in the namespaces' order; the pods of the namespaces that select an
       // installed revision are looked at as the pages of one pod list go by (not one list per
@@ -63,7 +69,7 @@ final class AnalyzeCommand implements Callable<Integer> {
       Map<String, List<Finding>> byNamespace = new LinkedHashMap<>();
       Map<String, Namespace> analyzed = new java.util.HashMap<>();
       Map<String, InjectionSettings> settingsOf = new java.util.HashMap<>();
-      for (Namespace ns : namespaces(cluster)) {
+      for (Namespace ns : joined(namespaceList)) {
         String name = ns.getMetadata().getName();
         List<Finding> here = new ArrayList<>();
         byNamespace.put(name, here);
@@ -81,6 +87,10 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
       });
       byNamespace.values().forEach(findings::addAll);
+    } finally {
+      if (pods != null) {
+        pods.stop(); // not read: an earlier step failed
+      }
     }
     PrintWriter out = command.commandLine().getOut();
     switch (output) {
@@ -205,8 +215,28 @@ final class AnalyzeCommand implements Callable<Integer> {
    * reads ({@link LeanPods}).
    */
   private void forEachPod(ClusterConnection cluster, java.util.function.Consumer<Pod> action) {
+    LeanPods.Pages fetched = pods;
+    pods = null;
     cluster.run(namespace != null ? "list pods in " + namespace : "list pods",
-        () -> LeanPods.forEach(cluster.client(), namespace, PAGE_SIZE, action));
+        () -> LeanPods.forEach(cluster.client(), fetched, action));
+  }
+
+  /** The pages of the pod list, fetched ahead; null once {@link #forEachPod} has taken them. */
+  private LeanPods.Pages pods;
+
+  /** The value of a step that ran on another thread, or its failure as it would have come here. */
+  private static <T> T joined(CompletableFuture<T> step) {
+    try {
+      return step.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e;
+    }
   }
 
   /** What to fix about a pod of an analyzed namespace, if anything. */

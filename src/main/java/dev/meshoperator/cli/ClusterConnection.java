@@ -46,6 +46,7 @@ final class ClusterConnection implements AutoCloseable {
   static Config config(Meshctl.KubeOptions options) {
     Path kubeconfig = options == null ? null : options.kubeconfig();
     String context = options == null ? null : options.context();
+    KubeconfigExtensions.deferTypeRegistry();
     if (kubeconfig != null) {
       if (!Files.isRegularFile(kubeconfig)) {
         throw CliException.failure("kubeconfig " + kubeconfig + " does not exist", "give the path of a kubeconfig file to --kubeconfig");

@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
@@ -35,8 +37,9 @@ import java.util.zip.GZIPInputStream;
  * analyze looks at ({@link #read}), everything else skipped unparsed. A full pod is some 9 KiB of
  * JSON (managed fields, env, volumes, probes, conditions) and reading all of it into fabric8's model
  * was most of analyze's time at scale. The pages come gzip-compressed when the API server offers it
- * (a tenth of the bytes), and the next page is requested as soon as the current one has arrived,
- * before it is parsed, so that the API server prepares it meanwhile.
+ * (a tenth of the bytes), and a thread of their own fetches and inflates them a few pages ahead
+ * of the parsing, each next page asked for as soon as the previous one has arrived, so that the
+ * API server keeps preparing pages meanwhile.
  */
 final class LeanPods {
   private LeanPods() {}
@@ -49,38 +52,45 @@ final class LeanPods {
    * Status, as from the typed client; an answer that is not a pod list as a {@link CliException}.
    */
   static Read forEach(KubernetesClient client, String namespace, long pageSize, Consumer<Pod> action) {
+    return forEach(client, fetch(client, namespace, pageSize), action);
+  }
+
+  /**
+   * Starts fetching the pages of {@link #forEach} now, on a thread of its own (they are parsed when
+   * forEach is called with them), so that the API server serves them while the caller does other
+   * work. {@link Pages#stop} when they are not going to be read.
+   */
+  static Pages fetch(KubernetesClient client, String namespace, long pageSize) {
+    return new Pages(client, base(client, namespace, pageSize), send(client.getHttpClient(), base(client, namespace, pageSize)));
+  }
+
+  private static String base(KubernetesClient client, String namespace, long pageSize) {
+    return String.valueOf(client.getMasterUrl()).replaceAll("/$", "")
+        + (namespace == null ? "/api/v1/pods" : "/api/v1/namespaces/" + namespace + "/pods") + "?limit=" + pageSize;
+  }
+
+  /** Pages fetched (and inflated) ahead of the one being parsed. */
+  static final int PAGES_AHEAD = 4;
+
+  /**
+   * As {@link #forEach(KubernetesClient, String, long, Consumer)}, the pages from {@link #fetch}. Its
+   * thread fetches them one after another (each needs the previous one's continue token) and
+   * inflates them, up to {@link #PAGES_AHEAD} ahead of the one being parsed here: the API server
+   * keeps serving pages while the caller is still busy (with its start, or with a page), and
+   * inflating runs beside parsing.
+   */
+  static Read forEach(KubernetesClient client, Pages fetcher, Consumer<Pod> action) {
     int pages = 0;
     int compressed = 0;
     long received = 0;
     long parsed = 0;
-    HttpClient http = client.getHttpClient();
-    String base = String.valueOf(client.getMasterUrl()).replaceAll("/$", "")
-        + (namespace == null ? "/api/v1/pods" : "/api/v1/namespaces/" + namespace + "/pods") + "?limit=" + pageSize;
-    CompletableFuture<HttpResponse<byte[]>> next = send(http, base);
     try {
-      while (next != null) {
-        HttpResponse<byte[]> response = await(next);
-        next = null;
-        byte[] body = response.body() == null ? new byte[0] : response.body();
+      for (Page page = fetcher.take(); page != null; page = fetcher.take()) {
         pages++;
-        received += body.length;
-        if ("gzip".equalsIgnoreCase(response.header("Content-Encoding"))) {
-          compressed++;
-          try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body), 1 << 16)) {
-            body = in.readAllBytes();
-          }
-        }
-        if (!response.isSuccessful()) {
-          throw failure(client, response.code(), new String(body, StandardCharsets.UTF_8));
-        }
-        // The whole page is here: ask for the next one (its token leads the page) before parsing
-        // this one, so that the API server prepares it meanwhile.
-        String token = continueToken(body);
-        if (token != null) {
-          next = send(http, base + "&continue=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
-        }
-        parsed += body.length;
-        page(new ByteArrayInputStream(body), action);
+        compressed += page.compressed() ? 1 : 0;
+        received += page.received();
+        parsed += page.json().length;
+        page(new ByteArrayInputStream(page.json()), action);
       }
       return new Read(pages, compressed, received, parsed);
     } catch (IOException e) {
@@ -88,8 +98,106 @@ final class LeanPods {
       throw CliException.failure("cannot read the pod list from " + String.valueOf(client.getMasterUrl()).replaceAll("/$", "")
           + ": " + ErrorReporter.oneLine(e.getMessage()), "check that the server is a Kubernetes API server", e);
     } finally {
-      if (next != null) {
-        next.cancel(true); // an action failed: the next page is not wanted
+      fetcher.stop(); // an action failed: the pages ahead are not wanted
+    }
+  }
+
+  /** One page as received: its JSON (inflated), the bytes that came and whether they were gzip. */
+  private record Page(byte[] json, long received, boolean compressed) {}
+
+  /** The pages of one list, fetched in order on a thread of its own; failures come in their place. */
+  static final class Pages implements Runnable {
+    private static final Object END = new Object();
+    private final KubernetesClient client;
+    private final String base;
+    private final BlockingQueue<Object> pages = new ArrayBlockingQueue<>(PAGES_AHEAD);
+    private final Thread thread;
+    private volatile CompletableFuture<HttpResponse<byte[]>> pending;
+    private volatile boolean stopped;
+
+    private Pages(KubernetesClient client, String base, CompletableFuture<HttpResponse<byte[]>> first) {
+      this.client = client;
+      this.base = base;
+      this.pending = first;
+      this.thread = new Thread(this, "meshctl-pod-pages");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (pending != null && !stopped) {
+          HttpResponse<byte[]> response = await(pending);
+          pending = null;
+          byte[] body = response.body() == null ? new byte[0] : response.body();
+          long received = body.length;
+          boolean compressed = "gzip".equalsIgnoreCase(response.header("Content-Encoding"));
+          if (compressed) {
+            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body), 1 << 16)) {
+              body = in.readAllBytes();
+            }
+          }
+          if (!response.isSuccessful()) {
+            pages.put(failure(client, response.code(), new String(body, StandardCharsets.UTF_8)));
+            return;
+          }
+          // The whole page is here: ask for the next one (its token leads the page) at once.
+          String token = continueToken(body);
+          if (token != null && !stopped) {
+            pending = send(client.getHttpClient(), base + "&continue=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+          }
+          pages.put(new Page(body, received, compressed));
+        }
+        pages.put(END);
+      } catch (InterruptedException e) {
+        // stopped
+      } catch (IOException | RuntimeException | Error e) {
+        try {
+          pages.put(e);
+        } catch (InterruptedException stopped) {
+          // nobody takes it any more
+        }
+      } finally {
+        CompletableFuture<HttpResponse<byte[]>> left = pending;
+        if (left != null && stopped) {
+          left.cancel(true);
+        }
+      }
+    }
+
+    /** The next page, null after the last; a failure of the fetch where its page would be. */
+    private Page take() throws IOException {
+      Object next;
+      try {
+        next = pages.take();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KubernetesClientException("interrupted while listing pods", e);
+      }
+      if (next == END) {
+        pages.offer(END); // take() after the end stays at the end
+        return null;
+      }
+      if (next instanceof IOException e) {
+        throw e;
+      }
+      if (next instanceof RuntimeException e) {
+        throw e;
+      }
+      if (next instanceof Error e) {
+        throw e;
+      }
+      return (Page) next;
+    }
+
+    /** No more pages wanted: the fetch ends, a request under way is cancelled. */
+    void stop() {
+      stopped = true;
+      thread.interrupt();
+      CompletableFuture<HttpResponse<byte[]>> left = pending;
+      if (left != null) {
+        left.cancel(true);
       }
     }
   }

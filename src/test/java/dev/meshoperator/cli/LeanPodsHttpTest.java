@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class LeanPodsHttpTest {
   private HttpServer server;
   private KubernetesClient client;
-  private final List<String> requests = new ArrayList<>();
+  private final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
 
   @BeforeEach
   void start() throws IOException {
@@ -41,7 +41,12 @@ class LeanPodsHttpTest {
       requests.add(uri + " gzip=" + gzip);
       int code = 200;
       String body;
-      if (uri.startsWith("/api/v1/namespaces/forbidden/")) {
+      if (uri.startsWith("/api/v1/namespaces/many/")) {
+        // pages 0..7: page n's continue token is n+1, the last has none
+        int n = uri.contains("continue=") ? Integer.parseInt(uri.replaceAll(".*continue=", "")) : 0;
+        body = "{\"kind\":\"PodList\",\"metadata\":{\"continue\":\"" + (n < 7 ? String.valueOf(n + 1) : "")
+            + "\"},\"items\":[{\"metadata\":{\"name\":\"p" + n + "\"}}]}";
+      } else if (uri.startsWith("/api/v1/namespaces/forbidden/")) {
         code = 403;
         body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\",\"code\":403,"
             + "\"message\":\"pods is forbidden: User \\\"u\\\" cannot list resource \\\"pods\\\"\"}";
@@ -90,6 +95,40 @@ class LeanPodsHttpTest {
     assertThat(read.pages()).isEqualTo(2);
     assertThat(read.compressedPages()).isEqualTo(1);
     assertThat(read.bytesReceived()).isLessThan(read.jsonBytes());
+  }
+
+  @Test
+  void pagesAreFetchedAheadOfTheParsing() throws InterruptedException {
+    List<String> seen = new ArrayList<>();
+    List<Integer> requestsWhileOnTheFirstPod = new ArrayList<>();
+
+    LeanPods.Read read = LeanPods.forEach(client, "many", 1, p -> {
+      if (seen.isEmpty()) {
+        // still on page 0: the fetcher goes on meanwhile, up to PAGES_AHEAD pages beyond it
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (requests.size() < 1 + LeanPods.PAGES_AHEAD + 2 && System.nanoTime() < until) {
+          sleep();
+        }
+        sleep(); // a further request would come now if the fetcher did not stop at PAGES_AHEAD
+        requestsWhileOnTheFirstPod.add(requests.size());
+      }
+      seen.add(p.getMetadata().getName());
+    });
+
+    // page 0 taken, PAGES_AHEAD pages in line, one more held by the fetcher until there is room,
+    // and the request for the one after it sent (its token was in hand): no further one
+    assertThat(requestsWhileOnTheFirstPod).containsExactly(1 + LeanPods.PAGES_AHEAD + 2);
+    assertThat(seen).containsExactly("p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7");
+    assertThat(requests).hasSize(8).startsWith("/api/v1/namespaces/many/pods?limit=1 gzip=gzip");
+    assertThat(read.pages()).isEqualTo(8);
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The packaged target/meshctl.jar, run as a user runs it: a separate JVM, through bin/meshctl too.
@@ -26,6 +27,9 @@ class MeshctlJarIT {
   private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
   record Result(int exitCode, String out, String err) {}
+
+  @TempDir
+  static Path CACHE;
 
   // Failsafe runs this after `package`, so the jar is there. A surefire run selected with -Dtest
   // (which ignores the *IT exclusion) before any packaging has nothing to test.
@@ -40,6 +44,7 @@ class MeshctlJarIT {
     try {
       ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
       pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+      pb.environment().put("XDG_CACHE_HOME", CACHE.toString()); // bin/meshctl's class-data archives
       pb.environment().remove("MESHCTL_JAR");
       Process p = pb.start();
       try (var in = p.getOutputStream()) {
@@ -103,6 +108,31 @@ class MeshctlJarIT {
     assertThat(tieredStopAtLevel("--kubeconfig", "/nonexistent", "analyze", "--help")).isEqualTo("1");
     assertThat(tieredStopAtLevel("operator", "--help")).isEqualTo("4");
     assertThat(tieredStopAtLevel("demo", "--help")).isEqualTo("4");
+  }
+
+  @Test
+  void binWrapperSharesClassDataFromTheSecondRunOfACommand(@TempDir Path cache) throws Exception {
+    String bin = BASEDIR.resolve("bin/meshctl").toString();
+    String env = "XDG_CACHE_HOME=" + cache;
+    Result plain = jar(null, "version");
+
+    // The first run writes the command's archive at its exit; its output is the jar's own.
+    Result first = run(null, List.of("env", env, "bash", bin, "version"));
+    assertThat(first).isEqualTo(plain);
+    try (var files = Files.list(cache.resolve("meshctl"))) {
+      assertThat(files.map(f -> f.getFileName().toString()).toList())
+          .singleElement().satisfies(name -> assertThat(name).startsWith("version-").endsWith(".jsa"));
+    }
+    // The next run maps it: meshctl's classes come from the archive, the output is the same.
+    Result second = run(null, List.of("env", env, "MESHCTL_JAVA_OPTS=-Xlog:class+load", "bash", bin, "version"));
+    assertThat(second.exitCode()).isZero();
+    assertThat(second.out()).contains("dev.meshoperator.cli.VersionCommand source: shared objects file (top)")
+        .contains(plain.out());
+    assertThat(run(null, List.of("env", env, "bash", bin, "version"))).isEqualTo(plain);
+    // Control: switched off, the same class comes from the jar.
+    Result off = run(null, List.of("env", env, "MESHCTL_CDS=0", "MESHCTL_JAVA_OPTS=-Xlog:class+load", "bash", bin, "version"));
+    assertThat(off.out()).contains("dev.meshoperator.cli.VersionCommand source: ")
+        .doesNotContain("dev.meshoperator.cli.VersionCommand source: shared objects file");
   }
 
   @Test
