@@ -21,28 +21,93 @@ public final class JsonPatches {
   /** A patch that turns {@code before} into {@code after}; empty when they are equal. */
   public static ArrayNode diff(JsonNode before, JsonNode after) {
     ArrayNode ops = F.arrayNode();
-    diff("", before, after, ops);
+    diff("", before, after, false, ops);
     return ops;
   }
 
-  private static void diff(String path, JsonNode before, JsonNode after, ArrayNode ops) {
-    if (before.equals(after)) {
+  /**
+   * A patch that turns {@code sent}, a pod as the API server wrote it into the admission request,
+   * into {@code after}, the model's serialization of the injected pod: what {@link #diff} gives
+   * from the model's serialization of {@code sent}, without serializing it. The model's spellings
+   * of the values {@code sent} holds are no change: a member that is null in {@code sent} (the
+   * API server writes a zero {@code metadata.creationTimestamp} as null; the model drops nulls)
+   * or an empty list or object missing from {@code after} (the model drops empty lists and maps)
+   * is left alone, as is a number written with another type of the same value (an int where the
+   * model writes a long); a null member that {@code after} sets is added, as {@link #diff} adds a
+   * member its {@code before} lacks. The patch shares {@code after}'s nodes: write it, do not change it.
+   */
+  public static ArrayNode diffSent(JsonNode sent, JsonNode after) {
+    ArrayNode ops = F.arrayNode();
+    diff("", sent, after, true, ops);
+    return ops;
+  }
+
+  /** @param sent {@code before} is as sent (see {@link #diffSent}) */
+  private static void diff(String path, JsonNode before, JsonNode after, boolean sent, ArrayNode ops) {
+    if (sent ? same(before, after) : before.equals(after)) {
       return;
     }
     if (before.isObject() && after.isObject()) {
-      diffObjects(path, (ObjectNode) before, (ObjectNode) after, ops);
+      diffObjects(path, (ObjectNode) before, (ObjectNode) after, sent, ops);
     } else if (before.isArray() && after.isArray()) {
-      diffArrays(path, (ArrayNode) before, (ArrayNode) after, ops);
+      diffArrays(path, (ArrayNode) before, (ArrayNode) after, sent, ops);
     } else {
-      ops.add(op("replace", path).set("value", after.deepCopy()));
+      ops.add(op("replace", path).set("value", copy(after, sent)));
     }
   }
 
-  private static void diffObjects(String path, ObjectNode before, ObjectNode after, ArrayNode ops) {
+  /** Equal up to the spellings {@link #diffSent} ignores, {@code sent} being the document as sent. */
+  private static boolean same(JsonNode sent, JsonNode after) {
+    if (sent.isObject() && after.isObject()) {
+      int matched = 0;
+      for (Iterator<java.util.Map.Entry<String, JsonNode>> it = sent.fields(); it.hasNext(); ) {
+        var e = it.next();
+        JsonNode other = after.get(e.getKey());
+        if (other == null) {
+          if (!absentInModel(e.getValue())) {
+            return false;
+          }
+        } else if (!same(e.getValue(), other)) {
+          return false;
+        } else {
+          matched++;
+        }
+      }
+      return matched == after.size();
+    }
+    if (sent.isArray() && after.isArray()) {
+      if (sent.size() != after.size()) {
+        return false;
+      }
+      for (int i = 0; i < sent.size(); i++) {
+        if (!same(sent.get(i), after.get(i))) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (sent.isNumber() && after.isNumber()) {
+      return sent.isIntegralNumber() && after.isIntegralNumber()
+          ? sent.bigIntegerValue().equals(after.bigIntegerValue())
+          : sent.decimalValue().compareTo(after.decimalValue()) == 0;
+    }
+    return sent.equals(after);
+  }
+
+  /** A member the model's serialization leaves out: null, an empty list or map. */
+  private static boolean absentInModel(JsonNode value) {
+    return value.isNull() || (value.isContainerNode() && value.isEmpty());
+  }
+
+  private static JsonNode copy(JsonNode value, boolean sent) {
+    return sent ? value : value.deepCopy();
+  }
+
+  private static void diffObjects(String path, ObjectNode before, ObjectNode after, boolean sent, ArrayNode ops) {
     List<String> removed = new ArrayList<>();
-    before.fieldNames().forEachRemaining(name -> {
-      if (!after.has(name)) {
-        removed.add(name);
+    before.fields().forEachRemaining(e -> {
+      if (!after.has(e.getKey()) && !(sent && absentInModel(e.getValue()))) {
+        removed.add(e.getKey());
       }
     });
     for (String name : removed) {
@@ -52,24 +117,25 @@ public final class JsonPatches {
     while (names.hasNext()) {
       String name = names.next();
       String child = path + "/" + escape(name);
-      if (before.has(name)) {
-        diff(child, before.get(name), after.get(name), ops);
+      JsonNode was = before.get(name);
+      if (was != null && !(sent && was.isNull())) {
+        diff(child, was, after.get(name), sent, ops);
       } else {
-        ops.add(op("add", child).set("value", after.get(name).deepCopy()));
+        ops.add(op("add", child).set("value", copy(after.get(name), sent)));
       }
     }
   }
 
-  private static void diffArrays(String path, ArrayNode before, ArrayNode after, ArrayNode ops) {
+  private static void diffArrays(String path, ArrayNode before, ArrayNode after, boolean sent, ArrayNode ops) {
     int nb = before.size();
     int na = after.size();
     int head = 0;
-    while (head < nb && head < na && before.get(head).equals(after.get(head))) {
+    while (head < nb && head < na && equal(before.get(head), after.get(head), sent)) {
       head++;
     }
     int tail = 0;
     while (tail < nb - head && tail < na - head
-        && before.get(nb - 1 - tail).equals(after.get(na - 1 - tail))) {
+        && equal(before.get(nb - 1 - tail), after.get(na - 1 - tail), sent)) {
       tail++;
     }
     int midBefore = nb - head - tail;
@@ -77,15 +143,19 @@ public final class JsonPatches {
     int common = Math.min(midBefore, midAfter);
     // positions below head + common never move, so element-wise diffs there keep valid indices
     for (int i = 0; i < common; i++) {
-      diff(path + "/" + (head + i), before.get(head + i), after.get(head + i), ops);
+      diff(path + "/" + (head + i), before.get(head + i), after.get(head + i), sent, ops);
     }
     for (int i = common; i < midAfter; i++) {
-      ops.add(op("add", path + "/" + (head + i)).set("value", after.get(head + i).deepCopy()));
+      ops.add(op("add", path + "/" + (head + i)).set("value", copy(after.get(head + i), sent)));
     }
     for (int i = common; i < midBefore; i++) {
       // each removal shifts the next surplus element into the same index
       ops.add(op("remove", path + "/" + (head + common)));
     }
+  }
+
+  private static boolean equal(JsonNode before, JsonNode after, boolean sent) {
+    return sent ? same(before, after) : before.equals(after);
   }
 
   private static ObjectNode op(String op, String path) {

@@ -14,10 +14,20 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 public final class KubeJson {
   private KubeJson() {}
 
-  private static final KubernetesSerialization SERIALIZATION =
-      new KubernetesSerialization(new ObjectMapper().registerModule(new BlackbirdModule()), true);
+  private static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new BlackbirdModule());
+  /** Configures {@link #MAPPER} in place (its modules, unknown fields, polymorphic kinds). */
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization(MAPPER, true);
 
   public static KubernetesSerialization serialization() {
     return SERIALIZATION;
+  }
+
+  /**
+   * The mapper behind {@link #serialization()}, for streaming reads and writes the serialization
+   * has no method for (parsing from bytes, writing bytes without a String between). Do not
+   * reconfigure it.
+   */
+  public static ObjectMapper mapper() {
+    return MAPPER;
   }
 }

@@ -61,11 +61,33 @@ public final class SidecarInjector {
    * @param tree the same pod as a JSON tree (only read)
    */
   public static InjectionResult injectOwned(Pod pod, JsonNode tree, String namespace, InjectionSettings s) {
+    return injectOwned(pod, tree, true, namespace, s);
+  }
+
+  /**
+   * As {@link #injectOwned(Pod, JsonNode, String, InjectionSettings)}, with the pod's JSON as the API
+   * server sent it instead of the pod's own serialization (the webhook has it from the request).
+   * That JSON is only searched for null list elements, which the model keeps where they were; a
+   * template merged over trees starts from the pod serialized again, so the JSON's other spellings
+   * ({@code creationTimestamp: null}, empty lists the model drops, ints where the model has longs)
+   * cannot reach the result.
+   */
+  public static InjectionResult injectOwnedSent(Pod pod, JsonNode sentJson, String namespace, InjectionSettings s) {
+    return injectOwned(pod, sentJson, false, namespace, s);
+  }
+
+  /** @param treeIsPodJson the tree is the pod's own serialization (a tree merge may start from it) */
+  private static InjectionResult injectOwned(Pod pod, JsonNode tree, boolean treeIsPodJson, String namespace,
+      InjectionSettings s) {
     Pod p = ownedParts(pod);
     ObjectMeta meta = p.getMetadata();
     PodSpec spec = p.getSpec();
 
     List<String> shape = shapeProblems(meta, spec, tree.path("spec"));
+    if (!shape.isEmpty() && !treeIsPodJson) {
+      // the same problems, listed in the order of the pod's serialization as always
+      shape = shapeProblems(meta, spec);
+    }
     if (!shape.isEmpty()) {
       return InjectionResult.refused(shape);
     }
@@ -86,7 +108,7 @@ public final class SidecarInjector {
     // Until the first merge the pod is the input unless an earlier injection or the user's own
     // istio-proxy/istio-init was taken out: then the input's tree serves as a tree merge's base
     // (the merge only reads it) instead of serializing the pod again.
-    JsonNode unchanged = earlierInjection || !overrides.isEmpty() ? null : tree;
+    JsonNode unchanged = earlierInjection || !overrides.isEmpty() || !treeIsPodJson ? null : tree;
     for (String name : o.templates()) {
       Pod fragment = InjectionTemplates.find(name, s).orElseThrow().render(ctx);
       errors.addAll(volumeConflicts(spec, fragment));

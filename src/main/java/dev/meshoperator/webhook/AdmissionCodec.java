@@ -1,8 +1,13 @@
 package dev.meshoperator.webhook;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meshoperator.inject.KubeJson;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
@@ -31,9 +36,12 @@ public final class AdmissionCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesSerialization serialization;
+    /** The mapper behind {@link #serialization} when it is KubeJson's (the fast paths); else null. */
+    private final ObjectMapper mapper;
 
     public AdmissionCodec(KubernetesSerialization serialization) {
         this.serialization = serialization;
+        this.mapper = serialization == KubeJson.serialization() ? KubeJson.mapper() : null;
     }
 
     public AdmissionCodec() {
@@ -47,6 +55,112 @@ public final class AdmissionCodec {
      *                                         the envelope was sound but the request body was not
      */
     public AdmissionRequest parseRequest(byte[] body) throws InvalidAdmissionReviewException {
+        if (mapper != null) {
+            AdmissionRequest request = parseWellFormed(body);
+            if (request != null) {
+                return request;
+            }
+        }
+        return parseChecked(body);
+    }
+
+    /**
+     * The request of a review as the API server sends it, read in one pass from the bytes, or null
+     * for anything else ({@link #parseChecked} then decides, with its messages). Accepts only what
+     * {@link #parseChecked} accepts and returns an equal request: the envelope holds apiVersion,
+     * kind and request once each and nothing else, both strings as expected, the request an object
+     * with a non-blank string uid; the request is read by the same mapping from the same tree. A
+     * {@code v1} Pod object is read as fabric8's KubernetesDeserializer reads it (tree to Pod) and
+     * its tree kept as the request's own JSON ({@link PodRequest}); the whole review never becomes
+     * a tree, and the tree-to-review conversion (through a token buffer) is gone.
+     */
+    private AdmissionRequest parseWellFormed(byte[] body) {
+        try (JsonParser p = mapper.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            String apiVersion = null;
+            String kind = null;
+            ObjectNode request = null;
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "apiVersion" -> {
+                        if (apiVersion != null || value != JsonToken.VALUE_STRING) {
+                            return null;
+                        }
+                        apiVersion = p.getText();
+                    }
+                    case "kind" -> {
+                        if (kind != null || value != JsonToken.VALUE_STRING) {
+                            return null;
+                        }
+                        kind = p.getText();
+                    }
+                    case "request" -> {
+                        if (request != null || value != JsonToken.START_OBJECT) {
+                            return null;
+                        }
+                        request = (ObjectNode) mapper.readTree(p);
+                    }
+                    default -> {
+                        return null;
+                    }
+                }
+            }
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null || !API_VERSION.equals(apiVersion)
+                    || !KIND.equals(kind) || request == null) {
+                return null;
+            }
+            JsonNode uid = request.get("uid");
+            if (uid == null || !uid.isTextual() || uid.asText().isBlank()) {
+                return null;
+            }
+            JsonNode object = request.get("object");
+            if (object == null || !object.isObject() || !"v1".equals(textOf(object.get("apiVersion")))
+                    || !"Pod".equals(textOf(object.get("kind")))) {
+                return mapper.treeToValue(request, AdmissionRequest.class);
+            }
+            request.remove("object");
+            PodRequest parsed = mapper.treeToValue(request, PodRequest.class);
+            Pod pod = mapper.treeToValue(object, Pod.class);
+            parsed.setObject(pod);
+            parsed.pod = pod;
+            parsed.podJson = object;
+            return parsed;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String textOf(JsonNode node) {
+        return node != null && node.isTextual() ? node.asText() : null;
+    }
+
+    /**
+     * A pod request as read from the API server's bytes, with the pod's JSON as sent: the object the
+     * API server applies the patch to. Equal to the plain request (same properties, no others).
+     */
+    public static final class PodRequest extends AdmissionRequest {
+        private Pod pod;
+        private JsonNode podJson;
+
+        public PodRequest() {
+        }
+
+        /**
+         * {@code request.object} as the API server sent it (the caller must not change it); null once
+         * the object was replaced by another.
+         */
+        JsonNode podJson() {
+            return getObject() == pod ? podJson : null;
+        }
+    }
+
+    /** The envelope checks on a tree, then the tree converted to the review. */
+    private AdmissionRequest parseChecked(byte[] body) throws InvalidAdmissionReviewException {
         JsonNode root;
         try {
             root = JSON.readTree(body);
@@ -89,6 +203,14 @@ public final class AdmissionCodec {
         review.setApiVersion(API_VERSION);
         review.setKind(KIND);
         review.setResponse(response);
+        if (mapper != null) {
+            // the serialization's own mapper, straight to UTF-8 bytes (asJson makes a String first)
+            try {
+                return mapper.writeValueAsBytes(review);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot write an AdmissionReview", e);
+            }
+        }
         return serialization.asJson(review).getBytes(StandardCharsets.UTF_8);
     }
 

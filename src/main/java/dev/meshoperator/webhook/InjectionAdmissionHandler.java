@@ -94,17 +94,22 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
       LOG.debug("not injecting {}: {}", podName, decision.reason());
       return AdmissionCodec.skip(uid, decision.code().metricValue());
     }
-    // The tree the patch starts from is also what the injector reads (one serialization, not two),
-    // and the request's pod, parsed for this request alone, is the injector's to change (no copy).
-    JsonNode before = serialization.convertValue(pod, JsonNode.class);
-    InjectionResult result = SidecarInjector.injectOwned(pod, before, namespace, settings);
+    // The request's pod, parsed for this request alone, is the injector's to change (no copy). The
+    // patch starts from the pod's JSON as the API server sent it, which the API server applies it
+    // to (AdmissionCodec keeps it); without it, from the pod serialized, which the injector also
+    // reads (one serialization, not two).
+    JsonNode sent = request instanceof AdmissionCodec.PodRequest r ? r.podJson() : null;
+    JsonNode before = sent != null ? sent : serialization.convertValue(pod, JsonNode.class);
+    InjectionResult result = sent != null
+        ? SidecarInjector.injectOwnedSent(pod, sent, namespace, settings)
+        : SidecarInjector.injectOwned(pod, before, namespace, settings);
     if (!result.ok()) {
       LOG.info("refusing {}: {}", podName, result.message());
       return AdmissionCodec.deny(uid, 400, "sidecar injection refused for pod " + podName + ": "
           + result.message());
     }
     JsonNode after = serialization.convertValue(result.pod(), JsonNode.class);
-    ArrayNode patch = JsonPatches.diff(before, after);
+    ArrayNode patch = sent != null ? JsonPatches.diffSent(sent, after) : JsonPatches.diff(before, after);
     LOG.debug("injecting {} (revision {}): {} patch operations", podName, settings.revisionName(), patch.size());
     return patch.isEmpty() ? AdmissionCodec.allow(uid) : AdmissionCodec.patch(uid, patch);
   }
