@@ -10,7 +10,8 @@
 #
 #   bench/warm-start.sh                   RATES="200 1000", REPEAT=3, WINDOW=10s
 #   OPERATOR=1 RATES= bench/warm-start.sh  only the operator jar's start to /readyz (below)
-# Environment: JVM_FLAGS (default -Xmx512m), RATES, REPEAT, WINDOW, WARMUP_MS (the warm-up budget,
+# Environment: JVM_FLAGS (default -Xmx512m), SERVER_ARGS (more WebhookServerMain options, e.g. --pool or
+# --shed-after MILLIS), RATES, REPEAT, WINDOW, WARMUP_MS (the warm-up budget,
 # default the operator's), CDS=1, CLASSPATH_OVERRIDE (skip mvn).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,7 +53,7 @@ start() {
   rm -rf "$dir"; mkdir -p "$dir"
   t0=$(date +%s%N)
   # shellcheck disable=SC2086
-  java $flags -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$dir" $args < /dev/null > "$dir.log" 2>&1 &
+  java $flags -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$dir" $args ${SERVER_ARGS:-} < /dev/null > "$dir.log" 2>&1 &
   server_pid=$!
   until [[ -f "$dir/port" ]]; do
     kill -0 "$server_pid" 2>/dev/null || { cat "$dir.log" >&2; exit 1; }

@@ -64,9 +64,9 @@ import java.util.function.Supplier;
  * which the API server's client retries after that second (and once its webhook timeout has
  * passed, failurePolicy decides), instead of waiting in an unbounded queue. With
  * {@link Builder#inlineDecisions} (the operator's webhook) a decision runs on the event loop that
- * read it and moves to the pool only when it would block ({@link Offload}); an event loop busy
- * without a break for longer than {@link Builder#shedAfter} answers 429 without deciding until it
- * has caught up.
+ * read it and moves to the pool only when it would block ({@link Offload}); optionally
+ * ({@link Builder#shedAfter}, off by default) an event loop busy without a break for longer than a
+ * threshold answers 429 without deciding until it has caught up.
  *
  * <p>Slow or stalled clients cannot hold anything for long: the TLS handshake must complete within
  * the handshake timeout, a request (head and body) must arrive within the request timeout (else
@@ -88,8 +88,8 @@ public final class AdmissionServer implements AutoCloseable {
     /** The revision {@code /inject} (without a suffix) is routed to. */
     public static final String DEFAULT_REVISION = "default";
     public static final long DEFAULT_MAX_REQUEST_BYTES = 3L * 1024 * 1024;
-    /** See {@link Builder#shedAfter}. */
-    public static final Duration DEFAULT_SHED_AFTER = Duration.ofMillis(200);
+    /** See {@link Builder#shedAfter}: off. */
+    public static final Duration DEFAULT_SHED_AFTER = Duration.ZERO;
     static final List<String> TLS_PROTOCOLS = TlsContexts.PROTOCOLS;
     private static final Set<String> OPERATIONAL_PATHS = Set.of("/healthz", "/readyz", "/metrics");
 
@@ -685,8 +685,11 @@ public final class AdmissionServer implements AutoCloseable {
          * {@code Retry-After: 1} (the API server's client retries them) without being decided,
          * until it catches up; warm-up requests are always decided. Bounds the wait of the requests
          * that are decided, and turns offered load beyond capacity into fast refusals instead of
-         * a backlog that grows until callers time out. Default {@link #DEFAULT_SHED_AFTER}; zero
-         * turns shedding off.
+         * a backlog that grows until callers time out. Default off ({@link #DEFAULT_SHED_AFTER}):
+         * measured at 200 ms (bench/RESULTS.md, 2026-12-03 16:43), it refused requests while the JIT
+         * was still cold (a fresh server under a closed loop of 32 callers: 717 answers/s against
+         * 1,272 without it) and at 3,000/s offered turned most client timeouts into 429s without
+         * more answers; bench/ can turn it on (WebhookServerMain {@code --shed-after}).
          */
         public Builder shedAfter(Duration after) {
             if (after.isNegative()) {
