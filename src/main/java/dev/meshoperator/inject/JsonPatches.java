@@ -44,7 +44,7 @@ public final class JsonPatches {
 
   /** @param sent {@code before} is as sent (see {@link #diffSent}) */
   private static void diff(String path, JsonNode before, JsonNode after, boolean sent, ArrayNode ops) {
-    if (sent ? same(before, after) : before.equals(after)) {
+    if (equal(before, after, sent)) {
       return;
     }
     if (before.isObject() && after.isObject()) {
