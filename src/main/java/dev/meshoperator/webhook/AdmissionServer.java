@@ -472,12 +472,18 @@ public final class AdmissionServer implements AutoCloseable {
      * with nothing decided yet is not behind. False off the event loops.
      */
     boolean behind() {
+        if (shedAfterNanos == Long.MAX_VALUE) {
+            return false; // shedding off: no clock to read
+        }
         LoopClock clock = LOOP_CLOCK.getIfExists();
         return clock != null && clock.decided > 0 && System.nanoTime() - clock.tick > shedAfterNanos;
     }
 
     /** Counts a decision made on the calling event loop (see {@link #behind()}). */
     void decidedInline() {
+        if (shedAfterNanos == Long.MAX_VALUE) {
+            return;
+        }
         LoopClock clock = LOOP_CLOCK.getIfExists();
         if (clock != null) {
             clock.decided++;
