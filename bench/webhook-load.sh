@@ -10,7 +10,8 @@
 #   SMOKE=1 bench/webhook-load.sh      a few seconds per row (what BenchHarnessIT runs)
 # Environment: JVM_FLAGS (default -Xmx512m), DURATION (open-loop rows, default 10s), STEP (each
 # step of the max-rate search, default 5s), RATES (max-rate search, default 1000..10000 step 1000),
-# SERVER_ARGS (passed to WebhookServerMain: --tls JDK, --inline), CLASSPATH_OVERRIDE (skip mvn).
+# SERVER_ARGS (passed to WebhookServerMain: --tls JDK, --pool, --gate 1 for the handshake gate off),
+# CLASSPATH_OVERRIDE (skip mvn).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

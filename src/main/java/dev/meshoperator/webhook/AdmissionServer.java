@@ -90,6 +90,8 @@ public final class AdmissionServer implements AutoCloseable {
     public static final long DEFAULT_MAX_REQUEST_BYTES = 3L * 1024 * 1024;
     /** See {@link Builder#shedAfter}: off. */
     public static final Duration DEFAULT_SHED_AFTER = Duration.ZERO;
+    /** See {@link Builder#handshakeBusyShare}: measured in bench/RESULTS.md (2026-12-03 19:xx). */
+    public static final double DEFAULT_HANDSHAKE_BUSY_SHARE = 0.7;
     static final List<String> TLS_PROTOCOLS = TlsContexts.PROTOCOLS;
     private static final Set<String> OPERATIONAL_PATHS = Set.of("/healthz", "/readyz", "/metrics");
 
@@ -102,6 +104,7 @@ public final class AdmissionServer implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final TlsContexts tls;
     private final EventLoopGroup loops;
+    private final HandshakeGate handshakeGate;
     private final ExecutorService decisions;
     private final Connections connections;
     private final Connections managementConnections;
@@ -159,6 +162,7 @@ public final class AdmissionServer implements AutoCloseable {
         this.bindAddress = b.bindAddress;
         this.settings = new Settings(b.requestTimeout.toMillis(), b.threads + b.queueCapacity, b.inlineDecisions);
         this.connections = new Connections(b.maxConnections);
+        this.handshakeGate = new HandshakeGate(b.handshakeBusyShare, b.metrics::acceptHeld);
         this.managementConnections = new Connections(64);
         this.loops = new NioEventLoopGroup(b.ioThreads, new DefaultThreadFactory("webhook-io", true));
         // Also when deciding inline: a decision that would block moves here (Offload). Its threads
@@ -191,6 +195,7 @@ public final class AdmissionServer implements AutoCloseable {
                     httpsPipeline(ch, b);
                 }
             }).bind(address).syncUninterruptibly().channel();
+            handshakeGate.listener(https);
             if (b.managementPort.isPresent()) {
                 InetSocketAddress mgmt = b.bindAddress == null ? new InetSocketAddress(b.managementPort.getAsInt())
                         : new InetSocketAddress(b.bindAddress, b.managementPort.getAsInt());
@@ -224,6 +229,7 @@ public final class AdmissionServer implements AutoCloseable {
         long handshakeMillis = b.handshakeTimeout.toMillis();
         ch.pipeline()
                 .addLast("connections", connections)
+                .addLast("gate", handshakeGate.probe())
                 .addLast("idle", new Connections.IdleClose(b.idleTimeout))
                 // The certificate is chosen per connection, when its ClientHello arrives.
                 .addLast("tls", new SniHandler((String hostname, io.netty.util.concurrent.Promise<SslContext> promise) -> {
@@ -310,6 +316,11 @@ public final class AdmissionServer implements AutoCloseable {
     /** "OpenSSL" (BoringSSL through netty-tcnative) or "JDK": which TLS implementation serves. */
     public String tlsProvider() {
         return tls.providerName();
+    }
+
+    /** The HTTPS port's handshake gate (tests). */
+    HandshakeGate handshakeGate() {
+        return handshakeGate;
     }
 
     /** Connections open on the HTTPS port now. */
@@ -536,6 +547,7 @@ public final class AdmissionServer implements AutoCloseable {
         private int queueCapacity = 256;
         private int backlog = 1024;
         private int maxConnections = 2048;
+        private double handshakeBusyShare = DEFAULT_HANDSHAKE_BUSY_SHARE;
         private int maxConcurrentStreams = 128;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration requestTimeout = Duration.ofSeconds(10);
@@ -681,6 +693,23 @@ public final class AdmissionServer implements AutoCloseable {
          */
         public Builder inlineDecisions(boolean inline) {
             this.inlineDecisions = inline;
+            return this;
+        }
+
+        /**
+         * New connections wait (the listening socket stops accepting; they queue in the kernel's
+         * backlog) while an event loop spends more than this share of its time in reads and
+         * requests on kept-alive connections take a fifth of it or more; a connection every 5 ms
+         * is still accepted, and the waiting ones are taken in gradually once the loops are calm
+         * (HandshakeGate). Keeps a client that dials a new connection whenever its open
+         * ones are busy (the API server) from burying the server in handshakes. 1 turns it off.
+         * Default {@link #DEFAULT_HANDSHAKE_BUSY_SHARE}.
+         */
+        public Builder handshakeBusyShare(double share) {
+            if (!(share > 0 && share <= 1)) {
+                throw new IllegalArgumentException("handshakeBusyShare must be in (0, 1]");
+            }
+            this.handshakeBusyShare = share;
             return this;
         }
 

@@ -49,6 +49,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     private Phase phase = Phase.IDLE;
     private boolean inExchange;
+    /** This channel answered a request that asked for keep-alive: the handshake gate protects it. */
+    private boolean keptAlive;
+    private io.netty.channel.Channel channel;
     private boolean replied;
     private boolean requestRead;
     private boolean keepAlive;
@@ -100,7 +103,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         discarded = 0;
         requestRead = false;
         started = System.nanoTime();
-        connection = Connections.of(ctx.channel());
+        channel = ctx.channel();
+        connection = Connections.of(channel);
         connection.begin();
         server.exchanges.incrementAndGet();
         keepAlive = HttpUtil.isKeepAlive(request);
@@ -335,6 +339,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void endExchange() {
+        if (!keptAlive && admissions && keepAlive) {
+            keptAlive = true;
+            HandshakeGate.kept(channel);
+        }
         inExchange = false;
         phase = Phase.IDLE;
         injectPath = false;

@@ -36,6 +36,7 @@ public final class WebhookMetrics {
     private final PrometheusMeterRegistry prometheus;
     private final Counter requests;
     private final Counter successes;
+    private final Counter acceptHolds;
     private final Timer latency;
 
     /** Metrics in a fresh Prometheus registry; {@link #scrape()} renders it. */
@@ -51,6 +52,9 @@ public final class WebhookMetrics {
                 .description("Admission requests received by the injection webhook").register(registry);
         this.successes = Counter.builder("sidecar.injection.success")
                 .description("Admission requests answered with an injection patch").register(registry);
+        this.acceptHolds = Counter.builder("webhook.accept.holds")
+                .description("Times the webhook held back new connections while requests on kept-alive "
+                        + "connections crowded its event loops").register(registry);
         this.latency = Timer.builder("sidecar.injection.time")
                 .description("Time to answer an admission request")
                 .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
@@ -58,6 +62,11 @@ public final class WebhookMetrics {
                         Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
                         Duration.ofSeconds(5), Duration.ofSeconds(10))
                 .register(registry);
+    }
+
+    /** The webhook stopped accepting new connections for a while (see HandshakeGate). */
+    public void acceptHeld() {
+        acceptHolds.increment();
     }
 
     public void request() {

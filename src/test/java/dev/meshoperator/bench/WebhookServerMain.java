@@ -26,7 +26,8 @@ import java.util.List;
  * {@code --pool} (every decision on the decision pool, as before the operator's webhook decided
  * inline; without it the server decides as the operator's does: inline, see
  * AdmissionServer.Builder#inlineDecisions), {@code --inline} (the default; for older commits),
- * {@code --shed-after MILLIS}, {@code --warm-up MILLIS} (the warm-up's budget,
+ * {@code --shed-after MILLIS}, {@code --gate SHARE} (the handshake gate's threshold,
+ * AdmissionServer.Builder#handshakeBusyShare; 1 turns it off, as before it existed), {@code --warm-up MILLIS} (the warm-up's budget,
  * default {@link WebhookWarmUp#DEFAULT_BUDGET}, the operator's), {@code --no-warm-up} (ready cold, the
  * "before" of bench/warm-start.sh), {@code --threads N} and {@code --queue N} (the decision pool and
  * its queue; defaults: the builder's).
@@ -41,6 +42,7 @@ public final class WebhookServerMain {
     String tls = null;
     boolean inline = true;
     Long shedAfter = null;
+    Double gate = null;
     Duration warmUp = WebhookWarmUp.DEFAULT_BUDGET;
     Integer threads = null;
     Integer queue = null;
@@ -50,6 +52,7 @@ public final class WebhookServerMain {
         case "--inline" -> inline = true;
         case "--pool" -> inline = false;
         case "--shed-after" -> shedAfter = Long.parseLong(args[++i]);
+        case "--gate" -> gate = Double.parseDouble(args[++i]);
         case "--warm-up" -> warmUp = Duration.ofMillis(Long.parseLong(args[++i]));
         case "--no-warm-up" -> warmUp = Duration.ZERO;
         case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -83,6 +86,9 @@ public final class WebhookServerMain {
     }
     if (inline) {
       AdmissionServer.Builder.class.getMethod("inlineDecisions", boolean.class).invoke(builder, true);
+    }
+    if (gate != null) {
+      AdmissionServer.Builder.class.getMethod("handshakeBusyShare", double.class).invoke(builder, gate);
     }
     if (shedAfter != null) {
       AdmissionServer.Builder.class.getMethod("shedAfter", Duration.class).invoke(builder, Duration.ofMillis(shedAfter));

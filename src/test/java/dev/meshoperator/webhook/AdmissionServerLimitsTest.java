@@ -315,6 +315,84 @@ class AdmissionServerLimitsTest {
         assertThat(decided.get()).isEqualTo(3);
     }
 
+    // ---- the handshake gate: kept connections first when the event loop is crowded ----
+
+    @Test
+    void whileKeptConnectionsCrowdTheEventLoopNewConnectionsWaitAndAreTakenInAfterwards() throws Exception {
+        // One event loop, each decision 4 ms of CPU, asked back to back on one kept-alive
+        // connection: the loop is crowded with a kept connection's requests. 120 new connections
+        // then arrive at once; they wait in the kernel's backlog, a few taken in by the gate's
+        // trickle (one per 5 ms), the rest once the kept connection stops.
+        GateRun gated = gateRun(0.5);
+        assertThat(gated.acceptedWhileCrowded()).isLessThan(gated.arrived() / 2);
+        assertThat(gated.holds()).isGreaterThanOrEqualTo(1);
+        assertThat(gated.keptAnswered()).isGreaterThan(0);
+        assertThat(metrics.scrape()).containsPattern("webhook_accept_holds_total [1-9]");
+        server.close();
+        // control: the gate off, the same arrivals are all taken in at once
+        GateRun open = gateRun(1.0);
+        assertThat(open.acceptedWhileCrowded()).isEqualTo(open.arrived());
+        assertThat(open.holds()).isZero();
+    }
+
+    record GateRun(int arrived, int acceptedWhileCrowded, long holds, int keptAnswered) {}
+
+    private GateRun gateRun(double share) throws Exception {
+        server = builder().inlineDecisions(true).ioThreads(1).maxConnections(1000).handshakeBusyShare(share)
+                .handler(request -> {
+                    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4);
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait(); // CPU, as a long run of real decisions would take
+                    }
+                    return AdmissionCodec.allow(request.getUid());
+                }).start();
+        HttpClient kept = HttpClient.newBuilder().sslContext(trust).version(HttpClient.Version.HTTP_1_1).build();
+        AtomicBoolean stop = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        Thread client = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    if (post(kept, TestTls.podReview("kept")).statusCode() == 200) {
+                        answered.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        client.start();
+        try {
+            // the kept connection has answered and the loop has been crowded for a few windows
+            await().atMost(Duration.ofSeconds(30)).until(() -> answered.get() >= 50);
+            if (share < 1.0) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> server.handshakeGate().held());
+            }
+            int before = server.openConnections();
+            int arriving = 120;
+            for (int i = 0; i < arriving; i++) {
+                Socket s = new Socket();
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5_000);
+                sockets.add(s);
+            }
+            // the control takes them all in within milliseconds; the gated server holds most back
+            if (share >= 1.0) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> server.openConnections() - before >= arriving);
+            } else {
+                Thread.sleep(150);
+            }
+            int accepted = server.openConnections() - before;
+            stop.set(true);
+            client.join(30_000);
+            // once calm, every waiting connection is taken in
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.openConnections() - before >= arriving);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !server.handshakeGate().held());
+            return new GateRun(arriving, accepted, server.handshakeGate().holds(), answered.get());
+        } finally {
+            stop.set(true);
+            client.join(30_000);
+        }
+    }
+
     private final java.util.concurrent.atomic.AtomicInteger decided = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Status codes of x, then a and b (sent while x is being decided), each on its own connection. */
