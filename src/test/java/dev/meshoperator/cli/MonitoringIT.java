@@ -185,6 +185,9 @@ class MonitoringIT {
   @Test
   void realPrometheusDiscoversIstiodGatewaysAndInjectedPods(TestCluster cluster, KubernetesClient client, TestNamespace ns)
       throws Exception {
+    // Before anything is created: a MeshInstall left behind by a failure here (its operator gone,
+    // its finalizer kept) would hold up the other tests of the shared cluster.
+    String prometheusBinary = binary("prometheus");
     OperatorHarness.installCrd(client);
     String sfx = Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
     String operatorNs = "mesh-operator-" + sfx;
@@ -236,7 +239,7 @@ class MonitoringIT {
       YAML.writeValue(file.toFile(), forDebianPrometheus(rendered, targetsServer.url()));
       int webPort = MeshctlRun.freePort();
       Path log = dir.resolve("prometheus.log");
-      prometheus = new ProcessBuilder(binary("prometheus"), "--config.file=" + file,
+      prometheus = new ProcessBuilder(prometheusBinary, "--config.file=" + file,
           "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + webPort)
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();
 
