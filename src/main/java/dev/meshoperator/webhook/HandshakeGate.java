@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * connection or an open one that frees up; it keeps 25 idle connections and closes the rest. When
  * the server falls behind, the client dials more; accepting and handshaking those connections
  * takes CPU the requests needed, the server falls further behind, and it collapses (bench/RESULTS.md:
- * 3,000 requests/s offered, 2,000 connections, a third answered). Not accepted, a dial waits in the
+ * 3,000 requests/s offered, 2,000 connections, a third to a half answered). Not accepted, a dial waits in the
  * kernel's accept queue and loses the race to an open connection; the request is answered on that
  * one, and the waiting connection is taken in later, when the loops have time.
  *
