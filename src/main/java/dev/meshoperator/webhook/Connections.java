@@ -32,6 +32,11 @@ final class Connections extends ChannelInboundHandlerAdapter {
     static final class State {
         final AtomicInteger active = new AtomicInteger();
         volatile long idleSince = System.nanoTime();
+        /**
+         * A request on it asked for keep-alive and was answered: the handshake gate protects its
+         * reads. Written and read on the connection's event loop only.
+         */
+        boolean keptAlive;
 
         void begin() {
             active.incrementAndGet();

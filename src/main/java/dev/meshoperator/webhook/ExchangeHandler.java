@@ -49,9 +49,6 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     private Phase phase = Phase.IDLE;
     private boolean inExchange;
-    /** This channel answered a request that asked for keep-alive: the handshake gate protects it. */
-    private boolean keptAlive;
-    private io.netty.channel.Channel channel;
     private boolean replied;
     private boolean requestRead;
     private boolean keepAlive;
@@ -103,8 +100,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         discarded = 0;
         requestRead = false;
         started = System.nanoTime();
-        channel = ctx.channel();
-        connection = Connections.of(channel);
+        connection = Connections.of(ctx.channel());
         connection.begin();
         server.exchanges.incrementAndGet();
         keepAlive = HttpUtil.isKeepAlive(request);
@@ -339,9 +335,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void endExchange() {
-        if (!keptAlive && admissions && keepAlive) {
-            keptAlive = true;
-            HandshakeGate.kept(channel);
+        if (keepAlive) {
+            connection.keptAlive = true;
         }
         inExchange = false;
         phase = Phase.IDLE;

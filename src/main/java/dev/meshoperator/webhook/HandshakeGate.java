@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.MaxMessagesRecvByteBufAllocator;
-import io.netty.channel.ServerChannel;
 import io.netty.util.concurrent.FastThreadLocal;
 
 import java.lang.management.ManagementFactory;
@@ -41,8 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * in gradually, not all at once, which would crowd the loops again); after {@link #CALM_NANOS}
  * without crowding it accepts freely again.
  *
- * <p>One gate per listening socket; each connection gets its own {@link #probe()}, first in its
- * pipeline. A loop's counters are touched only on its thread; the hold state only on the listening
+ * <p>One gate per listening socket; each connection gets its own {@link #probe()}, right after
+ * {@link Connections} in its pipeline. A loop's counters are touched only on its thread; the hold state only on the listening
  * channel's loop.
  */
 final class HandshakeGate {
@@ -100,30 +99,25 @@ final class HandshakeGate {
         return held;
     }
 
-    /** A new connection's probe, first in its pipeline: times its reads. */
+    /** A new connection's probe, right after Connections in its pipeline: times its reads. */
     ChannelHandler probe() {
         return new Probe();
     }
 
-    /**
-     * A request that asked for keep-alive was answered on this connection (or HTTP/2 stream): from
-     * now on the connection's reads are a kept connection's, which the gate protects.
-     */
-    static void kept(Channel channel) {
-        Channel connection = channel.parent() instanceof ServerChannel || channel.parent() == null
-                ? channel : channel.parent();
-        Probe p = connection.pipeline().get(Probe.class);
-        if (p != null) {
-            p.kept = true;
-        }
-    }
-
+    /** Times a connection's reads; kept or not is {@link Connections.State#keptAlive}. */
     private final class Probe extends ChannelInboundHandlerAdapter {
-        boolean kept;
+        private Connections.State connection;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            connection = Connections.of(ctx.channel()); // set by Connections, before this in the pipeline
+            super.channelActive(ctx);
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            boolean wasKept = kept; // the read may answer the first request and set it
+            // read before: this read may answer the connection's first request and set it
+            boolean wasKept = connection != null && connection.keptAlive;
             long start = System.nanoTime();
             long cpu = wasKept ? CPU.getCurrentThreadCpuTime() : 0;
             try {
