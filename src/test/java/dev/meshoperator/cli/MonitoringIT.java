@@ -206,89 +206,104 @@ class MonitoringIT {
         "mesh-operator-monitoring/" + sfx, FailurePolicy.Fail))) {
       var installs = client.resources(MeshInstall.class);
       installs.resource(install).create();
-      await().atMost(TIMEOUT).untilAsserted(() -> {
-        MeshInstall current = installs.withName(install.getMetadata().getName()).get();
-        assertThat(current.getStatus()).isNotNull();
-        assertThat(current.getStatus().getState()).isEqualTo(MeshState.Ready);
-      });
-      client.namespaces().withName(ns.name()).edit(n -> {
-        n.getMetadata().getLabels().put("istio.io/rev", revision);
-        return n;
-      });
-      client.apps().deployments().inNamespace(ns.name()).resource(new DeploymentBuilder()
-          .withNewMetadata().withName("web").endMetadata()
-          .withNewSpec().withReplicas(1).withNewSelector().addToMatchLabels("app", "web").endSelector()
-          .withNewTemplate().withNewMetadata().addToLabels("app", "web").endMetadata()
-          .withNewSpec().addNewContainer().withName("web").withImage("registry.k8s.io/pause:3.10")
-          .addNewPort().withContainerPort(8080).endPort().endContainer()
-          .endSpec().endTemplate().endSpec().build()).create();
-      Pod web = await().atMost(TIMEOUT).until(() -> client.pods().inNamespace(ns.name()).withLabel("app", "web").list()
-          .getItems().stream().filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null
-              && AnalyzeCommand.proxy(p).isPresent()).findFirst().orElse(null), p -> p != null);
-      // A pod that is not injected and not annotated: Prometheus must leave it out.
-      client.pods().inNamespace(ns.name()).resource(new PodBuilder().withNewMetadata().withName("plain")
-          .addToLabels("sidecar.istio.io/inject", "false").endMetadata()
-          .withNewSpec().addNewContainer().withName("c").withImage("registry.k8s.io/pause:3.10").endContainer().endSpec()
-          .build()).create();
-
-      // The addon's configuration as rendered into the cluster, fed the cluster's pods from outside it.
-      String rendered = client.configMaps().inNamespace(controlPlane).withName("prometheus-" + revision).get()
-          .getData().get("prometheus.yml");
-      targetsServer = new PodTargetsServer(client);
-      Path file = dir.resolve("prometheus.yml");
-      YAML.writeValue(file.toFile(), forDebianPrometheus(rendered, targetsServer.url()));
-      int webPort = MeshctlRun.freePort();
-      Path log = dir.resolve("prometheus.log");
-      prometheus = new ProcessBuilder(prometheusBinary, "--config.file=" + file,
-          "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + webPort)
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-
-      HttpClient http = HttpClient.newHttpClient();
-      URI targets = URI.create("http://127.0.0.1:" + webPort + "/api/v1/targets?state=active");
-      String webIp = web.getStatus().getPodIP();
-      Process running = prometheus;
-      await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().untilAsserted(() -> {
-        assertThat(running.isAlive()).as("prometheus runs; log: " + Files.readString(log)).isTrue();
-        JsonNode body = JSON.readTree(http.send(HttpRequest.newBuilder(targets).build(),
-            HttpResponse.BodyHandlers.ofString()).body());
-        List<JsonNode> active = StreamSupport.stream(body.path("data").path("activeTargets").spliterator(), false).toList();
-        assertThat(active).as("active targets").anySatisfy(t -> {
-          assertThat(t.path("labels").path("namespace").asText()).isEqualTo(ns.name());
-          assertThat(t.path("labels").path("pod").asText()).isEqualTo(web.getMetadata().getName());
-          assertThat(t.path("labels").path("app").asText()).isEqualTo("web");
-          assertThat(t.path("scrapeUrl").asText()).isEqualTo("http://" + webIp + ":15020/stats/prometheus");
+      // Deleted while its operator still runs, also when an assertion below fails: a MeshInstall
+      // left with its finalizer and no operator would hold up the other tests of the shared cluster.
+      Throwable failed = null;
+      try {
+        await().atMost(TIMEOUT).untilAsserted(() -> {
+          MeshInstall current = installs.withName(install.getMetadata().getName()).get();
+          assertThat(current.getStatus()).isNotNull();
+          assertThat(current.getStatus().getState()).isEqualTo(MeshState.Ready);
         });
-        assertThat(active).as("istiod").anySatisfy(t -> {
-          assertThat(t.path("labels").path("namespace").asText()).isEqualTo(controlPlane);
-          assertThat(t.path("labels").path("pod").asText()).startsWith("istiod-" + revision + "-");
-          assertThat(t.path("scrapeUrl").asText()).endsWith(":15014/metrics");
+        client.namespaces().withName(ns.name()).edit(n -> {
+          n.getMetadata().getLabels().put("istio.io/rev", revision);
+          return n;
         });
-        assertThat(active).as("ingress gateway").anySatisfy(t -> {
-          assertThat(t.path("labels").path("namespace").asText()).isEqualTo(controlPlane);
-          assertThat(t.path("labels").path("pod").asText()).startsWith("istio-ingressgateway-" + revision + "-");
-          assertThat(t.path("scrapeUrl").asText()).endsWith(":15020/stats/prometheus");
+        client.apps().deployments().inNamespace(ns.name()).resource(new DeploymentBuilder()
+            .withNewMetadata().withName("web").endMetadata()
+            .withNewSpec().withReplicas(1).withNewSelector().addToMatchLabels("app", "web").endSelector()
+            .withNewTemplate().withNewMetadata().addToLabels("app", "web").endMetadata()
+            .withNewSpec().addNewContainer().withName("web").withImage("registry.k8s.io/pause:3.10")
+            .addNewPort().withContainerPort(8080).endPort().endContainer()
+            .endSpec().endTemplate().endSpec().build()).create();
+        Pod web = await().atMost(TIMEOUT).until(() -> client.pods().inNamespace(ns.name()).withLabel("app", "web").list()
+            .getItems().stream().filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null
+                && AnalyzeCommand.proxy(p).isPresent()).findFirst().orElse(null), p -> p != null);
+        // A pod that is not injected and not annotated: Prometheus must leave it out.
+        client.pods().inNamespace(ns.name()).resource(new PodBuilder().withNewMetadata().withName("plain")
+            .addToLabels("sidecar.istio.io/inject", "false").endMetadata()
+            .withNewSpec().addNewContainer().withName("c").withImage("registry.k8s.io/pause:3.10").endContainer().endSpec()
+            .build()).create();
+
+        // The addon's configuration as rendered into the cluster, fed the cluster's pods from outside it.
+        String rendered = client.configMaps().inNamespace(controlPlane).withName("prometheus-" + revision).get()
+            .getData().get("prometheus.yml");
+        targetsServer = new PodTargetsServer(client);
+        Path file = dir.resolve("prometheus.yml");
+        YAML.writeValue(file.toFile(), forDebianPrometheus(rendered, targetsServer.url()));
+        int webPort = MeshctlRun.freePort();
+        Path log = dir.resolve("prometheus.log");
+        prometheus = new ProcessBuilder(prometheusBinary, "--config.file=" + file,
+            "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + webPort)
+            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+
+        HttpClient http = HttpClient.newHttpClient();
+        URI targets = URI.create("http://127.0.0.1:" + webPort + "/api/v1/targets?state=active");
+        String webIp = web.getStatus().getPodIP();
+        Process running = prometheus;
+        await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().untilAsserted(() -> {
+          assertThat(running.isAlive()).as("prometheus runs; log: " + Files.readString(log)).isTrue();
+          JsonNode body = JSON.readTree(http.send(HttpRequest.newBuilder(targets).build(),
+              HttpResponse.BodyHandlers.ofString()).body());
+          List<JsonNode> active = StreamSupport.stream(body.path("data").path("activeTargets").spliterator(), false).toList();
+          assertThat(active).as("active targets").anySatisfy(t -> {
+            assertThat(t.path("labels").path("namespace").asText()).isEqualTo(ns.name());
+            assertThat(t.path("labels").path("pod").asText()).isEqualTo(web.getMetadata().getName());
+            assertThat(t.path("labels").path("app").asText()).isEqualTo("web");
+            assertThat(t.path("scrapeUrl").asText()).isEqualTo("http://" + webIp + ":15020/stats/prometheus");
+          });
+          assertThat(active).as("istiod").anySatisfy(t -> {
+            assertThat(t.path("labels").path("namespace").asText()).isEqualTo(controlPlane);
+            assertThat(t.path("labels").path("pod").asText()).startsWith("istiod-" + revision + "-");
+            assertThat(t.path("scrapeUrl").asText()).endsWith(":15014/metrics");
+          });
+          assertThat(active).as("ingress gateway").anySatisfy(t -> {
+            assertThat(t.path("labels").path("namespace").asText()).isEqualTo(controlPlane);
+            assertThat(t.path("labels").path("pod").asText()).startsWith("istio-ingressgateway-" + revision + "-");
+            assertThat(t.path("scrapeUrl").asText()).endsWith(":15020/stats/prometheus");
+          });
+          assertThat(active).as("the plain pod is not a target")
+              .noneSatisfy(t -> assertThat(t.path("labels").path("pod").asText()).isEqualTo("plain"));
         });
-        assertThat(active).as("the plain pod is not a target")
-            .noneSatisfy(t -> assertThat(t.path("labels").path("pod").asText()).isEqualTo("plain"));
-      });
 
-      // meshctl dashboard prometheus finds the addon's pod and prints the URL it forwards.
-      Path jar = Path.of(System.getProperty("mesh.basedir", "."), "target", "meshctl.jar");
-      assertThat(dashboardUrl(cluster, jar, "prometheus", "-n", controlPlane, "--revision", revision, "--port", "0"))
-          .matches("http://localhost:\\d+/");
-      assertThat(dashboardUrl(cluster, jar, "envoy", web.getMetadata().getName() + "." + ns.name(), "--port", "0"))
-          .matches("http://localhost:\\d+/");
-      MeshctlRun plain = MeshctlRun.of("--kubeconfig", cluster.kubeconfig().toString(), "dashboard", "envoy", "plain", "-n", ns.name());
-      assertThat(plain.exitCode()).isEqualTo(ExitCodes.FAILURE);
-      assertThat(plain.err().lines()).containsExactly(
-          "meshctl: error: pod " + ns.name() + "/plain has no istio-proxy sidecar, so no Envoy admin page",
-          "hint: meshctl check-inject pod plain -n " + ns.name() + " says why");
-      MeshctlRun none = MeshctlRun.of("--kubeconfig", cluster.kubeconfig().toString(), "dashboard", "grafana", "-n", ns.name());
-      assertThat(none.exitCode()).isEqualTo(ExitCodes.FAILURE);
-      assertThat(none.err()).startsWith("meshctl: error: no grafana in namespace " + ns.name() + " (service grafana not found)\n");
-
-      installs.withName(install.getMetadata().getName()).delete();
-      await().atMost(TIMEOUT).until(() -> installs.withName(install.getMetadata().getName()).get() == null);
+        // meshctl dashboard prometheus finds the addon's pod and prints the URL it forwards.
+        Path jar = Path.of(System.getProperty("mesh.basedir", "."), "target", "meshctl.jar");
+        assertThat(dashboardUrl(cluster, jar, "prometheus", "-n", controlPlane, "--revision", revision, "--port", "0"))
+            .matches("http://localhost:\\d+/");
+        assertThat(dashboardUrl(cluster, jar, "envoy", web.getMetadata().getName() + "." + ns.name(), "--port", "0"))
+            .matches("http://localhost:\\d+/");
+        MeshctlRun plain = MeshctlRun.of("--kubeconfig", cluster.kubeconfig().toString(), "dashboard", "envoy", "plain", "-n", ns.name());
+        assertThat(plain.exitCode()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(plain.err().lines()).containsExactly(
+            "meshctl: error: pod " + ns.name() + "/plain has no istio-proxy sidecar, so no Envoy admin page",
+            "hint: meshctl check-inject pod plain -n " + ns.name() + " says why");
+        MeshctlRun none = MeshctlRun.of("--kubeconfig", cluster.kubeconfig().toString(), "dashboard", "grafana", "-n", ns.name());
+        assertThat(none.exitCode()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(none.err()).startsWith("meshctl: error: no grafana in namespace " + ns.name() + " (service grafana not found)\n");
+      } catch (Throwable t) {
+        failed = t;
+        throw t;
+      } finally {
+        try {
+          installs.withName(install.getMetadata().getName()).delete();
+          await().atMost(TIMEOUT).until(() -> installs.withName(install.getMetadata().getName()).get() == null);
+        } catch (RuntimeException cleanup) {
+          if (failed == null) {
+            throw cleanup;
+          }
+          failed.addSuppressed(cleanup);
+        }
+      }
     } finally {
       if (prometheus != null) {
         prometheus.destroy();
