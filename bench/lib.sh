@@ -26,3 +26,11 @@ bench_classpath() {
     cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
   fi
 }
+
+# late_p99 VEGETA_BIN: p99 in ms of the requests sent 1 s or more after the first one, "-" if none. Tells
+# whether a row's tail is its first second (a fresh load tool dialing and handshaking its connections,
+# as a restarted API server would) or spread over the row.
+late_p99() {
+  "$vegeta" encode --to csv < "$1" | awk -F, 'NR == 1 { s = $1 } $1 - s >= 1e9 { print $3 }' | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f", v[i] / 1e6 }'
+}

@@ -12,7 +12,8 @@
 #   OPERATOR=1 RATES= bench/warm-start.sh  only the operator jar's start to /readyz (below)
 # Environment: JVM_FLAGS (default -Xmx512m), SERVER_ARGS (more WebhookServerMain options, e.g. --pool or
 # --shed-after MILLIS), RATES, REPEAT, WINDOW, WARMUP_MS (the warm-up budget,
-# default the operator's), CDS=1, CLASSPATH_OVERRIDE (skip mvn).
+# default the operator's), CDS=1, CLASSPATH_OVERRIDE (skip mvn), KEEP=DIR (keep each row's vegeta results,
+# row-N.bin, for `vegeta encode`/`plot`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -72,13 +73,17 @@ row() {
   start "$dir" "$flags" "$args"
   printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$(cat "$dir/port")" \
     "$dir/review.json" > "$work/targets"
-  r=$("$vegeta" attack -targets="$work/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s \
-      -rate="$rate/s" -duration="$WINDOW" -connections=25 | "$vegeta" report -type=json)
+  "$vegeta" attack -targets="$work/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s \
+      -rate="$rate/s" -duration="$WINDOW" -connections=25 > "$work/row.bin"
   stop_server
-  printf '| %s | %s/s | %s ms | %s | %s ms | %s ms | %s ms | %s | %s | %s |\n' "$label" "$rate" "$ready_ms" \
+  r=$("$vegeta" report -type=json < "$work/row.bin")
+  rows=$((rows + 1))
+  [[ -n "${KEEP:-}" ]] && { mkdir -p "$KEEP"; cp "$work/row.bin" "$KEEP/row-$rows.bin"; }
+  printf '| %s | %s/s | %s ms | %s | %s ms | %s ms | %s ms | %s ms | %s | %s | %s |\n' "$label" "$rate" "$ready_ms" \
     "$(cat "$dir/warm-up" 2>/dev/null || echo -)" "$(ms 50th <<<"$r")" "$(ms 99th <<<"$r")" "$(ms max <<<"$r")" \
-    "$(jq -r '(.requests - (.status_codes["200"] // 0))' <<<"$r")" "$before" "$(load)"
+    "$(late_p99 "$work/row.bin")" "$(jq -r '(.requests - (.status_codes["200"] // 0))' <<<"$r")" "$before" "$(load)"
 }
+rows=0
 
 echo "## warm start ($(date -u +%Y-%m-%dT%H:%MZ))"
 echo "machine: $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/{print $2}') GiB;" \
@@ -106,8 +111,8 @@ if [[ "${CDS:-0}" == 1 ]]; then
             "AppCDS, warm-up on|$JVM_FLAGS -XX:SharedArchiveFile=$jsa -Xshare:on|$warm_args")
 fi
 
-echo "| server | offered | start to ready | warm-up | p50 | p99 | max | errors | load before | load after |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| server | offered | start to ready | warm-up | p50 | p99 | max | p99 from 1 s on | errors | load before | load after |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for rate in $RATES; do
   for i in $(seq 1 "$REPEAT"); do
     for c in "${configs[@]}"; do

@@ -67,16 +67,19 @@ attack() {
   out=$(mktemp -p "$work")
   before=$(cpu_ticks)
   "$vegeta" attack -targets="$work/targets" -root-certs="$work/ca.pem" -http2=false -timeout=10s \
-      -rate="$rate" -duration="$duration" "$@" | "$vegeta" report -type=json > "$out"
+      -rate="$rate" -duration="$duration" "$@" > "$out.bin"
   after=$(cpu_ticks)
-  jq --argjson ms "$(( (after - before) * 1000 / tick ))" '. + {server_cpu_ms: $ms}' "$out"
+  "$vegeta" report -type=json < "$out.bin" > "$out"
+  jq --argjson ms "$(( (after - before) * 1000 / tick ))" --arg late "$(late_p99 "$out.bin")" \
+    '. + {server_cpu_ms: $ms, late_p99: $late}' "$out"
 }
 ms() { jq -r "(.latencies[\"$1\"] // 0) / 1e6 | . * 100 | round / 100"; }
 row() { # label report-json
   local r=$2
   jq -r '.errors // [] | .[:3][] | "[webhook-load]   error: " + .' <<<"$r" >&2
-  printf '| %s | %s req/s | %s ms | %s ms | %s ms | %s | %s | %s ms |\n' "$1" \
+  printf '| %s | %s req/s | %s ms | %s ms | %s ms | %s ms | %s | %s | %s ms |\n' "$1" \
     "$(jq -r '.throughput | round' <<<"$r")" "$(ms 50th <<<"$r")" "$(ms 99th <<<"$r")" "$(ms max <<<"$r")" \
+    "$(jq -r '.late_p99 // "-"' <<<"$r")" \
     "$(jq -r '(.requests - (.status_codes["200"] // 0))' <<<"$r")" \
     "$(jq -r '[.status_codes | to_entries[] | "\(.key):\(.value)"] | join(" ")' <<<"$r")" \
     "$(jq -r 'if (.status_codes["200"] // 0) > 0 and .server_cpu_ms != null then (.server_cpu_ms / .status_codes["200"] * 100 | round / 100) else "-" end' <<<"$r")"
@@ -96,8 +99,8 @@ log "warm-up"
 attack 0 "${WARMUP:-10s}" -max-workers=8 -workers=8 -connections=8 > /dev/null
 
 echo
-echo "| run | throughput | p50 | p99 | max | errors | status codes | server CPU per answered request |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| run | throughput | p50 | p99 | max | p99 from 1 s on | errors | status codes | server CPU per answered request |"
+echo "|---|---|---|---|---|---|---|---|---|"
 log "closed loop"
 row "closed loop, 32 workers, $CLOSED" "$(attack 0 "$CLOSED" -max-workers=32 -workers=32 -connections=32)"
 for rate in $OPEN_RATES; do
