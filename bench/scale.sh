@@ -5,8 +5,8 @@
 #   SMOKE=1 bench/scale.sh               5 namespaces x 2 pods: the wiring only
 # What it does: starts the local cluster (etcd, kube-apiserver with an audit log, controller-manager,
 # scheduler, kwok), adds kwok fake nodes for the pods, applies deploy/, starts target/mesh-operator.jar
-# as deploy/'s ServiceAccount (a token, no admin certificate) with the heap the Deployment gives it
-# (MaxRAMPercentage=75 of its 512Mi limit: -Xmx384m), applies examples/meshinstall-demo.yaml, then
+# as deploy/'s ServiceAccount (a token, no admin certificate) with the JVM options and MALLOC_ARENA_MAX
+# the Deployment gives it (OPERATOR_HEAP="..." replaces the options), applies examples/meshinstall-demo.yaml, then
 # creates labelled namespaces and bare pods (through our webhook) on the kwok nodes, and measures:
 #   - MeshInstall creation -> every object applied: from the API server's audit log (microsecond
 #     timestamps): the admin's create of meshinstall/demo to the operator's "Applied" Event, which it
@@ -28,7 +28,10 @@ if [[ "${SMOKE:-0}" == 1 ]]; then : "${NAMESPACES:=5}" "${PODS_PER_NS:=2}" "${ST
 NAMESPACES=${NAMESPACES:-1000}
 PODS_PER_NS=${PODS_PER_NS:-10}
 STEADY_SECONDS=${STEADY_SECONDS:-60}
-OPERATOR_HEAP=${OPERATOR_HEAP:--Xmx384m}
+# The JVM options and malloc arenas the Deployment ships (deploy/03-deployment.yaml), unless given.
+DEPLOY_JAVA_OPTIONS=$(awk '/name: JAVA_TOOL_OPTIONS/ { getline; sub(/^ *value: */, ""); gsub(/"/, ""); print; exit }' deploy/03-deployment.yaml)
+[[ -n $DEPLOY_JAVA_OPTIONS ]] || { echo "no JAVA_TOOL_OPTIONS in deploy/03-deployment.yaml" >&2; exit 2; }
+OPERATOR_HEAP=${OPERATOR_HEAP:-$DEPLOY_JAVA_OPTIONS}
 PODS=$((NAMESPACES * PODS_PER_NS))
 W=${SCALE_WORK:-$(mktemp -d /tmp/mesh-scale.XXXXXX)}
 mkdir -p "$W"
@@ -51,7 +54,7 @@ tool nodes $(( (PODS + 999) / 1000 )) 1100 >&2
 kubectl apply --server-side -f deploy/ > "$W/deploy.log"
 sa_kubeconfig "$W"
 read -r wport hport < <(free_ports)
-env -u KUBECONFIG POD_NAMESPACE=mesh-operator POD_NAME=scale-0 JAVA_TOOL_OPTIONS="$OPERATOR_HEAP" \
+env -u KUBECONFIG POD_NAMESPACE=mesh-operator POD_NAME=scale-0 JAVA_TOOL_OPTIONS="$OPERATOR_HEAP" MALLOC_ARENA_MAX=2 \
   java -jar "$W/mesh-operator.jar" operator --kubeconfig "$SAKC" --webhook-port="$wport" --health-port="$hport" \
   --webhook-url-host=127.0.0.1 --leader-election --default-failure-policy=Fail > "$W/operator.log" 2>&1 &
 OP=$!
