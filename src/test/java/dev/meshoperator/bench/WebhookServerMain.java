@@ -28,7 +28,8 @@ import java.util.List;
  * AdmissionServer.Builder#inlineDecisions), {@code --inline} (the default; for older commits),
  * {@code --shed-after MILLIS}, {@code --gate SHARE} (the handshake gate's threshold,
  * AdmissionServer.Builder#handshakeBusyShare; 1 turns it off, as before it existed), {@code --warm-up MILLIS} (the warm-up's budget,
- * default {@link WebhookWarmUp#DEFAULT_BUDGET}, the operator's), {@code --no-warm-up} (ready cold, the
+ * default {@link WebhookWarmUp#DEFAULT_BUDGET}, the operator's), {@code --warm-up-requests N} (its request
+ * count, default {@link WebhookWarmUp#DEFAULT_MAX_REQUESTS}), {@code --no-warm-up} (ready cold, the
  * "before" of bench/warm-start.sh), {@code --threads N} and {@code --queue N} (the decision pool and
  * its queue; defaults: the builder's).
  *
@@ -44,6 +45,7 @@ public final class WebhookServerMain {
     Long shedAfter = null;
     Double gate = null;
     Duration warmUp = WebhookWarmUp.DEFAULT_BUDGET;
+    int warmUpRequests = WebhookWarmUp.DEFAULT_MAX_REQUESTS;
     Integer threads = null;
     Integer queue = null;
     for (int i = 1; i < args.length; i++) {
@@ -55,6 +57,7 @@ public final class WebhookServerMain {
         case "--gate" -> gate = Double.parseDouble(args[++i]);
         case "--warm-up" -> warmUp = Duration.ofMillis(Long.parseLong(args[++i]));
         case "--no-warm-up" -> warmUp = Duration.ZERO;
+        case "--warm-up-requests" -> warmUpRequests = Integer.parseInt(args[++i]);
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--queue" -> queue = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -95,7 +98,7 @@ public final class WebhookServerMain {
     }
     if (!warmUp.isZero()) {
       // The bench handler has no side effects (fixed namespace labels), so it answers the warm-up too.
-      builder.warmUp(WebhookWarmUp.Plan.of(handler, warmUp));
+      builder.warmUp(new WebhookWarmUp.Plan(handler, warmUp, warmUpRequests));
     }
     try (AdmissionServer server = builder.start()) {
       WebhookWarmUp.Result warmed = server.warmUp().get();
