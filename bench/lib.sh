@@ -14,6 +14,12 @@ ensure_vegeta() {
   fi
 }
 
+# deployment_env NAME: the value of env var NAME in deploy/03-deployment.yaml (what ships), quotes
+# removed; empty if it sets none. Run from the repository's root.
+deployment_env() {
+  awk -v n="$1" '$0 ~ "name: " n "$" {getline; sub(/^ *value: */, ""); gsub(/"/, ""); print; exit}' deploy/03-deployment.yaml
+}
+
 # Sets $cp to the classpath of the project's classes and test scope: CLASSPATH_OVERRIDE if given,
 # else after mvn test-compile.
 bench_classpath() {

@@ -42,9 +42,8 @@ source "$root/bench/lib.sh"
 
 # ---- what ships: flags and memory limit of deploy/03-deployment.yaml ----
 deployment=deploy/03-deployment.yaml
-env_value() { awk -v n="$1" '$0 ~ "name: " n "$" {getline; sub(/^ *value: */, ""); gsub(/"/, ""); print; exit}' "$deployment"; }
-shipped_flags=$(env_value JAVA_TOOL_OPTIONS)
-arenas=$(env_value MALLOC_ARENA_MAX)
+shipped_flags=$(deployment_env JAVA_TOOL_OPTIONS)
+arenas=$(deployment_env MALLOC_ARENA_MAX)
 if [[ -n "$arenas" ]]; then shipped_flags="MALLOC_ARENA_MAX=$arenas $shipped_flags"; fi
 limit=$(awk '/limits:/{l=1; next} l && /memory:/{print $2; exit}' "$deployment")
 case "$limit" in

@@ -28,15 +28,18 @@ if [[ "${SMOKE:-0}" == 1 ]]; then : "${NAMESPACES:=5}" "${PODS_PER_NS:=2}" "${ST
 NAMESPACES=${NAMESPACES:-1000}
 PODS_PER_NS=${PODS_PER_NS:-10}
 STEADY_SECONDS=${STEADY_SECONDS:-60}
-# The JVM options and malloc arenas the Deployment ships (deploy/03-deployment.yaml), unless given.
-DEPLOY_JAVA_OPTIONS=$(awk '/name: JAVA_TOOL_OPTIONS/ { getline; sub(/^ *value: */, ""); gsub(/"/, ""); print; exit }' deploy/03-deployment.yaml)
-[[ -n $DEPLOY_JAVA_OPTIONS ]] || { echo "no JAVA_TOOL_OPTIONS in deploy/03-deployment.yaml" >&2; exit 2; }
-OPERATOR_HEAP=${OPERATOR_HEAP:-$DEPLOY_JAVA_OPTIONS}
 PODS=$((NAMESPACES * PODS_PER_NS))
 W=${SCALE_WORK:-$(mktemp -d /tmp/mesh-scale.XXXXXX)}
 mkdir -p "$W"
 SA=system:serviceaccount:mesh-operator:mesh-operator
 log() { echo "[scale $(date +%T)] $*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
+# The JVM options and malloc arenas the Deployment ships, unless given.
+DEPLOY_JAVA_OPTIONS=$(deployment_env JAVA_TOOL_OPTIONS)
+[[ -n $DEPLOY_JAVA_OPTIONS ]] || { echo "no JAVA_TOOL_OPTIONS in deploy/03-deployment.yaml" >&2; exit 2; }
+OPERATOR_HEAP=${OPERATOR_HEAP:-$DEPLOY_JAVA_OPTIONS}
+ARENAS=$(deployment_env MALLOC_ARENA_MAX)
 for j in target/mesh-operator.jar target/meshctl.jar; do
   [[ -f $j ]] || { echo "missing $j: run mvn -B -ntp -o package -DskipTests first" >&2; exit 2; }
 done
@@ -54,7 +57,7 @@ tool nodes $(( (PODS + 999) / 1000 )) 1100 >&2
 kubectl apply --server-side -f deploy/ > "$W/deploy.log"
 sa_kubeconfig "$W"
 read -r wport hport < <(free_ports)
-env -u KUBECONFIG POD_NAMESPACE=mesh-operator POD_NAME=scale-0 JAVA_TOOL_OPTIONS="$OPERATOR_HEAP" MALLOC_ARENA_MAX=2 \
+env -u KUBECONFIG POD_NAMESPACE=mesh-operator POD_NAME=scale-0 JAVA_TOOL_OPTIONS="$OPERATOR_HEAP" ${ARENAS:+MALLOC_ARENA_MAX=$ARENAS} \
   java -jar "$W/mesh-operator.jar" operator --kubeconfig "$SAKC" --webhook-port="$wport" --health-port="$hport" \
   --webhook-url-host=127.0.0.1 --leader-election --default-failure-policy=Fail > "$W/operator.log" 2>&1 &
 OP=$!
