@@ -90,6 +90,17 @@ public final class AdmissionServer implements AutoCloseable {
     public static final long DEFAULT_MAX_REQUEST_BYTES = 3L * 1024 * 1024;
     /** See {@link Builder#shedAfter}: off. */
     public static final Duration DEFAULT_SHED_AFTER = Duration.ZERO;
+    /** See {@link Builder#keptConnectionBound}. */
+    public static final int DEFAULT_KEPT_CONNECTION_BOUND = 64;
+    /** See {@link Builder#openConnectionBound}. */
+    public static final int DEFAULT_OPEN_CONNECTION_BOUND = 512;
+    /**
+     * At {@link Builder#keptConnectionBound}, a connection idle this long is closed to take in a
+     * waiting one: its client keeps more connections than it needs, or hoards them. Long against the
+     * gaps between requests under load (milliseconds), so that closing it hardly ever races the
+     * client's next request on it (1 s did: a few EOFs per overload run, bench/RESULTS.md 2026-12-04).
+     */
+    static final Duration DEFAULT_IDLE_AT_BOUND = Duration.ofSeconds(10);
     /** See {@link Builder#handshakeBusyShare}: measured in bench/RESULTS.md (2026-12-03 18:24-19:50). */
     public static final double DEFAULT_HANDSHAKE_BUSY_SHARE = 0.7;
     static final List<String> TLS_PROTOCOLS = TlsContexts.PROTOCOLS;
@@ -162,7 +173,12 @@ public final class AdmissionServer implements AutoCloseable {
         this.bindAddress = b.bindAddress;
         this.settings = new Settings(b.requestTimeout.toMillis(), b.threads + b.queueCapacity, b.inlineDecisions);
         this.connections = new Connections(b.maxConnections);
-        this.handshakeGate = new HandshakeGate(b.handshakeBusyShare, b.metrics::acceptHeld);
+        this.handshakeGate = new HandshakeGate(b.handshakeBusyShare, Math.min(b.keptConnectionBound, b.maxConnections),
+                connections::kept, Math.min(b.openConnectionBound, b.maxConnections), connections::open,
+                b.metrics::acceptHeld, b.metrics::connectionBoundReached,
+                () -> connections.closeIdlest(b.idleAtBound.toNanos()));
+        connections.onKept(handshakeGate::keptChanged);
+        b.metrics.openConnections(connections::open);
         this.managementConnections = new Connections(64);
         this.loops = new NioEventLoopGroup(b.ioThreads, new DefaultThreadFactory("webhook-io", true));
         // Also when deciding inline: a decision that would block moves here (Offload). Its threads
@@ -189,7 +205,7 @@ public final class AdmissionServer implements AutoCloseable {
         try {
             InetSocketAddress address = b.bindAddress == null ? new InetSocketAddress(b.port)
                     : new InetSocketAddress(b.bindAddress, b.port);
-            this.https = bootstrap(b.backlog).childHandler(new ChannelInitializer<SocketChannel>() {
+            this.https = bootstrap(b.backlog).handler(handshakeGate.acceptor()).childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
                     httpsPipeline(ch, b);
@@ -547,6 +563,9 @@ public final class AdmissionServer implements AutoCloseable {
         private int queueCapacity = 256;
         private int backlog = 1024;
         private int maxConnections = 2048;
+        private int keptConnectionBound = DEFAULT_KEPT_CONNECTION_BOUND;
+        private int openConnectionBound = DEFAULT_OPEN_CONNECTION_BOUND;
+        private Duration idleAtBound = DEFAULT_IDLE_AT_BOUND;
         private double handshakeBusyShare = DEFAULT_HANDSHAKE_BUSY_SHARE;
         private int maxConcurrentStreams = 128;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
@@ -644,6 +663,47 @@ public final class AdmissionServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxConnections must be at least 1");
             }
             this.maxConnections = max;
+            return this;
+        }
+
+        /**
+         * Kept-alive HTTPS connections (a request on each asked for keep-alive and was answered)
+         * from which new connections are accepted slowly (HandshakeGate): one per 100 ms, and one in
+         * place of a connection idle for {@link #DEFAULT_IDLE_AT_BOUND} (closed); the rest wait in the
+         * kernel's backlog, and their clients' requests are answered on the connections already
+         * open. A client that dials whenever its kept connections are busy (the API server beyond
+         * the webhook's capacity) can then neither bury the server in handshakes nor push it to
+         * {@link #maxConnections}, where idle connections are evicted between two requests and the
+         * client dials more. Connections that serve one request and close do not count. Default
+         * {@link #DEFAULT_KEPT_CONNECTION_BOUND} (bench/RESULTS.md, 2026-12-04); at most
+         * maxConnections.
+         */
+        public Builder keptConnectionBound(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("keptConnectionBound must be at least 1");
+            }
+            this.keptConnectionBound = max;
+            return this;
+        }
+
+        /**
+         * Open HTTPS connections, kept or not, from which new ones are accepted as at
+         * {@link #keptConnectionBound}: room for clients that open a connection per request (each
+         * open until its handshake and its one answer are done), and a cap on how many come in at
+         * once after a lull, well below {@link #maxConnections} and its eviction. Default
+         * {@link #DEFAULT_OPEN_CONNECTION_BOUND}; at most maxConnections.
+         */
+        public Builder openConnectionBound(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("openConnectionBound must be at least 1");
+            }
+            this.openConnectionBound = max;
+            return this;
+        }
+
+        /** See {@link #DEFAULT_IDLE_AT_BOUND} (tests shorten it). */
+        Builder idleAtBound(Duration idle) {
+            this.idleAtBound = positive(idle, "idleAtBound");
             return this;
         }
 

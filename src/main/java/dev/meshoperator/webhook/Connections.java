@@ -37,6 +37,27 @@ final class Connections extends ChannelInboundHandlerAdapter {
          * reads. Written and read on the connection's event loop only.
          */
         boolean keptAlive;
+        /** The port's connections, which count the kept-alive ones; null for a detached state. */
+        private final Connections owner;
+
+        State() {
+            this(null);
+        }
+
+        private State(Connections owner) {
+            this.owner = owner;
+        }
+
+        /** A request asked for keep-alive and was answered; on the connection's event loop. */
+        void keptAlive() {
+            if (!keptAlive) {
+                keptAlive = true;
+                if (owner != null) {
+                    owner.kept.incrementAndGet();
+                    owner.onKept.run();
+                }
+            }
+        }
 
         void begin() {
             active.incrementAndGet();
@@ -52,6 +73,8 @@ final class Connections extends ChannelInboundHandlerAdapter {
     private final int max;
     private final ChannelGroup open = new DefaultChannelGroup("webhook-connections", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger evicted = new AtomicInteger();
+    private final AtomicInteger kept = new AtomicInteger();
+    private volatile Runnable onKept = () -> { };
 
     Connections(int max) {
         this.max = max;
@@ -69,8 +92,45 @@ final class Connections extends ChannelInboundHandlerAdapter {
         return open.size();
     }
 
+    /** Called on a connection's event loop each time one more connection is kept alive. */
+    void onKept(Runnable action) {
+        this.onKept = action;
+    }
+
+    /** Open connections on which a request asked for keep-alive and was answered. */
+    int kept() {
+        return kept.get();
+    }
+
     int evicted() {
         return evicted.get();
+    }
+
+    /**
+     * Closes the connection idle longest if it has been idle (no request in progress) for at
+     * least {@code minIdleNanos}; whether one was closed.
+     */
+    boolean closeIdlest(long minIdleNanos) {
+        Channel idlest = null;
+        long since = System.nanoTime() - minIdleNanos;
+        for (Channel c : open) {
+            State s = c.attr(STATE).get();
+            if (s != null && s.active.get() == 0) {
+                long idle = s.idleSince;
+                if (idle <= since) {
+                    since = idle;
+                    idlest = c;
+                }
+            }
+        }
+        if (idlest == null) {
+            return false;
+        }
+        evicted.incrementAndGet();
+        LOG.debug("{} connections open (soft bound): closing one idle for {} ms", open.size(),
+                (System.nanoTime() - since) / 1_000_000);
+        idlest.close();
+        return true;
     }
 
     void closeAll() {
@@ -80,12 +140,21 @@ final class Connections extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         Channel ch = ctx.channel();
-        ch.attr(STATE).set(new State());
+        ch.attr(STATE).set(new State(this));
         open.add(ch);
         if (open.size() > max) {
             makeRoom(ch);
         }
         super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        State s = ctx.channel().attr(STATE).get();
+        if (s != null && s.keptAlive) {
+            kept.decrementAndGet();
+        }
+        super.channelInactive(ctx);
     }
 
     /**

@@ -336,7 +336,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     private void endExchange() {
         if (keepAlive) {
-            connection.keptAlive = true;
+            connection.keptAlive();
         }
         inExchange = false;
         phase = Phase.IDLE;

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.util.concurrent.FastThreadLocal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -40,6 +42,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * in gradually, not all at once, which would crowd the loops again); after {@link #CALM_NANOS}
  * without crowding it accepts freely again.
  *
+ * <p>A bound on kept-alive connections ({@code keptLimit}) holds accepting back in calm moments
+ * too. A client short of answers keeps dialing, and each time the loops calmed down for a moment
+ * (the client itself short of CPU, sending less) the dials queued meanwhile (up to the kernel's
+ * backlog, 1,024) came in at once, their handshakes crowded the loops, the count reached the hard
+ * limit of {@link Connections} and evicting idle connections closed the client's kept ones between
+ * two requests, which made it dial more: the collapse beyond capacity in bench/RESULTS.md
+ * (2026-12-03/04). Once that many connections are kept alive, one waiting connection is taken in
+ * per {@link #CALM_NANOS} (a client with none still gets one); each taken in closes the connection
+ * idle longest if it has been idle for seconds ({@code closeIdle}: its client does not need it,
+ * or hoards it), and while that works one is taken in per tick. Meanwhile dials wait in the
+ * kernel's queue (bounded: beyond it the kernel drops SYNs and the client resends them) and their
+ * requests are answered on the connections already open. Only kept connections count: a client
+ * that opens a connection per request needs many open at once, each waiting for its handshake and
+ * its one answer, and closes each itself (bounded at 64 open connections, 1,500 new connections/s
+ * stalled in bench/RESULTS.md, 2026-12-04). A second, higher bound on all open connections
+ * ({@code openLimit}) does the same: when a lull of the client's lets the kept ones fall below
+ * theirs (it closes those it does not need), no more than that many come in at once, so the count
+ * never reaches the hard limit of {@link Connections}, whose eviction stays for hoarders.
+ *
  * <p>One gate per listening socket; each connection gets its own {@link #probe()}, right after
  * {@link Connections} in its pipeline. A loop's counters are touched only on its thread; the hold state only on the listening
  * channel's loop.
@@ -55,9 +76,17 @@ final class HandshakeGate {
     static final int ACCEPTS_PER_READ = 16;
 
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+    private static final Logger LOG = LoggerFactory.getLogger(HandshakeGate.class);
 
     private final double threshold;
+    private final int keptLimit;
     private final Runnable onHold;
+    private final Runnable onBound;
+    private final java.util.function.BooleanSupplier closeIdle;
+    private final java.util.function.IntSupplier kept;
+    private final int openLimit;
+    private final java.util.function.IntSupplier open;
+    private final AtomicLong bounds = new AtomicLong();
     private final CopyOnWriteArrayList<Loop> all = new CopyOnWriteArrayList<>();
     private final AtomicLong holds = new AtomicLong();
     private final FastThreadLocal<Loop> loops = new FastThreadLocal<>() {
@@ -73,15 +102,79 @@ final class HandshakeGate {
     // Touched only on the listening channel's event loop.
     private int budget;
     private long calmSince;
+    private boolean atBound;
+    private long lastAccept;
+    /** The last connection taken in beyond the bound replaced one idle for long. */
+    private boolean replaced;
 
     /**
      * @param threshold share of an event loop's wall time spent in reads, in (0, 1], above which
-     *     it may be crowded; 1 turns the gate off
-     * @param onHold called each time accepting is held back (a metric)
+     *     it may be crowded; 1 turns the crowding half off
+     * @param keptLimit kept-alive connections from which new ones are accepted slowly
+     * @param kept the kept-alive connections open now ({@link Connections#kept})
+     * @param openLimit open connections (kept or not) from which new ones are accepted slowly
+     * @param open the connections open now ({@link Connections#open})
+     * @param onHold called each time accepting is held back because a loop is crowded (a metric)
+     * @param onBound called each time a bound is reached (a metric)
+     * @param closeIdle at the bound, closes the connection idle longest if it has been idle for
+     *     long (seconds), and says whether it did ({@link Connections#closeIdlest})
      */
-    HandshakeGate(double threshold, Runnable onHold) {
+    HandshakeGate(double threshold, int keptLimit, java.util.function.IntSupplier kept, int openLimit,
+            java.util.function.IntSupplier open, Runnable onHold, Runnable onBound,
+            java.util.function.BooleanSupplier closeIdle) {
+        if (keptLimit < 1) {
+            throw new IllegalArgumentException("keptLimit must be at least 1");
+        }
         this.threshold = threshold;
+        this.keptLimit = keptLimit;
         this.onHold = onHold;
+        this.onBound = onBound;
+        this.closeIdle = closeIdle;
+        this.kept = kept;
+        this.openLimit = openLimit;
+        this.open = open;
+    }
+
+    /**
+     * The listening channel's handler, before Netty's acceptor: at the bound, makes each accepted
+     * connection replace one idle for long, and stops accepting before the next one.
+     */
+    ChannelHandler acceptor() {
+        return new Acceptor();
+    }
+
+    private final class Acceptor extends ChannelInboundHandlerAdapter {
+        @Override
+        public boolean isSharable() {
+            return true;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Channel && full()) {
+                // taken in at the bound: in place of a connection idle for long, if any
+                replaced = closeIdle.getAsBoolean();
+                reachedBound(ctx.channel());
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /**
+     * One more connection is kept alive (any event loop): at the bound, accepting stops now, not
+     * only when the next connection arrives (Netty reads up to {@link #ACCEPTS_PER_READ} before
+     * the acceptor sees the first of them).
+     */
+    void keptChanged() {
+        Channel server = listener;
+        if (server == null || held || !full()) {
+            return;
+        }
+        server.eventLoop().execute(() -> {
+            if (!held && server.isOpen() && full()) {
+                reachedBound(server);
+            }
+        });
     }
 
     /** The listening channel to hold and release; before this, the gate only measures. */
@@ -89,12 +182,17 @@ final class HandshakeGate {
         this.listener = channel;
     }
 
-    /** How often accepting was held back, since start. */
+    /** How often accepting was held back because a loop was crowded, since start. */
     long holds() {
         return holds.get();
     }
 
-    /** Whether accepting is held back now. */
+    /** How often a bound (kept or open connections) was reached, since start. */
+    long bounds() {
+        return bounds.get();
+    }
+
+    /** Whether accepting is held back now (a loop crowded, or at a bound). */
     boolean held() {
         return held;
     }
@@ -161,6 +259,11 @@ final class HandshakeGate {
         server.config().<MaxMessagesRecvByteBufAllocator>getRecvByteBufAllocator().maxMessagesPerRead(n);
     }
 
+    /** At the bound: that many connections kept alive, or that many open at all. */
+    private boolean full() {
+        return kept.getAsInt() >= keptLimit || open.getAsInt() >= openLimit;
+    }
+
     /** Some loop's last window was crowded, and it has read since (a loop gone quiet is not). */
     private boolean crowded(long now) {
         for (Loop l : all) {
@@ -181,14 +284,32 @@ final class HandshakeGate {
             if (held || !server.isOpen()) {
                 return;
             }
-            held = true;
             holds.incrementAndGet();
             onHold.run();
-            budget = 1;
-            calmSince = 0;
-            server.config().setAutoRead(false);
-            server.eventLoop().schedule(this::tick, TICK_NANOS, TimeUnit.NANOSECONDS);
+            enterHeld(server);
         });
+    }
+
+    /** On the listening channel's loop: the kept or the open connections reached their bound. */
+    private void reachedBound(Channel server) {
+        if (!atBound) {
+            atBound = true;
+            bounds.incrementAndGet();
+            onBound.run();
+            LOG.debug("{} kept-alive connections, {} open: new ones one at a time", kept.getAsInt(), open.getAsInt());
+        }
+        if (!held) {
+            enterHeld(server);
+        }
+    }
+
+    /** On the listening channel's loop: from accepting freely to accepting by budget. */
+    private void enterHeld(Channel server) {
+        held = true;
+        budget = 1;
+        calmSince = 0;
+        server.config().setAutoRead(false);
+        server.eventLoop().schedule(this::tick, TICK_NANOS, TimeUnit.NANOSECONDS);
     }
 
     /** While held, every {@link #TICK_NANOS} on the listening channel's loop. */
@@ -198,8 +319,19 @@ final class HandshakeGate {
             return;
         }
         long now = System.nanoTime();
+        boolean full = full();
+        if (!full) {
+            atBound = false;
+        }
         int accept;
-        if (crowded(now)) {
+        if (full) {
+            budget = 1;
+            calmSince = 0;
+            // one per tick while each replaces a connection idle for long, else one per calm
+            // period: a client with no connection still gets one
+            accept = replaced || now - lastAccept >= CALM_NANOS ? 1 : 0;
+            replaced = false;
+        } else if (crowded(now)) {
             budget = 1;
             calmSince = 0;
             accept = 1;
@@ -215,8 +347,11 @@ final class HandshakeGate {
             accept = budget;
             budget = Math.min(ACCEPTS_PER_READ, budget * 2);
         }
-        acceptsPerRead(server, accept);
-        server.read();
+        if (accept > 0) {
+            lastAccept = now;
+            acceptsPerRead(server, accept);
+            server.read();
+        }
         server.eventLoop().schedule(this::tick, TICK_NANOS, TimeUnit.NANOSECONDS);
     }
 }

@@ -1,12 +1,14 @@
 package dev.meshoperator.webhook;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
+import java.util.function.IntSupplier;
 
 /**
  * Injection metrics. Names follow Istio's injector (sidecar_injection_requests_total,
@@ -37,6 +39,8 @@ public final class WebhookMetrics {
     private final Counter requests;
     private final Counter successes;
     private final Counter acceptHolds;
+    private final Counter connectionBounds;
+    private volatile IntSupplier openConnections = () -> 0;
     private final Timer latency;
 
     /** Metrics in a fresh Prometheus registry; {@link #scrape()} renders it. */
@@ -55,6 +59,11 @@ public final class WebhookMetrics {
         this.acceptHolds = Counter.builder("webhook.accept.holds")
                 .description("Times the webhook held back new connections while requests on kept-alive "
                         + "connections crowded its event loops").register(registry);
+        this.connectionBounds = Counter.builder("webhook.connections.bound.reached")
+                .description("Times the webhook's open connections reached the count from which new "
+                        + "ones are accepted one at a time").register(registry);
+        Gauge.builder("webhook.connections.open", this, m -> m.openConnections.getAsInt())
+                .description("HTTPS connections open to the webhook").strongReference(true).register(registry);
         this.latency = Timer.builder("sidecar.injection.time")
                 .description("Time to answer an admission request")
                 .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
@@ -67,6 +76,16 @@ public final class WebhookMetrics {
     /** The webhook stopped accepting new connections for a while (see HandshakeGate). */
     public void acceptHeld() {
         acceptHolds.increment();
+    }
+
+    /** The open connections reached the soft bound (see HandshakeGate). */
+    public void connectionBoundReached() {
+        connectionBounds.increment();
+    }
+
+    /** The webhook's open HTTPS connections, read from {@code open} at each scrape (the last server's). */
+    public void openConnections(IntSupplier open) {
+        this.openConnections = open;
     }
 
     public void request() {

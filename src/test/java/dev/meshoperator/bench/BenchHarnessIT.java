@@ -53,4 +53,25 @@ class BenchHarnessIT {
         assertThat(out).containsPattern("server RSS after the load \\(peak\\) \\| [1-9][0-9]* MiB");
         assertThat(out).containsPattern("max sustainable open-loop rate .* \\| [0-9]+ req/s");
     }
+
+    @Test
+    void overloadHarnessRunsAndPrintsItsRow() throws Exception {
+        Path log = Files.createTempFile("overload", ".log");
+        ProcessBuilder pb = new ProcessBuilder("bash", BASEDIR.resolve("bench/overload.sh").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("SMOKE", "1");
+        pb.environment().put("CLASSPATH_OVERRIDE", System.getProperty("java.class.path"));
+        Process run = pb.start();
+        boolean finished = run.waitFor(5, TimeUnit.MINUTES);
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        if (!finished) {
+            run.destroyForcibly();
+        }
+
+        assertThat(finished).as("harness finished; output:%n%s", out).isTrue();
+        assertThat(run.exitValue()).as("exit status; output:%n%s", out).isZero();
+        // one run of 200/s for 2 s: answered, no errors of either kind, latencies, CPU per answer, connections
+        assertThat(out).containsPattern(
+                "\\| current \\| 1 \\| [1-9][0-9]* \\| 0 \\| 0 \\| 0 \\| [0-9.]+ ms \\| [0-9.]+ ms \\| [0-9.]+ ms \\| [1-9][0-9]* \\|");
+    }
 }

@@ -27,7 +27,8 @@ import java.util.List;
  * inline; without it the server decides as the operator's does: inline, see
  * AdmissionServer.Builder#inlineDecisions), {@code --inline} (the default; for older commits),
  * {@code --shed-after MILLIS}, {@code --gate SHARE} (the handshake gate's threshold,
- * AdmissionServer.Builder#handshakeBusyShare; 1 turns it off, as before it existed), {@code --warm-up MILLIS} (the warm-up's budget,
+ * AdmissionServer.Builder#handshakeBusyShare; 1 turns it off, as before it existed), {@code --kept-bound N}
+ * (AdmissionServer.Builder#keptConnectionBound), {@code --open-bound N} (#openConnectionBound), {@code --warm-up MILLIS} (the warm-up's budget,
  * default {@link WebhookWarmUp#DEFAULT_BUDGET}, the operator's), {@code --warm-up-requests N} (its request
  * count, default {@link WebhookWarmUp#DEFAULT_MAX_REQUESTS}), {@code --no-warm-up} (ready cold, the
  * "before" of bench/warm-start.sh), {@code --threads N} and {@code --queue N} (the decision pool and
@@ -44,6 +45,8 @@ public final class WebhookServerMain {
     boolean inline = true;
     Long shedAfter = null;
     Double gate = null;
+    Integer keptBound = null;
+    Integer openBound = null;
     Duration warmUp = WebhookWarmUp.DEFAULT_BUDGET;
     int warmUpRequests = WebhookWarmUp.DEFAULT_MAX_REQUESTS;
     Integer threads = null;
@@ -55,6 +58,8 @@ public final class WebhookServerMain {
         case "--pool" -> inline = false;
         case "--shed-after" -> shedAfter = Long.parseLong(args[++i]);
         case "--gate" -> gate = Double.parseDouble(args[++i]);
+        case "--kept-bound" -> keptBound = Integer.parseInt(args[++i]);
+        case "--open-bound" -> openBound = Integer.parseInt(args[++i]);
         case "--warm-up" -> warmUp = Duration.ofMillis(Long.parseLong(args[++i]));
         case "--no-warm-up" -> warmUp = Duration.ZERO;
         case "--warm-up-requests" -> warmUpRequests = Integer.parseInt(args[++i]);
@@ -92,6 +97,12 @@ public final class WebhookServerMain {
     }
     if (gate != null) {
       AdmissionServer.Builder.class.getMethod("handshakeBusyShare", double.class).invoke(builder, gate);
+    }
+    if (keptBound != null) {
+      AdmissionServer.Builder.class.getMethod("keptConnectionBound", int.class).invoke(builder, keptBound);
+    }
+    if (openBound != null) {
+      AdmissionServer.Builder.class.getMethod("openConnectionBound", int.class).invoke(builder, openBound);
     }
     if (shedAfter != null) {
       AdmissionServer.Builder.class.getMethod("shedAfter", Duration.class).invoke(builder, Duration.ofMillis(shedAfter));

@@ -335,10 +335,153 @@ class AdmissionServerLimitsTest {
         assertThat(open.holds()).isZero();
     }
 
+    // ---- the bound on kept-alive connections: beyond it new ones wait, nothing open is closed ----
+
+    @Test
+    void atTheBoundOfKeptConnectionsNewOnesWaitAndTheKeptOnesKeepBeingAnswered() throws Exception {
+        // 8 kept-alive connections, each answered once: at the bound of 8. 40 more dial; they wait in
+        // the kernel's backlog (one taken in per 100 ms), and no open connection is closed for them.
+        BoundRun bounded = boundRun(8);
+        assertThat(bounded.acceptedWithin400ms()).isLessThanOrEqualTo(6);
+        assertThat(bounded.keptStillAnswered()).isEqualTo(8);
+        assertThat(metrics.scrape()).containsPattern("webhook_connections_bound_reached_total [1-9]")
+                .containsPattern("webhook_connections_open [1-9]");
+        server.close();
+        // control: with a bound of 1,000 the same dials are all taken in at once
+        BoundRun open = boundRun(1000);
+        assertThat(open.acceptedWithin400ms()).isEqualTo(open.arrived());
+        assertThat(open.keptStillAnswered()).isEqualTo(8);
+    }
+
+    @Test
+    void atTheBoundOfOpenConnectionsNewOnesWaitToo() throws Exception {
+        // 8 TLS connections that have sent nothing yet (as a client that opens one per request has
+        // while it waits for its answer): not kept alive, but at the bound of 8 open connections.
+        BoundRun bounded = boundRun(1000, 8, false);
+        assertThat(bounded.acceptedWithin400ms()).isLessThanOrEqualTo(6);
+        assertThat(bounded.keptStillAnswered()).isEqualTo(8);
+        server.close();
+        // control: the bound of kept connections alone does not hold them back
+        BoundRun kept = boundRun(8, 1000, false);
+        assertThat(kept.acceptedWithin400ms()).isEqualTo(kept.arrived());
+    }
+
+    @Test
+    void atTheBoundANewClientReplacesAKeptConnectionIdleForLong() throws Exception {
+        // idle for longer than the bound's idle time (300 ms here, 10 s by default): closed, one
+        // for each new client taken in
+        assertThat(replacementRun(Duration.ofMillis(300))).as("idle kept connections closed").isBetween(1, 5);
+        server.close();
+        // control: none idle long enough; the new clients still get in (one per 100 ms), none is closed
+        assertThat(replacementRun(Duration.ofSeconds(60))).isZero();
+    }
+
+    record BoundRun(int arrived, int acceptedWithin400ms, int keptStillAnswered) {}
+
+    private BoundRun boundRun(int bound) throws Exception {
+        return boundRun(bound, 1000, true);
+    }
+
+    /** 8 open TLS connections (kept alive or not), then 40 dials; see the tests above. */
+    private BoundRun boundRun(int keptBound, int openBound, boolean keepAlive) throws Exception {
+        int bound = keepAlive ? keptBound : openBound;
+        server = builder().keptConnectionBound(keptBound).openConnectionBound(openBound).maxConnections(1000)
+                .idleTimeout(Duration.ofSeconds(60)).handshakeTimeout(Duration.ofSeconds(30)).start();
+        List<SSLSocket> kept = keepAlive ? keptSockets(8) : new ArrayList<>();
+        for (int i = 0; i < 8 && !keepAlive; i++) {
+            kept.add(tlsSocket());
+        }
+        int before = server.openConnections();
+        int arriving = 40;
+        for (int i = 0; i < arriving; i++) {
+            Socket s = new Socket();
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5_000);
+            sockets.add(s);
+        }
+        if (bound >= 1000) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.openConnections() - before >= arriving);
+        } else {
+            Thread.sleep(400);
+        }
+        int accepted = server.openConnections() - before;
+        int answered = 0;
+        for (int i = 0; i < kept.size(); i++) {
+            answered += exchangeKeptAlive(kept.get(i), "again-" + i).startsWith("HTTP/1.1 200") ? 1 : 0;
+        }
+        return new BoundRun(arriving, accepted, answered);
+    }
+
+    /** 8 kept connections idle at the bound of 8, then 5 new clients; how many kept ones the server closed. */
+    private int replacementRun(Duration idleAtBound) throws Exception {
+        server = builder().keptConnectionBound(8).maxConnections(1000).idleAtBound(idleAtBound)
+                .idleTimeout(Duration.ofSeconds(60)).start();
+        List<SSLSocket> kept = keptSockets(8);
+        Thread.sleep(Math.min(idleAtBound.toMillis() + 200, 1000));
+        for (int i = 0; i < 5; i++) {
+            assertThat(post(TestTls.client(trust), TestTls.podReview("new-" + i)).statusCode()).isEqualTo(200);
+        }
+        int closed = 0;
+        for (SSLSocket s : kept) {
+            s.setSoTimeout(200);
+            try {
+                closed += s.getInputStream().read() == -1 ? 1 : 0;
+            } catch (SocketTimeoutException e) {
+                // still open
+            } catch (IOException e) {
+                closed++; // reset: closed
+            }
+        }
+        return closed;
+    }
+
+    /** TLS connections each answered one request with keep-alive. */
+    private List<SSLSocket> keptSockets(int n) throws IOException {
+        List<SSLSocket> kept = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            SSLSocket s = tlsSocket();
+            assertThat(exchangeKeptAlive(s, "kept-" + i)).startsWith("HTTP/1.1 200");
+            kept.add(s);
+        }
+        return kept;
+    }
+
+    /** One request with keep-alive on an open TLS socket; the response's head and body. */
+    private static String exchangeKeptAlive(SSLSocket s, String uid) throws IOException {
+        byte[] body = TestTls.podReview(uid).getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
+        request.write(("POST /inject HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        request.write(body);
+        s.getOutputStream().write(request.toByteArray());
+        s.getOutputStream().flush();
+        s.setSoTimeout(30_000);
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        int length = -1;
+        int headEnd = -1;
+        while (headEnd < 0 || got.size() < headEnd + length) {
+            int b = in.read();
+            if (b == -1) {
+                break;
+            }
+            got.write(b);
+            if (headEnd < 0 && got.size() >= 4) {
+                String text = got.toString(StandardCharsets.US_ASCII);
+                if (text.endsWith("\r\n\r\n")) {
+                    headEnd = got.size();
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(text);
+                    length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+                }
+            }
+        }
+        return got.toString(StandardCharsets.US_ASCII).replace("http/1.1", "HTTP/1.1");
+    }
+
     record GateRun(int arrived, int acceptedWhileCrowded, long holds, int keptAnswered) {}
 
     private GateRun gateRun(double share) throws Exception {
-        server = builder().inlineDecisions(true).ioThreads(1).maxConnections(1000).handshakeBusyShare(share)
+        server = builder().inlineDecisions(true).ioThreads(1).maxConnections(1000).keptConnectionBound(1000)
+                .handshakeBusyShare(share)
                 .handler(request -> {
                     long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4);
                     while (System.nanoTime() < until) {
