@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -22,22 +23,7 @@ class BenchHarnessIT {
 
     @Test
     void loadHarnessRunsAndPrintsItsTable() throws Exception {
-        Path log = Files.createTempFile("webhook-load", ".log");
-        ProcessBuilder pb = new ProcessBuilder("bash", BASEDIR.resolve("bench/webhook-load.sh").toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("SMOKE", "1");
-        pb.environment().put("WARMUP", "1s");
-        pb.environment().put("JVM_FLAGS", "-Xmx256m");
-        pb.environment().put("CLASSPATH_OVERRIDE", System.getProperty("java.class.path"));
-        Process run = pb.start();
-        boolean finished = run.waitFor(10, TimeUnit.MINUTES);
-        String out = Files.readString(log, StandardCharsets.UTF_8);
-        if (!finished) {
-            run.destroyForcibly();
-        }
-
-        assertThat(finished).as("harness finished; output:%n%s", out).isTrue();
-        assertThat(run.exitValue()).as("exit status; output:%n%s", out).isZero();
+        String out = smoke("bench/webhook-load.sh", Map.of("WARMUP", "1s", "JVM_FLAGS", "-Xmx256m"), 10);
         assertThat(out).contains("TLS OpenSSL").contains("machine: ").contains("JVM flags '-Xmx256m'");
         // Every measured row carries a positive throughput and latencies; the 200/s rows must have
         // been answered (a harness that measured errors only would print zero 200s).
@@ -56,22 +42,28 @@ class BenchHarnessIT {
 
     @Test
     void overloadHarnessRunsAndPrintsItsRow() throws Exception {
-        Path log = Files.createTempFile("overload", ".log");
-        ProcessBuilder pb = new ProcessBuilder("bash", BASEDIR.resolve("bench/overload.sh").toString())
+        String out = smoke("bench/overload.sh", Map.of(), 5);
+        // one run of 200/s for 2 s: answered, no errors of either kind, latencies, CPU per answer, connections
+        assertThat(out).containsPattern(
+                "\\| current \\| 1 \\| [1-9][0-9]* \\| 0 \\| 0 \\| 0 \\| [0-9.]+ ms \\| [0-9.]+ ms \\| [0-9.]+ ms \\| [1-9][0-9]* \\|");
+    }
+
+    /** Runs a bench script with SMOKE=1 on the test classpath; its output, once it ended with status 0. */
+    private static String smoke(String script, Map<String, String> env, int minutes) throws Exception {
+        Path log = Files.createTempFile(Path.of(script).getFileName().toString(), ".log");
+        ProcessBuilder pb = new ProcessBuilder("bash", BASEDIR.resolve(script).toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SMOKE", "1");
         pb.environment().put("CLASSPATH_OVERRIDE", System.getProperty("java.class.path"));
+        pb.environment().putAll(env);
         Process run = pb.start();
-        boolean finished = run.waitFor(5, TimeUnit.MINUTES);
+        boolean finished = run.waitFor(minutes, TimeUnit.MINUTES);
         String out = Files.readString(log, StandardCharsets.UTF_8);
         if (!finished) {
             run.destroyForcibly();
         }
-
         assertThat(finished).as("harness finished; output:%n%s", out).isTrue();
         assertThat(run.exitValue()).as("exit status; output:%n%s", out).isZero();
-        // one run of 200/s for 2 s: answered, no errors of either kind, latencies, CPU per answer, connections
-        assertThat(out).containsPattern(
-                "\\| current \\| 1 \\| [1-9][0-9]* \\| 0 \\| 0 \\| 0 \\| [0-9.]+ ms \\| [0-9.]+ ms \\| [0-9.]+ ms \\| [1-9][0-9]* \\|");
+        return out;
     }
 }

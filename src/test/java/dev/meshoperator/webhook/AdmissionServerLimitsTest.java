@@ -391,19 +391,8 @@ class AdmissionServerLimitsTest {
         for (int i = 0; i < 8 && !keepAlive; i++) {
             kept.add(tlsSocket());
         }
-        int before = server.openConnections();
         int arriving = 40;
-        for (int i = 0; i < arriving; i++) {
-            Socket s = new Socket();
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5_000);
-            sockets.add(s);
-        }
-        if (bound >= 1000) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> server.openConnections() - before >= arriving);
-        } else {
-            Thread.sleep(400);
-        }
-        int accepted = server.openConnections() - before;
+        int accepted = dialAndCountTakenIn(arriving, bound >= 1000, 400);
         int answered = 0;
         for (int i = 0; i < kept.size(); i++) {
             answered += exchangeKeptAlive(kept.get(i), "again-" + i).startsWith("HTTP/1.1 200") ? 1 : 0;
@@ -432,6 +421,26 @@ class AdmissionServerLimitsTest {
             }
         }
         return closed;
+    }
+
+    /**
+     * Dials {@code n} plain TCP connections (they complete in the kernel's backlog whether taken in
+     * or not) and returns how many the server took in: all of them, waited for, when {@code all},
+     * else as many as within {@code millis}.
+     */
+    private int dialAndCountTakenIn(int n, boolean all, long millis) throws Exception {
+        int before = server.openConnections();
+        for (int i = 0; i < n; i++) {
+            Socket s = new Socket();
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5_000);
+            sockets.add(s);
+        }
+        if (all) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.openConnections() - before >= n);
+        } else {
+            Thread.sleep(millis);
+        }
+        return server.openConnections() - before;
     }
 
     /** TLS connections each answered one request with keep-alive. */
@@ -512,18 +521,8 @@ class AdmissionServerLimitsTest {
             }
             int before = server.openConnections();
             int arriving = 120;
-            for (int i = 0; i < arriving; i++) {
-                Socket s = new Socket();
-                s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5_000);
-                sockets.add(s);
-            }
             // the control takes them all in within milliseconds; the gated server holds most back
-            if (share >= 1.0) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> server.openConnections() - before >= arriving);
-            } else {
-                Thread.sleep(150);
-            }
-            int accepted = server.openConnections() - before;
+            int accepted = dialAndCountTakenIn(arriving, share >= 1.0, 150);
             stop.set(true);
             client.join(30_000);
             // once calm, every waiting connection is taken in
