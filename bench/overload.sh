@@ -2,15 +2,16 @@
 # Offered load beyond the webhook's capacity, open loop, as webhook-load.sh's client (HTTP/1.1, idle
 # pool of 25, a new dial for every request that finds no free connection, as the API server's Go
 # client does). Per run: a fresh, warmed server (10 s closed loop of 8, as webhook-load.sh), then RATE/s
-# for DURATION; prints what was answered, the errors by kind (the server's: EOF, closed idle
-# connection, broken pipe; the client's own: "too many open files" when its pending dials use up its
-# descriptors), the server's CPU per answer, and the most connections established on the port
+# for DURATION; prints what was answered, the errors by kind (refused at the connection bound:
+# "connection reset" before TLS; the server's on open connections: EOF, closed idle connection, broken
+# pipe; the client's own: "too many open files" when its pending dials use up its descriptors), how
+# long the slowest errors took (fast failure), the server's CPU per answer, and the most connections established on the port
 # (accepted and in the kernel's queue) at any 250 ms sample. Benchmarks never gate CI.
 #
 #   bench/overload.sh                       4,000/s for 10 s, 3 runs, each VARIANT in turn
 #   RATE=5000 RUNS=2 bench/overload.sh
 #   SMOKE=1 bench/overload.sh               200/s for 2 s, 1 run (what BenchHarnessIT runs)
-# Environment: RATE, DURATION, RUNS, VARIANTS (space-separated; each "NAME=CLASSES_DIR[,SERVER_ARGS]",
+# Environment: RATE, DURATION, RUNS, VARIANTS (space-separated; each "NAME=CLASSES_DIR[,SERVER_ARG,...]" (the server's arguments separated by commas),
 # default "current=target/classes", e.g. "before=/tmp/old/target/classes current=target/classes"),
 # CLIENT_ARGS (extra vegeta attack flags, e.g. -max-connections=1000 or -keepalive=false),
 # CLASSPATH_OVERRIDE (the rest of the classpath: test classes and dependencies; skip mvn).
@@ -47,15 +48,15 @@ trap cleanup EXIT
 
 echo "offered: ${RATE}/s for $DURATION, client ${CLIENT_ARGS:-(defaults)}; $(nproc) cores, $(java -version 2>&1 | head -1)"
 echo
-echo "| variant | run | answered (200) | errors: server's (EOF, closed idle, broken pipe) | errors: client's own (descriptors) | other errors | p50 | p99 | server CPU per answer | most connections established |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| variant | run | answered (200) | refused at the bound (reset) | errors: server's (EOF, closed idle, broken pipe) | errors: client's own (descriptors) | other errors | p50 | p99 | errors' p99 | server CPU per answer | most connections established |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for run in $(seq 1 "$RUNS"); do
   for variant in $VARIANTS; do
     name=${variant%%=*}
     spec=${variant#*=}
     classes=${spec%%,*}
     args=""
-    [[ "$spec" == *,* ]] && args=${spec#*,}
+    [[ "$spec" == *,* ]] && args=${spec#*,} && args=${args//,/ }
     dir="$work/$name-$run"
     mkdir -p "$dir"
     # shellcheck disable=SC2086
@@ -78,17 +79,24 @@ for run in $(seq 1 "$RUNS"); do
     kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=
     ticks=$(getconf CLK_TCK)
     "$vegeta" encode --to csv < "$dir/row.bin" > "$dir/row.csv"
-    pct() { cut -d, -f3 "$dir/row.csv" | sort -n | awk -v q="$1" '{ v[NR] = $1 } END { i = int(NR * q); if (i < 1) i = 1; printf "%.2f", v[i] / 1e6 }'; }
+    # pct Q [FILTER]: the Q quantile of the latencies (ms) of the rows whose status is FILTER (any; "err": not 200)
+    pct() {
+      awk -F, -v f="${2:-}" 'f == "" || (f == "err" && $2 != 200) { print $3 }' "$dir/row.csv" | sort -n |
+        awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { printf "-"; exit } i = int(NR * q); if (i < 1) i = 1; printf "%.2f ms", v[i] / 1e6 }'
+    }
+    # refused at the bound: reset before TLS (connection reset by peer); the server's errors on an
+    # open connection: EOF, closed idle, broken pipe
     awk -F, -v ticks="$ticks" -v cpu="$((cpu1 - cpu0))" -v most="$(sort -n "$dir/conns" | tail -1)" \
-      -v name="$name" -v run="$run" -v p50="$(pct 0.5)" -v p99="$(pct 0.99)" '
+      -v name="$name" -v run="$run" -v p50="$(pct 0.5)" -v p99="$(pct 0.99)" -v ep99="$(pct 0.99 err)" '
       $2 == 200 { ok++; next }
       /too many open files/ { own++; next }
-      /EOF|server closed idle connection|broken pipe|connection reset/ { server++; next }
+      /connection reset/ { refused++; next }
+      /EOF|server closed idle connection|broken pipe/ { server++; next }
       { other++ }
       END {
         per = "-"
         if (ok > 0) per = sprintf("%.3f ms", cpu * 1000 / ticks / ok)
-        printf "| %s | %d | %d | %d | %d | %d | %s ms | %s ms | %s | %s |\n", name, run, ok, server, own, other, p50, p99, per, most
+        printf "| %s | %d | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s |\n", name, run, ok, refused, server, own, other, p50, p99, ep99, per, most
       }' "$dir/row.csv"
   done
 done

@@ -101,6 +101,12 @@ public final class AdmissionServer implements AutoCloseable {
      * client's next request on it (1 s did: a few EOFs per overload run, bench/RESULTS.md 2026-12-04).
      */
     static final Duration DEFAULT_IDLE_AT_BOUND = Duration.ofSeconds(10);
+    /**
+     * See {@link Builder#acceptWait}: a tenth of the API server's default webhook timeout (10 s), so
+     * that a refused call fails while its caller can still retry, and long against the wait of a
+     * connection that is taken in at the bound (100 ms).
+     */
+    public static final Duration DEFAULT_ACCEPT_WAIT = Duration.ofSeconds(1);
     /** See {@link Builder#handshakeBusyShare}: measured in bench/RESULTS.md (2026-12-03 18:24-19:50). */
     public static final double DEFAULT_HANDSHAKE_BUSY_SHARE = 0.7;
     static final List<String> TLS_PROTOCOLS = TlsContexts.PROTOCOLS;
@@ -176,7 +182,8 @@ public final class AdmissionServer implements AutoCloseable {
         this.handshakeGate = new HandshakeGate(b.handshakeBusyShare, Math.min(b.keptConnectionBound, b.maxConnections),
                 connections::kept, Math.min(b.openConnectionBound, b.maxConnections), connections::open,
                 b.metrics::acceptHeld, b.metrics::connectionBoundReached,
-                () -> connections.closeIdlest(b.idleAtBound.toNanos()));
+                () -> connections.closeIdlest(b.idleAtBound.toNanos()), b.acceptWait, b.acceptQueue,
+                b.metrics::connectionRefused);
         connections.onKept(handshakeGate::keptChanged);
         b.metrics.openConnections(connections::open);
         this.managementConnections = new Connections(64);
@@ -566,6 +573,8 @@ public final class AdmissionServer implements AutoCloseable {
         private int keptConnectionBound = DEFAULT_KEPT_CONNECTION_BOUND;
         private int openConnectionBound = DEFAULT_OPEN_CONNECTION_BOUND;
         private Duration idleAtBound = DEFAULT_IDLE_AT_BOUND;
+        private Duration acceptWait = DEFAULT_ACCEPT_WAIT;
+        private int acceptQueue = backlog;
         private double handshakeBusyShare = DEFAULT_HANDSHAKE_BUSY_SHARE;
         private int maxConcurrentStreams = 128;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
@@ -669,9 +678,9 @@ public final class AdmissionServer implements AutoCloseable {
         /**
          * Kept-alive HTTPS connections (a request on each asked for keep-alive and was answered)
          * from which new connections are accepted slowly (HandshakeGate): one per 100 ms, and one in
-         * place of a connection idle for {@link #DEFAULT_IDLE_AT_BOUND} (closed); the rest wait in the
-         * kernel's backlog, and their clients' requests are answered on the connections already
-         * open. A client that dials whenever its kept connections are busy (the API server beyond
+         * place of a connection idle for {@link #DEFAULT_IDLE_AT_BOUND} (closed); the rest wait, up
+         * to {@link #acceptWait} and as many as the listening socket's backlog, and their clients' requests are answered
+         * on the connections already open; beyond that they are refused (reset). A client that dials whenever its kept connections are busy (the API server beyond
          * the webhook's capacity) can then neither bury the server in handshakes nor push it to
          * {@link #maxConnections}, where idle connections are evicted between two requests and the
          * client dials more. Connections that serve one request and close do not count. Default
@@ -698,6 +707,31 @@ public final class AdmissionServer implements AutoCloseable {
                 throw new IllegalArgumentException("openConnectionBound must be at least 1");
             }
             this.openConnectionBound = max;
+            return this;
+        }
+
+        /**
+         * At a bound ({@link #keptConnectionBound}, {@link #openConnectionBound}), how long a new
+         * connection may wait to be taken in before it is refused (reset, before any TLS): beyond
+         * capacity the client's excess calls fail fast instead of waiting for their timeout while
+         * their dials hold its descriptors. At most as many as the listening socket's backlog (1024)
+         * wait; beyond that the one waiting longest is refused (its dial most likely lost the race
+         * to an open connection already: the client uses whichever comes first). Default {@link #DEFAULT_ACCEPT_WAIT}.
+         */
+        public Builder acceptWait(Duration wait) {
+            if (wait.isNegative()) {
+                throw new IllegalArgumentException("acceptWait must not be negative");
+            }
+            this.acceptWait = wait;
+            return this;
+        }
+
+        /** How many connections may wait at a bound (see {@link #acceptWait}). Default 1024, as the backlog. */
+        Builder acceptQueue(int max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("acceptQueue must not be negative");
+            }
+            this.acceptQueue = max;
             return this;
         }
 

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.util.concurrent.FastThreadLocal;
 import org.slf4j.Logger;
@@ -11,6 +12,8 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,10 +39,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * core). A loop is crowded when its reads took more than the threshold of the window and the kept
  * connections' more than {@link #KEPT_SHARE} of it: clients that open a connection per request
  * need their handshakes, which then are the work and are not held back. A crowded loop makes the
- * listening socket stop accepting. While held, every {@link #TICK_NANOS} it accepts one connection if
- * a loop is still crowded (a client that needs a connection gets one, slowly), else a budget that
- * doubles each calm tick up to {@link #ACCEPTS_PER_READ} (a queue of waiting connections is taken
- * in gradually, not all at once, which would crowd the loops again); after {@link #CALM_NANOS}
+ * listening socket stop accepting. While held, every {@link #TICK_NANOS} it accepts one connection
+ * (a client that needs a connection gets one, slowly; a queue of waiting connections is taken in
+ * gradually, not all at once, which would crowd the loops again); after {@link #CALM_NANOS}
  * without crowding it accepts freely again.
  *
  * <p>A bound on kept-alive connections ({@code keptLimit}) holds accepting back in calm moments
@@ -74,6 +76,9 @@ final class HandshakeGate {
     static final long CALM_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Netty's default for a listening socket: connections accepted per read when not held. */
     static final int ACCEPTS_PER_READ = 16;
+    /** At the bound, connections accepted per tick into the waiting queue (a drain of the kernel's). */
+    static final int DRAIN_PER_TICK = 256;
+    static final long REFUSAL_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
     private static final Logger LOG = LoggerFactory.getLogger(HandshakeGate.class);
@@ -87,6 +92,10 @@ final class HandshakeGate {
     private final int openLimit;
     private final java.util.function.IntSupplier open;
     private final AtomicLong bounds = new AtomicLong();
+    private final long maxWaitNanos;
+    private final int waitingCap;
+    private final Runnable onRefused;
+    private final AtomicLong refused = new AtomicLong();
     private final CopyOnWriteArrayList<Loop> all = new CopyOnWriteArrayList<>();
     private final AtomicLong holds = new AtomicLong();
     private final FastThreadLocal<Loop> loops = new FastThreadLocal<>() {
@@ -100,12 +109,21 @@ final class HandshakeGate {
     private volatile Channel listener;
     private volatile boolean held;
     // Touched only on the listening channel's event loop.
-    private int budget;
     private long calmSince;
     private boolean atBound;
     private long lastAccept;
     /** The last connection taken in beyond the bound replaced one idle for long. */
     private boolean replaced;
+    /** Connections the next reads may take in at the bound (granted by {@link #tick}). */
+    private int grants;
+    /** At the bound: connections accepted but not taken in yet, oldest first (not read: no handshake). */
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private ChannelHandlerContext acceptorContext;
+    private long refusedSinceLog;
+    private long lastRefusalLog;
+
+    private record Waiting(Channel channel, long since) {
+    }
 
     /**
      * @param threshold share of an event loop's wall time spent in reads, in (0, 1], above which
@@ -118,13 +136,24 @@ final class HandshakeGate {
      * @param onBound called each time a bound is reached (a metric)
      * @param closeIdle at the bound, closes the connection idle longest if it has been idle for
      *     long (seconds), and says whether it did ({@link Connections#closeIdlest})
+     * @param maxWait at the bound, how long an accepted connection may wait to be taken in before
+     *     it is refused (reset)
+     * @param waitingCap at the bound, how many accepted connections may wait; beyond it the one
+     *     waiting longest is refused
+     * @param onRefused called for each connection refused (a metric)
      */
     HandshakeGate(double threshold, int keptLimit, java.util.function.IntSupplier kept, int openLimit,
             java.util.function.IntSupplier open, Runnable onHold, Runnable onBound,
-            java.util.function.BooleanSupplier closeIdle) {
+            java.util.function.BooleanSupplier closeIdle, Duration maxWait, int waitingCap, Runnable onRefused) {
         if (keptLimit < 1) {
             throw new IllegalArgumentException("keptLimit must be at least 1");
         }
+        if (waitingCap < 0 || maxWait.isNegative()) {
+            throw new IllegalArgumentException("waitingCap and maxWait must not be negative");
+        }
+        this.maxWaitNanos = maxWait.toNanos();
+        this.waitingCap = waitingCap;
+        this.onRefused = onRefused;
         this.threshold = threshold;
         this.keptLimit = keptLimit;
         this.onHold = onHold;
@@ -150,14 +179,81 @@ final class HandshakeGate {
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof Channel && full()) {
-                // taken in at the bound: in place of a connection idle for long, if any
-                replaced = closeIdle.getAsBoolean();
-                reachedBound(ctx.channel());
-            }
-            ctx.fireChannelRead(msg);
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            acceptorContext = ctx;
         }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof Channel child)) {
+                ctx.fireChannelRead(msg);
+            } else if (grants > 0) {
+                grants--;
+                takeIn(child);
+            } else if (full()) {
+                // at the bound: waits here, unread, until granted (oldest first) or refused
+                reachedBound(ctx.channel());
+                if (waitingCap == 0) {
+                    refuse(child);
+                    return;
+                }
+                if (waiting.size() >= waitingCap) {
+                    // the one waiting longest goes: its dial most likely lost the race to an open
+                    // connection already (the client uses whichever comes first), a new one's not yet
+                    refuse(waiting.poll().channel());
+                }
+                waiting.add(new Waiting(child, System.nanoTime()));
+            } else {
+                ctx.fireChannelRead(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (held) {
+                // one read per tick while held (see tick)
+                ctx.channel().config().setAutoRead(false);
+            }
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            for (Waiting w; (w = waiting.poll()) != null; ) {
+                close(w.channel());
+            }
+            ctx.fireChannelInactive();
+        }
+    }
+
+    /** On the listening channel's loop: hands a connection on to be set up and read. */
+    private void takeIn(Channel child) {
+        if (full()) {
+            // taken in at the bound: in place of a connection idle for long, if any
+            replaced = closeIdle.getAsBoolean();
+            reachedBound(acceptorContext.channel());
+        }
+        acceptorContext.fireChannelRead(child);
+    }
+
+    /**
+     * On the listening channel's loop: closes a connection never read, with a reset (its client sees
+     * the refusal at once and leaves no TIME_WAIT here).
+     */
+    private void refuse(Channel child) {
+        close(child);
+        refused.incrementAndGet();
+        refusedSinceLog++;
+        onRefused.run();
+    }
+
+    private static void close(Channel child) {
+        try {
+            child.config().setOption(ChannelOption.SO_LINGER, 0);
+        } catch (RuntimeException e) {
+            // closing is what matters
+        }
+        child.unsafe().closeForcibly();
     }
 
     /**
@@ -185,6 +281,16 @@ final class HandshakeGate {
     /** How often accepting was held back because a loop was crowded, since start. */
     long holds() {
         return holds.get();
+    }
+
+    /** Connections refused at the bound (waited too long, or too many waiting), since start. */
+    long refused() {
+        return refused.get();
+    }
+
+    /** Connections accepted at the bound and waiting to be taken in, now. */
+    int waiting() {
+        return waiting.size();
     }
 
     /** How often a bound (kept or open connections) was reached, since start. */
@@ -274,7 +380,7 @@ final class HandshakeGate {
         return false;
     }
 
-    /** A loop is crowded: from accepting freely to accepting by budget. */
+    /** A loop is crowded: from accepting freely to one per tick. */
     private void hold() {
         Channel server = listener;
         if (server == null || threshold >= 1.0 || held) {
@@ -303,10 +409,9 @@ final class HandshakeGate {
         }
     }
 
-    /** On the listening channel's loop: from accepting freely to accepting by budget. */
+    /** On the listening channel's loop: from accepting freely to one per tick. */
     private void enterHeld(Channel server) {
         held = true;
-        budget = 1;
         calmSince = 0;
         server.config().setAutoRead(false);
         server.eventLoop().schedule(this::tick, TICK_NANOS, TimeUnit.NANOSECONDS);
@@ -319,39 +424,69 @@ final class HandshakeGate {
             return;
         }
         long now = System.nanoTime();
+        while (!waiting.isEmpty() && now - waiting.peek().since() > maxWaitNanos) {
+            refuse(waiting.poll().channel());
+        }
+        logRefusals(now);
         boolean full = full();
         if (!full) {
             atBound = false;
         }
         int accept;
         if (full) {
-            budget = 1;
             calmSince = 0;
             // one per tick while each replaces a connection idle for long, else one per calm
             // period: a client with no connection still gets one
             accept = replaced || now - lastAccept >= CALM_NANOS ? 1 : 0;
             replaced = false;
         } else if (crowded(now)) {
-            budget = 1;
             calmSince = 0;
             accept = 1;
         } else {
             if (calmSince == 0) {
                 calmSince = now;
-            } else if (now - calmSince >= CALM_NANOS) {
+            } else if (now - calmSince >= CALM_NANOS && waiting.isEmpty()) {
                 held = false;
+                grants = 0;
                 acceptsPerRead(server, ACCEPTS_PER_READ);
                 server.config().setAutoRead(true);
                 return;
             }
-            accept = budget;
-            budget = Math.min(ACCEPTS_PER_READ, budget * 2);
+            accept = 1;
         }
         if (accept > 0) {
             lastAccept = now;
-            acceptsPerRead(server, accept);
-            server.read();
+        }
+        // the waiting first, oldest first; then the kernel's queue
+        while (accept > 0 && !waiting.isEmpty()) {
+            takeIn(waiting.poll().channel());
+            accept--;
+        }
+        grants = accept;
+        // at the bound, dials wait in this gate's queue, where their wait is bounded and those
+        // beyond it are refused at once, not in the kernel's, where a client waits for its
+        // timeout (and beyond the kernel's backlog resends its SYN for seconds)
+        int drain = full() ? DRAIN_PER_TICK : 0;
+        if (drain > 0) {
+            // with auto-read off a read takes in one connection only (Netty's read loop continues
+            // only while auto-read is on): on for one read of up to that many, off again in
+            // channelReadComplete
+            acceptsPerRead(server, accept + drain);
+            server.config().setAutoRead(true);
+        } else if (accept > 0) {
+            server.read(); // one connection
         }
         server.eventLoop().schedule(this::tick, TICK_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    /** At most once a minute while refusing: how many, and why. */
+    private void logRefusals(long now) {
+        if (refusedSinceLog > 0 && (lastRefusalLog == 0 || now - lastRefusalLog >= REFUSAL_LOG_NANOS)) {
+            LOG.warn("beyond capacity: refused {} new connections since {} (each waited {} ms or found {} waiting); "
+                    + "{} kept alive, {} open", refusedSinceLog, lastRefusalLog == 0 ? "start" : "the last such line",
+                    TimeUnit.NANOSECONDS.toMillis(maxWaitNanos), waitingCap, kept.getAsInt(), open.getAsInt());
+            refusedSinceLog = 0;
+            lastRefusalLog = now;
+        }
     }
 }

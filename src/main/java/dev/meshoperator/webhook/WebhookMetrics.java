@@ -40,6 +40,7 @@ public final class WebhookMetrics {
     private final Counter successes;
     private final Counter acceptHolds;
     private final Counter connectionBounds;
+    private final Counter connectionsRefused;
     private volatile IntSupplier openConnections = () -> 0;
     private final Timer latency;
 
@@ -62,6 +63,9 @@ public final class WebhookMetrics {
         this.connectionBounds = Counter.builder("webhook.connections.bound.reached")
                 .description("Times the webhook's open connections reached the count from which new "
                         + "ones are accepted one at a time").register(registry);
+        this.connectionsRefused = Counter.builder("webhook.connections.refused")
+                .description("New connections refused (reset before TLS) at the connection bound: they "
+                        + "waited longest to be taken in, or too many were waiting").register(registry);
         Gauge.builder("webhook.connections.open", this, m -> m.openConnections.getAsInt())
                 .description("HTTPS connections open to the webhook").strongReference(true).register(registry);
         this.latency = Timer.builder("sidecar.injection.time")
@@ -81,6 +85,11 @@ public final class WebhookMetrics {
     /** The open connections reached the soft bound (see HandshakeGate). */
     public void connectionBoundReached() {
         connectionBounds.increment();
+    }
+
+    /** A new connection was refused at the connection bound (see HandshakeGate). */
+    public void connectionRefused() {
+        connectionsRefused.increment();
     }
 
     /** The webhook's open HTTPS connections, read from {@code open} at each scrape (the last server's). */

@@ -28,7 +28,8 @@ import java.util.List;
  * AdmissionServer.Builder#inlineDecisions), {@code --inline} (the default; for older commits),
  * {@code --shed-after MILLIS}, {@code --gate SHARE} (the handshake gate's threshold,
  * AdmissionServer.Builder#handshakeBusyShare; 1 turns it off, as before it existed), {@code --kept-bound N}
- * (AdmissionServer.Builder#keptConnectionBound), {@code --open-bound N} (#openConnectionBound), {@code --warm-up MILLIS} (the warm-up's budget,
+ * (AdmissionServer.Builder#keptConnectionBound), {@code --open-bound N} (#openConnectionBound),
+ * {@code --accept-wait MILLIS} (#acceptWait), {@code --warm-up MILLIS} (the warm-up's budget,
  * default {@link WebhookWarmUp#DEFAULT_BUDGET}, the operator's), {@code --warm-up-requests N} (its request
  * count, default {@link WebhookWarmUp#DEFAULT_MAX_REQUESTS}), {@code --no-warm-up} (ready cold, the
  * "before" of bench/warm-start.sh), {@code --threads N} and {@code --queue N} (the decision pool and
@@ -47,6 +48,7 @@ public final class WebhookServerMain {
     Double gate = null;
     Integer keptBound = null;
     Integer openBound = null;
+    Long acceptWait = null;
     Duration warmUp = WebhookWarmUp.DEFAULT_BUDGET;
     int warmUpRequests = WebhookWarmUp.DEFAULT_MAX_REQUESTS;
     Integer threads = null;
@@ -60,6 +62,7 @@ public final class WebhookServerMain {
         case "--gate" -> gate = Double.parseDouble(args[++i]);
         case "--kept-bound" -> keptBound = Integer.parseInt(args[++i]);
         case "--open-bound" -> openBound = Integer.parseInt(args[++i]);
+        case "--accept-wait" -> acceptWait = Long.parseLong(args[++i]);
         case "--warm-up" -> warmUp = Duration.ofMillis(Long.parseLong(args[++i]));
         case "--no-warm-up" -> warmUp = Duration.ZERO;
         case "--warm-up-requests" -> warmUpRequests = Integer.parseInt(args[++i]);
@@ -100,6 +103,9 @@ public final class WebhookServerMain {
     }
     if (keptBound != null) {
       AdmissionServer.Builder.class.getMethod("keptConnectionBound", int.class).invoke(builder, keptBound);
+    }
+    if (acceptWait != null) {
+      AdmissionServer.Builder.class.getMethod("acceptWait", Duration.class).invoke(builder, Duration.ofMillis(acceptWait));
     }
     if (openBound != null) {
       AdmissionServer.Builder.class.getMethod("openConnectionBound", int.class).invoke(builder, openBound);

@@ -376,6 +376,72 @@ class AdmissionServerLimitsTest {
         assertThat(replacementRun(Duration.ofSeconds(60))).isZero();
     }
 
+    @Test
+    void atTheBoundANewConnectionWaitsAtMostTheAcceptWaitThenIsRefusedAtOnce() throws Exception {
+        // at the bound of 8 kept connections, 40 dials: a few taken in (one per 100 ms), the rest
+        // reset once they waited 300 ms, long before their clients' timeouts
+        RefusalRun bounded = refusalRun(Duration.ofMillis(300), 1024);
+        assertThat(bounded.refused()).isGreaterThanOrEqualTo(30);
+        assertThat(bounded.countedRefused()).isGreaterThanOrEqualTo(bounded.refused());
+        assertThat(bounded.keptStillAnswered()).isEqualTo(8);
+        assertThat(metrics.scrape()).containsPattern("webhook_connections_refused_total [34]\\d\\.0");
+        server.close();
+        // control: waiting up to a minute, none is refused in the same time
+        RefusalRun waiting = refusalRun(Duration.ofSeconds(60), 1024);
+        assertThat(waiting.refused()).isZero();
+        assertThat(waiting.countedRefused()).isZero();
+        assertThat(waiting.keptStillAnswered()).isEqualTo(8);
+    }
+
+    @Test
+    void atTheBoundWithTheWaitingQueueFullTheConnectionsWaitingLongestAreRefused() throws Exception {
+        // room for 8 to wait, each for a minute: of 40 dials, 32 or so are reset at once, the
+        // first ones (they waited longest), and the last 8 wait
+        RefusalRun full = refusalRun(Duration.ofSeconds(60), 8);
+        assertThat(full.refused()).isBetween(25, 32);
+        assertThat(full.lastEightRefused()).isZero();
+        assertThat(full.keptStillAnswered()).isEqualTo(8);
+        // the control is the previous test's: room for 1,024, none refused
+    }
+
+    record RefusalRun(int refused, int lastEightRefused, long countedRefused, int keptStillAnswered) {}
+
+    /** 8 kept connections at the bound of 8, then 40 dials that send nothing; how many were reset within 200 ms after the wait. */
+    private RefusalRun refusalRun(Duration acceptWait, int queue) throws Exception {
+        server = builder().keptConnectionBound(8).maxConnections(1000).acceptWait(acceptWait).acceptQueue(queue)
+                .idleTimeout(Duration.ofSeconds(60)).handshakeTimeout(Duration.ofSeconds(30)).start();
+        List<SSLSocket> kept = keptSockets(8);
+        List<Socket> dialed = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            Socket s = new Socket();
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5_000);
+            sockets.add(s);
+            dialed.add(s);
+        }
+        Thread.sleep(Math.min(acceptWait.toMillis(), 1000) + 200);
+        int refused = 0;
+        int lastEightRefused = 0;
+        for (int i = 0; i < dialed.size(); i++) {
+            Socket s = dialed.get(i);
+            s.setSoTimeout(1);
+            boolean reset;
+            try {
+                reset = s.getInputStream().read() == -1;
+            } catch (SocketTimeoutException e) {
+                reset = false; // waiting, or taken in and waiting for its handshake
+            } catch (IOException e) {
+                reset = true;
+            }
+            refused += reset ? 1 : 0;
+            lastEightRefused += reset && i >= dialed.size() - 8 ? 1 : 0;
+        }
+        int answered = 0;
+        for (int i = 0; i < kept.size(); i++) {
+            answered += exchangeKeptAlive(kept.get(i), "again-" + i).startsWith("HTTP/1.1 200") ? 1 : 0;
+        }
+        return new RefusalRun(refused, lastEightRefused, server.handshakeGate().refused(), answered);
+    }
+
     record BoundRun(int arrived, int acceptedWithin400ms, int keptStillAnswered) {}
 
     private BoundRun boundRun(int bound) throws Exception {
