@@ -68,6 +68,44 @@ final class WorkloadMover {
 
   private WorkloadMover() {}
 
+  /** What a step reads from and writes to the cluster; a seam for tests. */
+  interface Cluster {
+    /** Every pod, cluster-wide. */
+    List<Pod> pods();
+
+    /** The Deployment, StatefulSet or DaemonSet that controls the pod, if any. */
+    Optional<Workload> ownerOf(Pod pod);
+
+    Optional<HasMetadata> get(Workload workload);
+
+    /** What kubectl rollout restart writes, plus which revision it was for. */
+    void restart(Workload workload, String active, Instant now);
+
+    static Cluster of(KubernetesClient client) {
+      return new Cluster() {
+        @Override
+        public List<Pod> pods() {
+          return client.pods().inAnyNamespace().list().getItems();
+        }
+
+        @Override
+        public Optional<Workload> ownerOf(Pod pod) {
+          return WorkloadMover.ownerOf(client, pod);
+        }
+
+        @Override
+        public Optional<HasMetadata> get(Workload workload) {
+          return WorkloadMover.get(client, workload);
+        }
+
+        @Override
+        public void restart(Workload workload, String active, Instant now) {
+          WorkloadMover.restart(client, workload, active, now);
+        }
+      };
+    }
+  }
+
   /**
    * One step of the move; called on every reconcile while older revisions have pods.
    *
@@ -77,17 +115,22 @@ final class WorkloadMover {
    */
   static WorkloadUpdateStatus step(KubernetesClient client, Set<String> old, String active, boolean activeReady,
       WorkloadUpdateStatus previous, Instant now) {
+    return step(Cluster.of(client), old, active, activeReady, previous, now);
+  }
+
+  static WorkloadUpdateStatus step(Cluster cluster, Set<String> old, String active, boolean activeReady,
+      WorkloadUpdateStatus previous, Instant now) {
     boolean sameMove = previous != null && active.equals(previous.getRevision()) && previous.getRestarted() != null;
     List<String> restarted = new ArrayList<>(sameMove ? previous.getRestarted() : List.of());
     TreeSet<Workload> onOld = new TreeSet<>();
     int unowned = 0;
-    for (Pod pod : client.pods().inAnyNamespace().list().getItems()) {
+    for (Pod pod : cluster.pods()) {
       Map<String, String> annotations = pod.getMetadata().getAnnotations();
       String rev = annotations == null ? null : annotations.get(RevisionUsage.REV_ANNOTATION);
       if (rev == null || !old.contains(rev) || pod.getMetadata().getDeletionTimestamp() != null) {
         continue;
       }
-      Optional<Workload> owner = ownerOf(client, pod);
+      Optional<Workload> owner = cluster.ownerOf(pod);
       if (owner.isPresent()) {
         onOld.add(owner.get());
       } else {
@@ -100,7 +143,7 @@ final class WorkloadMover {
     status.setRemaining(onOld.size());
     String bare = unowned == 0 ? "" : "; " + unowned + " pod(s) of older revisions belong to no Deployment, StatefulSet "
         + "or DaemonSet: restart them yourself";
-    if (onOld.isEmpty() && inFlight(client, restarted, active, now).isEmpty()) {
+    if (onOld.isEmpty() && inFlight(cluster, restarted, active, now).isEmpty()) {
       status.setState(SUCCEEDED);
       status.setMessage("every Deployment, StatefulSet and DaemonSet runs revision " + active + bare);
       return status;
@@ -116,7 +159,7 @@ final class WorkloadMover {
     int busy = 0;
     List<Workload> candidates = new ArrayList<>();
     for (Workload w : union(ours, onOld)) {
-      Optional<HasMetadata> current = get(client, w);
+      Optional<HasMetadata> current = cluster.get(w);
       if (current.isEmpty()) {
         continue;
       }
@@ -144,7 +187,7 @@ final class WorkloadMover {
       if (busy + started >= AT_ONCE) {
         break;
       }
-      restart(client, w, active, now);
+      cluster.restart(w, active, now);
       restarted.add(w.toString());
       started++;
     }
@@ -154,10 +197,10 @@ final class WorkloadMover {
     return status;
   }
 
-  private static List<Workload> inFlight(KubernetesClient client, List<String> restarted, String active, Instant now) {
+  private static List<Workload> inFlight(Cluster cluster, List<String> restarted, String active, Instant now) {
     List<Workload> busy = new ArrayList<>();
     for (String r : restarted) {
-      Workload.parse(r).flatMap(w -> get(client, w).map(o -> Map.entry(w, o))).ifPresent(e -> {
+      Workload.parse(r).flatMap(w -> cluster.get(w).map(o -> Map.entry(w, o))).ifPresent(e -> {
         if (active.equals(templateAnnotations(e.getValue()).get(RESTARTED_FOR)) && health(e.getValue(), now) == Health.PROGRESSING) {
           busy.add(e.getKey());
         }
