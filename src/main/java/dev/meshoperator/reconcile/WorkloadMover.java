@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -29,9 +30,10 @@ import java.util.TreeSet;
  * out healthy; the first that fails stops the whole move and the status names it.
  *
  * <p>It keeps no memory of its own: a workload it restarted carries {@link #RESTARTED_FOR} (the
- * revision it was moved to) on its pod template, so after an operator restart the rollouts in
- * flight are found again in the cluster. A failed rollout that the user repairs becomes healthy and
- * the move goes on by itself.
+ * revision it was moved to) on its pod template, so after an operator restart, or when a reconcile
+ * reads a status older than the last one written, the rollouts in flight are found again in the
+ * cluster and status.workloadUpdate.restarted still names them. A failed rollout that the user
+ * repairs becomes healthy and the move goes on by itself.
  */
 final class WorkloadMover {
   static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
@@ -118,32 +120,61 @@ final class WorkloadMover {
     return step(Cluster.of(client), old, active, activeReady, previous, now);
   }
 
+  /**
+   * {@code previous} is the status as this reconcile read it, which may be older than the last one
+   * written (a reconcile can start before the watch brings back its predecessor's write). So it is a
+   * starting point only: a workload whose pod template says it was restarted for {@code active} is
+   * counted as restarted whatever {@code previous} says, and the move succeeds only once no pod of an
+   * older revision is left, terminating ones included.
+   */
   static WorkloadUpdateStatus step(Cluster cluster, Set<String> old, String active, boolean activeReady,
       WorkloadUpdateStatus previous, Instant now) {
     boolean sameMove = previous != null && active.equals(previous.getRevision()) && previous.getRestarted() != null;
     List<String> restarted = new ArrayList<>(sameMove ? previous.getRestarted() : List.of());
     TreeSet<Workload> onOld = new TreeSet<>();
+    // Workloads whose old pods are on their way out: rolled already, not to be restarted again, but
+    // those pods still run an older revision's proxy until they are gone.
+    TreeSet<Workload> leaving = new TreeSet<>();
     int unowned = 0;
+    int terminating = 0;
     for (Pod pod : cluster.pods()) {
       Map<String, String> annotations = pod.getMetadata().getAnnotations();
       String rev = annotations == null ? null : annotations.get(RevisionUsage.REV_ANNOTATION);
-      if (rev == null || !old.contains(rev) || pod.getMetadata().getDeletionTimestamp() != null) {
+      if (rev == null || !old.contains(rev)) {
         continue;
       }
       Optional<Workload> owner = cluster.ownerOf(pod);
-      if (owner.isPresent()) {
+      if (pod.getMetadata().getDeletionTimestamp() != null) {
+        terminating++;
+        owner.ifPresent(leaving::add);
+      } else if (owner.isPresent()) {
         onOld.add(owner.get());
       } else {
         unowned++;
       }
     }
+    // Rollouts this move started: the ones the status names and any found by annotation.
+    TreeSet<Workload> ours = new TreeSet<>();
+    restarted.forEach(r -> Workload.parse(r).ifPresent(ours::add));
+    Map<Workload, HasMetadata> current = new TreeMap<>();
+    for (Workload w : union(ours, union(onOld, leaving))) {
+      cluster.get(w).ifPresent(o -> current.put(w, o));
+    }
+    current.forEach((w, o) -> {
+      if (movedByUs(o, active) && !restarted.contains(w.toString())) {
+        restarted.add(w.toString());
+      }
+    });
+    boolean rolling = current.values().stream().anyMatch(o -> movedByUs(o, active) && health(o, now) == Health.PROGRESSING);
+
     WorkloadUpdateStatus status = new WorkloadUpdateStatus();
     status.setRevision(active);
     status.setRestarted(restarted);
     status.setRemaining(onOld.size());
-    String bare = unowned == 0 ? "" : "; " + unowned + " pod(s) of older revisions belong to no Deployment, StatefulSet "
-        + "or DaemonSet: restart them yourself";
-    if (onOld.isEmpty() && inFlight(cluster, restarted, active, now).isEmpty()) {
+    String bare = (terminating == 0 ? "" : "; " + terminating + " pod(s) of older revisions still terminating")
+        + (unowned == 0 ? "" : "; " + unowned + " pod(s) of older revisions belong to no Deployment, StatefulSet "
+        + "or DaemonSet: restart them yourself");
+    if (onOld.isEmpty() && terminating == 0 && !rolling) {
       status.setState(SUCCEEDED);
       status.setMessage("every Deployment, StatefulSet and DaemonSet runs revision " + active + bare);
       return status;
@@ -153,27 +184,20 @@ final class WorkloadMover {
       status.setMessage("waiting for istiod of revision " + active + " to be available before restarting workloads" + bare);
       return status;
     }
-    // Rollouts already under way: the ones this move started (status) and any found by annotation.
-    TreeSet<Workload> ours = new TreeSet<>();
-    restarted.forEach(r -> Workload.parse(r).ifPresent(ours::add));
     int busy = 0;
     List<Workload> candidates = new ArrayList<>();
-    for (Workload w : union(ours, onOld)) {
-      Optional<HasMetadata> current = cluster.get(w);
-      if (current.isEmpty()) {
-        continue;
-      }
-      boolean movedByUs = active.equals(templateAnnotations(current.get()).get(RESTARTED_FOR));
-      if (!movedByUs) {
+    for (Map.Entry<Workload, HasMetadata> e : current.entrySet()) {
+      Workload w = e.getKey();
+      if (!movedByUs(e.getValue(), active)) {
         if (onOld.contains(w)) {
           candidates.add(w);
         }
         continue;
       }
-      Health health = health(current.get(), now);
+      Health health = health(e.getValue(), now);
       if (health == Health.FAILED) {
         status.setState(FAILED);
-        status.setMessage(w + " did not roll out onto revision " + active + ": " + failure(current.get())
+        status.setMessage(w + " did not roll out onto revision " + active + ": " + failure(e.getValue())
             + "; stopped with " + onOld.size() + " workload(s) still on older revisions. Fix it (kubectl rollout status "
             + w.kind().toLowerCase() + "/" + w.name() + " -n " + w.namespace() + ") and the move goes on" + bare);
         return status;
@@ -197,22 +221,14 @@ final class WorkloadMover {
     return status;
   }
 
-  private static List<Workload> inFlight(Cluster cluster, List<String> restarted, String active, Instant now) {
-    List<Workload> busy = new ArrayList<>();
-    for (String r : restarted) {
-      Workload.parse(r).flatMap(w -> cluster.get(w).map(o -> Map.entry(w, o))).ifPresent(e -> {
-        if (active.equals(templateAnnotations(e.getValue()).get(RESTARTED_FOR)) && health(e.getValue(), now) == Health.PROGRESSING) {
-          busy.add(e.getKey());
-        }
-      });
-    }
-    return busy;
+  private static boolean movedByUs(HasMetadata workload, String active) {
+    return active.equals(templateAnnotations(workload).get(RESTARTED_FOR));
   }
 
-  private static List<Workload> union(TreeSet<Workload> a, TreeSet<Workload> b) {
+  private static TreeSet<Workload> union(TreeSet<Workload> a, TreeSet<Workload> b) {
     TreeSet<Workload> all = new TreeSet<>(a);
     all.addAll(b);
-    return new ArrayList<>(all);
+    return all;
   }
 
   private static Optional<Workload> ownerOf(KubernetesClient client, Pod pod) {
