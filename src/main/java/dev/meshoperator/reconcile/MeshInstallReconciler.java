@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import dev.meshoperator.inject.KubeJson;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -37,6 +38,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +79,8 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   private static final Duration UNINSTALL_RETRY_FIRST = Duration.ofSeconds(1);
   private static final Duration UNINSTALL_RETRY_MAX = Duration.ofSeconds(60);
   private static final Duration CONFLICT_RECHECK = Duration.ofSeconds(10);
+  /** After a status write found the MeshInstall changed since it was read: look again with what changed. */
+  private static final Duration STATUS_CONFLICT_RETRY = Duration.ofSeconds(1);
   private static final Logger log = LoggerFactory.getLogger(MeshInstallReconciler.class);
 
   private final Renderer renderer;
@@ -205,7 +209,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
       // The winner's deletion wakes us through the peer informer, but that informer and the primary
       // cache this check reads are separate watches: the event can come before the cache forgets
       // the winner. Looking again later costs reads only.
-      return statusUpdate(install, status).rescheduleAfter(CONFLICT_RECHECK);
+      return statusUpdate(install, status, context, Optional.of(CONFLICT_RECHECK));
     }
 
     List<Problem> problems = new ArrayList<>(Profiles.validate(install));
@@ -217,7 +221,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
       status.setWebhook(InjectionReport.whileInvalid(status.getWebhook(), lastValidSpec(install, client)));
       announceTransition(client, install, status);
       // Nothing else wakes us when the CNI owner lets go: look again later (reads only).
-      return cniTaken.isPresent() ? statusUpdate(install, status).rescheduleAfter(CONFLICT_RECHECK) : statusUpdate(install, status);
+      return statusUpdate(install, status, context, cniTaken.map(taken -> CONFLICT_RECHECK));
     }
 
     EffectiveConfig config = Profiles.resolve(install);
@@ -282,8 +286,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
       status = statuses.missingPermission(install, status, "the operator cannot " + describe(missingPermissions)
           + " (cluster-wide): it does not see edits of those kinds until its periodic reconcile; grant what deploy/02-rbac.yaml grants");
     }
-    UpdateControl<MeshInstall> control = statusUpdate(install, status);
-    return recheck.map(control::rescheduleAfter).orElse(control);
+    return statusUpdate(install, status, context, recheck);
   }
 
   /** Stops the applier's threads; call after the operator has stopped. */
@@ -370,12 +373,48 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     events.warning(client, install, now.getReason(), now.getMessage());
   }
 
-  private static UpdateControl<MeshInstall> statusUpdate(MeshInstall install, MeshInstallStatus status) {
-    if (StatusDiff.same(install.getStatus(), status)) {
-      return UpdateControl.noUpdate();
+  /**
+   * Writes {@code status} unless it says nothing new, and asks to be called again after
+   * {@code recheck}, or sooner when the write found the MeshInstall changed since it was read.
+   */
+  private static UpdateControl<MeshInstall> statusUpdate(MeshInstall install, MeshInstallStatus status,
+      Context<MeshInstall> context, Optional<Duration> recheck) {
+    Optional<Duration> next = recheck;
+    if (!StatusDiff.same(install.getStatus(), status) && !writeStatus(install, status, context)) {
+      next = Optional.of(recheck.filter(d -> d.compareTo(STATUS_CONFLICT_RETRY) < 0).orElse(STATUS_CONFLICT_RETRY));
     }
-    install.setStatus(status);
-    return UpdateControl.patchStatus(install);
+    UpdateControl<MeshInstall> control = UpdateControl.noUpdate();
+    return next.map(control::rescheduleAfter).orElse(control);
+  }
+
+  /**
+   * A status is computed from the one this reconcile read (what the workload move has done, when
+   * conditions changed), so it is written only over that one: an update with its resourceVersion,
+   * and the answer goes into JOSDK's cache of MeshInstalls. JOSDK's own UpdateControl.patchStatus
+   * does neither (5.2.3): the next reconcile, started at once by an event that came meanwhile, could
+   * read the status from before this write and its patch, computed from that, overwrote this one
+   * (status.workloadUpdate.restarted lost, UpgradeIT).
+   *
+   * @return false when the MeshInstall changed since it was read (HTTP 409): nothing was written
+   */
+  private static boolean writeStatus(MeshInstall install, MeshInstallStatus status, Context<MeshInstall> context) {
+    KubernetesClient client = context.getClient();
+    MeshInstall update = client.getKubernetesSerialization().clone(install);
+    update.setStatus(status);
+    MeshInstall written;
+    try {
+      written = client.resource(update).updateStatus();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+      log.debug("MeshInstall {}: changed since read (resourceVersion {}); its status is computed again",
+          install.getMetadata().getName(), install.getMetadata().getResourceVersion());
+      return false;
+    }
+    context.eventSourceRetriever().getControllerEventSource()
+        .handleRecentResourceUpdate(ResourceID.fromResource(install), written, install);
+    return true;
   }
 
   /** Writes the status of an install being deleted (JOSDK's DeleteControl carries no status). */
