@@ -142,6 +142,8 @@ public final class StatusFactory {
       status.setAppliedVersion(old.getAppliedVersion());
       status.setActiveRevision(old.getActiveRevision());
       status.setRevisions(old.getRevisions());
+      // What the workload move did stays named while a reconcile fails or the spec is invalid.
+      status.setWorkloadUpdate(old.getWorkloadUpdate());
     }
     return status;
   }

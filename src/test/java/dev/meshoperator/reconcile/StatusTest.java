@@ -147,6 +147,24 @@ class StatusTest {
   }
 
   @Test
+  void aFailedReconcileOrAnInvalidSpecKeepsWhatTheWorkloadMoveRestarted() {
+    MeshInstall install = install(1);
+    StatusFactory statuses = at("2025-01-01T10:00:00Z");
+    MeshInstallStatus installed = statuses.installed(install, 12, READY);
+    var move = new dev.meshoperator.api.WorkloadUpdateStatus();
+    move.setRevision("demo-1-31-4");
+    move.setState("InProgress");
+    move.setRestarted(List.of("Deployment shop/web"));
+    installed.setWorkloadUpdate(move);
+    install.setStatus(installed);
+
+    MeshInstallStatus failed = statuses.failed(install, "ReconcileFailed", "apply: connection reset");
+    assertThat(failed.getWorkloadUpdate().getRestarted()).containsExactly("Deployment shop/web");
+    MeshInstallStatus invalid = statuses.invalid(install, List.of(new Problem("spec.remote.address", "is required")));
+    assertThat(invalid.getWorkloadUpdate().getRestarted()).containsExactly("Deployment shop/web");
+  }
+
+  @Test
   void readinessCountsReplicasAndWaitsForAvailability() {
     var desired = new DeploymentBuilder().withNewMetadata().withName("istiod").withNamespace("istio-system").endMetadata()
         .withNewSpec().endSpec().build();
