@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.AutoscalingSpec;
 import dev.meshoperator.api.Components;
 import dev.meshoperator.api.MeshInstall;
@@ -39,7 +40,7 @@ class MeshInstallLifecycleIT {
         String egress = "istio-egressgateway-" + install.getSpec().getRevision();
         assertThat(client.apps().deployments().inNamespace(install.getSpec().getNamespace()).withName(egress).get()).isNotNull();
 
-        client.resources(MeshInstall.class).withName(name).edit(mi -> { mi.getSpec().setProfile(Profile.MINIMAL); return mi; });
+        MeshInstallTestSupport.edit(client, name, mi -> mi.getSpec().setProfile(Profile.MINIMAL));
         MeshInstall minimal = MeshInstallTestSupport.get(client, name);
         MeshInstallTestSupport.awaitReady(client, name);
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(InstalledObjects.labelledWith(client, name))
@@ -66,7 +67,7 @@ class MeshInstallLifecycleIT {
         String image = deployment.get().getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
 
         // A hand edit of a field we own is taken back; a field we never set stays.
-        deployment.edit(d -> {
+        MergeEdits.edit(deployment, d -> {
           d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("example.com/tampered:1");
           d.getMetadata().getAnnotations().put("example.com/note", "kept");
           return d;
@@ -143,8 +144,7 @@ class MeshInstallLifecycleIT {
     String name = install.getMetadata().getName();
     client.resources(MeshInstall.class).resource(install).create();
     try {
-      assertThatThrownBy(() -> client.resources(MeshInstall.class).withName(name)
-          .edit(mi -> { mi.getSpec().setRevision("other"); return mi; }))
+      assertThatThrownBy(() -> MeshInstallTestSupport.edit(client, name, mi -> mi.getSpec().setRevision("other")))
           .isInstanceOf(KubernetesClientException.class)
           .hasMessageContaining("revision is immutable");
     } finally {
@@ -165,7 +165,7 @@ class MeshInstallLifecycleIT {
         var hpa = client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(cp).withName(istiod);
         String hpaVersion = hpa.get().getMetadata().getResourceVersion();
 
-        client.resources(MeshInstall.class).withName(name).edit(mi -> {
+        MeshInstallTestSupport.edit(client, name, mi -> {
           AutoscalingSpec autoscaling = new AutoscalingSpec();
           autoscaling.setMinReplicas(7);
           PilotSpec pilot = new PilotSpec();
@@ -173,7 +173,6 @@ class MeshInstallLifecycleIT {
           Components components = new Components();
           components.setPilot(pilot);
           mi.getSpec().setComponents(components);
-          return mi;
         });
         MeshInstall invalid = MeshInstallTestSupport.awaitState(client, name, MeshState.Error);
         assertThat(MeshInstallTestSupport.condition(invalid, MeshInstallStatus.RECONCILED)).hasValueSatisfying(c -> {
@@ -184,11 +183,11 @@ class MeshInstallLifecycleIT {
         assertThat(hpa.get().getMetadata().getResourceVersion()).as("the HPA was not touched").isEqualTo(hpaVersion);
         assertThat(InstalledObjects.labelledWith(client, name)).containsExactlyElementsOf(InstalledObjects.expected(install, List.of(), true));
 
-        client.resources(MeshInstall.class).withName(name).edit(mi -> { mi.getSpec().setComponents(null); return mi; });
+        MeshInstallTestSupport.edit(client, name, mi -> mi.getSpec().setComponents(null));
         MeshInstallTestSupport.awaitReady(client, name);
 
         // An Istio release this operator does not support: refused by name, with the list.
-        client.resources(MeshInstall.class).withName(name).edit(mi -> { mi.getSpec().setVersion("1.29.6"); return mi; });
+        MeshInstallTestSupport.edit(client, name, mi -> mi.getSpec().setVersion("1.29.6"));
         MeshInstall unsupported = MeshInstallTestSupport.awaitState(client, name, MeshState.Error);
         assertThat(MeshInstallTestSupport.condition(unsupported, MeshInstallStatus.RECONCILED)).hasValueSatisfying(c -> {
           assertThat(c.getReason()).isEqualTo("InvalidSpec");
@@ -197,7 +196,7 @@ class MeshInstallLifecycleIT {
         });
         assertThat(client.apps().deployments().inNamespace(cp).withName(istiod).get().getSpec().getTemplate().getSpec()
             .getContainers().get(0).getImage()).as("istiod keeps its image").endsWith(":" + install.getSpec().getVersion());
-        client.resources(MeshInstall.class).withName(name).edit(mi -> { mi.getSpec().setVersion(install.getSpec().getVersion()); return mi; });
+        MeshInstallTestSupport.edit(client, name, mi -> mi.getSpec().setVersion(install.getSpec().getVersion()));
         MeshInstallTestSupport.awaitReady(client, name);
       } finally {
         MeshInstallTestSupport.cleanup(client, name);

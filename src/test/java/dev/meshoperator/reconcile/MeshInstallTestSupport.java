@@ -3,6 +3,7 @@ package dev.meshoperator.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.MeshInstalls;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshInstallStatus;
@@ -46,20 +47,14 @@ final class MeshInstallTestSupport {
   }
 
   /**
-   * Edits the MeshInstall as a user would, again on a conflict: the operator's status writes
-   * change its resourceVersion between our read and our write.
+   * Edits the MeshInstall as a user's {@code kubectl patch --type merge} does ({@link MergeEdits}):
+   * the operator's status writes between our read and our write cannot make it fail.
    */
   static void edit(KubernetesClient client, String name, java.util.function.Consumer<MeshInstall> change) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        client.resources(MeshInstall.class).withName(name).edit(mi -> { change.accept(mi); return mi; });
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 10) {
-          throw e;
-        }
-      }
-    }
+    MergeEdits.edit(client.resources(MeshInstall.class).withName(name), mi -> {
+      change.accept(mi);
+      return mi;
+    });
   }
 
   static MeshInstall get(KubernetesClient client, String name) {
