@@ -3,6 +3,7 @@ package dev.meshoperator.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.operator.OperatorProcess;
@@ -244,7 +245,7 @@ class CheckInjectClusterIT {
       MeshInstall left = installs.withName(installName).get();
       if (left != null) {
         // the test failed before uninstalling: nothing will remove the finalizer now
-        installs.withName(installName).edit(mi -> {
+        MergeEdits.edit(installs.withName(installName), mi -> {
           mi.getMetadata().setFinalizers(List.of());
           return mi;
         });

@@ -1,5 +1,6 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.testenv.OperatorIdentity;
 import dev.meshoperator.operator.OperatorProcess;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,7 +88,7 @@ class InvalidSpecInjectionIT {
       assertThat(proxyCpu(client, ns, output)).isEqualTo("123m");
 
       // Invalid in a way the schema cannot catch, and a new proxy request in the same edit.
-      installs.withName(name).edit(mi -> {
+      MergeEdits.edit(installs.withName(name), mi -> {
         mi.getSpec().setComponents(new KubernetesSerialization().unmarshal(
             "{\"pilot\": {\"autoscaling\": {\"enabled\": true, \"minReplicas\": 5, \"maxReplicas\": 2}}}", dev.meshoperator.api.Components.class));
         mi.getSpec().getSidecarInjector().getResources().getRequests()
@@ -143,7 +144,7 @@ class InvalidSpecInjectionIT {
           .withName("mesh-operator-sidecar-injector-nv" + suffix).get()).isNull();
 
       // Fixed: new pods get the new settings, without a warning.
-      installs.withName(name).edit(mi -> {
+      MergeEdits.edit(installs.withName(name), mi -> {
         mi.getSpec().setComponents(null);
         return mi;
       });

@@ -1,5 +1,6 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.operator.OperatorProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -159,7 +160,7 @@ class OperatorServiceAccountIT {
             && c.getMessage().contains("validatingwebhookconfigurations"));
       });
       // What `meshctl uninstall --force` does once the user has read that.
-      installs.withName(name).edit(mi -> {
+      MergeEdits.edit(installs.withName(name), mi -> {
         mi.getMetadata().setFinalizers(null);
         return mi;
       });

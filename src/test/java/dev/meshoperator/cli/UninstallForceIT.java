@@ -3,6 +3,7 @@ package dev.meshoperator.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.reconcile.MeshInstallReconciler;
 import dev.meshoperator.reconcile.OperatorHarness;
@@ -67,7 +68,7 @@ class UninstallForceIT {
         // already gone
       }
       if (installs.withName(name).get() != null) {
-        installs.withName(name).edit(mi -> {
+        MergeEdits.edit(installs.withName(name), mi -> {
           mi.getMetadata().setFinalizers(null);
           return mi;
         });

@@ -3,6 +3,7 @@ package dev.meshoperator.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshState;
@@ -75,7 +76,7 @@ class UpgradeIT {
 
       // Two minors at once: refused, nothing re-rendered, and injection keeps the running version.
       String istiodVersion = istiod.get().getMetadata().getResourceVersion();
-      installs.withName(name).edit(mi -> {
+      MergeEdits.edit(installs.withName(name), mi -> {
         mi.getSpec().setVersion("1.32.0");
         return mi;
       });
@@ -98,7 +99,7 @@ class UpgradeIT {
       assertThat(whileRefused).contains("Warning: MeshInstall " + name + " is invalid: spec.version: refused to upgrade");
 
       // One minor: istiod's image is swapped in place and new pods get the new proxy.
-      installs.withName(name).edit(mi -> {
+      MergeEdits.edit(installs.withName(name), mi -> {
         mi.getSpec().setVersion("1.31.4");
         return mi;
       });
@@ -174,7 +175,7 @@ class UpgradeIT {
       String viaTag = run(cluster, tagged);
       assertThat(proxyImage(client, tagged, viaTag)).isEqualTo("docker.io/istio/proxyv2:1.30.3");
 
-      installs.withName(name).edit(mi -> {
+      MergeEdits.edit(installs.withName(name), mi -> {
         mi.getSpec().setVersion("1.31.4");
         return mi;
       });
@@ -309,7 +310,7 @@ class UpgradeIT {
         return quota.getStatus() != null && quota.getStatus().getUsed() != null && quota.getStatus().getUsed().containsKey("pods");
       });
 
-      installs.withName(name).edit(mi -> {
+      MergeEdits.edit(installs.withName(name), mi -> {
         mi.getSpec().setVersion("1.31.4");
         return mi;
       });

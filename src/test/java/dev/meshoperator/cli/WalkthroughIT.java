@@ -1,5 +1,6 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.localcluster.KubeBinaries;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -151,7 +152,7 @@ class WalkthroughIT {
   private static void cleanUp(KubernetesClient client) {
     var installs = client.resources(MeshInstall.class);
     if (installs.withName(INSTALL).get() != null) {
-      installs.withName(INSTALL).edit(mi -> {
+      MergeEdits.edit(installs.withName(INSTALL), mi -> {
         mi.getMetadata().setFinalizers(null);
         return mi;
       });

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshInstallStatus;
@@ -205,7 +206,7 @@ class InvalidValuesIT {
         assertThat(proxyCpu(client, ns)).as(row.what() + ": a new pod's sidecar, last valid settings").isEqualTo("123m");
         if (row.outcome() == Outcome.STATUS) {
           // Back to the valid spec for the next row; the re-apply of the same objects is a no-op.
-          installs.withName(name).edit(mi -> {
+          MergeEdits.edit(installs.withName(name), mi -> {
             mi.setSpec(valid.getSpec());
             return mi;
           });

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.Profile;
 import dev.meshoperator.testenv.KubeTest;
@@ -81,7 +82,7 @@ class ConfigValidationIT {
         // Make the operator reconcile: a hand edit of the mesh ConfigMap, which it repairs.
         var configMap = client.configMaps().inNamespace(cp).withName("istio-" + rev);
         String mesh = configMap.get().getData().get("mesh");
-        configMap.edit(c -> {
+        MergeEdits.edit(configMap, c -> {
           c.getData().put("mesh", "edited: by hand\n");
           return c;
         });

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.Profile;
 import dev.meshoperator.testenv.KubeTest;
@@ -111,7 +112,7 @@ class IstioCrdsIT {
     String mesh = "istio-" + install.getSpec().getRevision();
     var configMap = client.configMaps().inNamespace(cp).withName(mesh);
     String original = configMap.get().getData().get("mesh");
-    configMap.edit(c -> {
+    MergeEdits.edit(configMap, c -> {
       c.getData().put("mesh", "edited: by hand\n");
       return c;
     });

@@ -4,6 +4,7 @@ import static dev.meshoperator.reconcile.MeshInstallTestSupport.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshInstallStatus;
 import dev.meshoperator.api.MeshState;
@@ -44,7 +45,7 @@ class UninstallBlockedIT {
         held = InstalledObjects.labelledWith(client, name).stream().filter(k -> k.kind().equals("ConfigMap"))
             .findFirst().orElseThrow();
         var configMap = client.configMaps().inNamespace(held.namespace()).withName(held.name());
-        configMap.edit(cm -> {
+        MergeEdits.edit(configMap, cm -> {
           cm.getMetadata().getFinalizers().add(HOLD);
           return cm;
         });
@@ -81,7 +82,7 @@ class UninstallBlockedIT {
         assertThat(allLabelled(client, name)).contains(held + " terminating")
             .allSatisfy(o -> assertThat(o).matches(heldPattern));
 
-        configMap.edit(cm -> {
+        MergeEdits.edit(configMap, cm -> {
           cm.getMetadata().getFinalizers().remove(HOLD);
           return cm;
         });
@@ -93,7 +94,7 @@ class UninstallBlockedIT {
         if (held != null) {
           var cm = client.configMaps().inNamespace(held.namespace()).withName(held.name());
           try {
-            cm.edit(c -> {
+            MergeEdits.edit(cm, c -> {
               c.getMetadata().getFinalizers().remove(HOLD);
               return c;
             });

@@ -3,6 +3,7 @@ package dev.meshoperator.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.testenv.KubeTest;
@@ -107,7 +108,7 @@ class ApiServerRestartIT {
       downMs = local.restartApiServer(DOWNTIME);
       var istiod = client.apps().deployments().inNamespace(controlPlane).withName("istiod-" + revision);
       String image = istiod.get().getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
-      var edited = istiod.edit(d -> {
+      var edited = MergeEdits.edit(istiod, d -> {
         d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("example.com/tampered:1");
         return d;
       });

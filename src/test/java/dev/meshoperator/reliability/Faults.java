@@ -3,6 +3,7 @@ package dev.meshoperator.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshState;
@@ -238,7 +239,7 @@ final class Faults {
     if (mi.get() != null) {
       mi.delete();
       try {
-        mi.edit(m -> {
+        MergeEdits.edit(mi, m -> {
           m.getMetadata().setFinalizers(List.of());
           return m;
         });

@@ -3,6 +3,7 @@ package dev.meshoperator.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.MeshConfigSpec;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.operator.OperatorProcess;
@@ -154,7 +155,7 @@ class LeaderFailoverIT {
       long t0 = System.nanoTime();
       killAt[0] = t0;
       leader.kill();
-      MeshInstall changed = client.resources(MeshInstall.class).withName(name).edit(mi -> {
+      MeshInstall changed = MergeEdits.edit(client.resources(MeshInstall.class).withName(name), mi -> {
         MeshConfigSpec mesh = mi.getSpec().getMeshConfig() == null ? new MeshConfigSpec() : mi.getSpec().getMeshConfig();
         mesh.setAccessLogFile(accessLog);
         mi.getSpec().setMeshConfig(mesh);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.CniSpec;
 import dev.meshoperator.api.Components;
 import dev.meshoperator.api.FailurePolicy;
@@ -195,23 +196,14 @@ class CniPodSecurityIT {
   }
 
   private static void setCni(KubernetesClient client, String name, boolean enabled) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        client.resources(MeshInstall.class).withName(name).edit(mi -> {
-          Components components = mi.getSpec().getComponents() == null ? new Components() : mi.getSpec().getComponents();
-          CniSpec cni = new CniSpec();
-          cni.setEnabled(enabled);
-          components.setCni(cni);
-          mi.getSpec().setComponents(components);
-          return mi;
-        });
-        return;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 10) {
-          throw e;
-        }
-      }
-    }
+    MergeEdits.edit(client.resources(MeshInstall.class).withName(name), mi -> {
+      Components components = mi.getSpec().getComponents() == null ? new Components() : mi.getSpec().getComponents();
+      CniSpec cni = new CniSpec();
+      cni.setEnabled(enabled);
+      components.setCni(cni);
+      mi.getSpec().setComponents(components);
+      return mi;
+    });
   }
 
   private static MeshInstall awaitReady(KubernetesClient client, String name) {
