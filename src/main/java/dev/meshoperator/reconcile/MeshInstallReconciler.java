@@ -226,8 +226,11 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
 
     EffectiveConfig config = Profiles.resolve(install);
     // Older revisions stay rendered beside the active one while pods use them (RevisionBased).
-    Map<String, Integer> pods = RevisionUsage.podsByRevision(client);
-    RevisionPlan plan = RevisionPlan.of(install, config, RevisionUsage.runningRevisions(client, name), pods, clock.instant());
+    // One read of the pods for the plan, the status's counts and the workload move alike.
+    Map<String, String> running = RevisionUsage.runningRevisions(client, name);
+    RevisionUsage.Pods podsRead = RevisionUsage.pods(client, RevisionPlan.candidates(install, config, running).keySet());
+    Map<String, Integer> pods = podsRead.byRevision();
+    RevisionPlan plan = RevisionPlan.of(install, config, running, pods, clock.instant());
     List<HasMetadata> rendered = renderer.render(Upgrades.configs(install, plan.retained()));
     List<HasMetadata> desired = withLastValidSpec(rendered, config, install).stream()
         .map(o -> ownership.forApply(o, install)).toList();
@@ -266,7 +269,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     var previousMove = install.getStatus() == null ? null : install.getStatus().getWorkloadUpdate();
     if (Upgrades.updateWorkloads(install.getSpec()) && !plan.retained().isEmpty()) {
       Set<String> old = plan.retained().stream().map(dev.meshoperator.api.RevisionStatus::getName).collect(Collectors.toSet());
-      var move = WorkloadMover.step(client, old, config.revision().label(), activeReady, previousMove, clock.instant());
+      var move = WorkloadMover.step(client, podsRead, old, config.revision().label(), activeReady, previousMove, clock.instant());
       if (!move.getRestarted().equals(previousMove == null ? null : previousMove.getRestarted())) {
         log.info("MeshInstall {}: {}", name, move.getMessage());
       }

@@ -41,15 +41,7 @@ public record RevisionPlan(List<RevisionStatus> retained, List<String> removed, 
    */
   public static RevisionPlan of(MeshInstall install, EffectiveConfig active, Map<String, String> running,
       Map<String, Integer> pods, Instant now) {
-    Map<String, RevisionStatus> candidates = new LinkedHashMap<>();
-    for (RevisionStatus r : Upgrades.retained(install, active.revision())) {
-      candidates.put(r.getName(), r);
-    }
-    running.forEach((name, version) -> {
-      if (!name.equals(active.revision().label())) {
-        candidates.putIfAbsent(name, new RevisionStatus(name, version));
-      }
-    });
+    Map<String, RevisionStatus> candidates = candidates(install, active, running);
     Duration grace = Duration.ofSeconds(Upgrades.graceSeconds(install.getSpec()));
     List<RevisionStatus> retained = new ArrayList<>();
     List<String> removed = new ArrayList<>();
@@ -76,6 +68,23 @@ public record RevisionPlan(List<RevisionStatus> retained, List<String> removed, 
       recheck = min(recheck, Duration.between(now, due).plusSeconds(1));
     }
     return new RevisionPlan(List.copyOf(retained), List.copyOf(removed), Optional.ofNullable(recheck));
+  }
+
+  /**
+   * The install's inactive revisions that may be kept: those its status names and those whose istiod
+   * runs, by name; the plan keeps the ones pods still use or whose grace period is not over.
+   */
+  static Map<String, RevisionStatus> candidates(MeshInstall install, EffectiveConfig active, Map<String, String> running) {
+    Map<String, RevisionStatus> candidates = new LinkedHashMap<>();
+    for (RevisionStatus r : Upgrades.retained(install, active.revision())) {
+      candidates.put(r.getName(), r);
+    }
+    running.forEach((name, version) -> {
+      if (!name.equals(active.revision().label())) {
+        candidates.putIfAbsent(name, new RevisionStatus(name, version));
+      }
+    });
+    return candidates;
   }
 
   /** The status of every revision: the active one first. */

@@ -3,6 +3,7 @@ package dev.meshoperator.reconcile;
 import dev.meshoperator.render.Labels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,7 +13,10 @@ import io.fabric8.kubernetes.client.http.HttpResponse;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +50,29 @@ final class RevisionUsage {
   }
 
   static Map<String, Integer> podsByRevision(KubernetesClient client, int pageSize) {
+    return pods(client, Set.of(), pageSize).byRevision();
+  }
+
+  /**
+   * One read of the unfinished pods: {@link #podsByRevision}'s counts, and the metadata of the pods
+   * of an install's inactive revisions, which its workload move looks at (while a revision drains;
+   * in the steady state there is none and nothing is kept). The status's pod counts per revision
+   * and the move's verdict come from this one list: read twice, a rollout that finished in between
+   * had the status count two pods on the old revision beside a move that said Succeeded.
+   *
+   * @param byRevision pods carrying each revision's sidecar
+   * @param onInactive pods whose revision annotation names one of the inactive revisions asked for, sidecar or not
+   */
+  record Pods(Map<String, Integer> byRevision, List<ObjectMeta> onInactive) {}
+
+  /** @param inactive the revisions whose pods' metadata is kept */
+  static Pods pods(KubernetesClient client, Set<String> inactive) {
+    return pods(client, inactive, PAGE_SIZE);
+  }
+
+  static Pods pods(KubernetesClient client, Set<String> inactive, int pageSize) {
     Map<String, Integer> counts = new TreeMap<>();
+    List<ObjectMeta> onInactive = new ArrayList<>();
     String base = client.getMasterUrl().toString().replaceAll("/+$", "") + "/api/v1/pods?limit=" + pageSize
         + "&fieldSelector=" + URLEncoder.encode("status.phase!=Succeeded,status.phase!=Failed", StandardCharsets.UTF_8);
     String next = null;
@@ -58,10 +84,13 @@ final class RevisionUsage {
         if (rev != null && rev.isTextual() && annotations.has("sidecar.istio.io/status")) {
           counts.merge(rev.asText(), 1, Integer::sum);
         }
+        if (rev != null && rev.isTextual() && inactive.contains(rev.asText())) {
+          onInactive.add(client.getKubernetesSerialization().convertValue(item.path("metadata"), ObjectMeta.class));
+        }
       }
       next = page.path("metadata").path("continue").asText("");
     } while (!next.isEmpty());
-    return counts;
+    return new Pods(counts, onInactive);
   }
 
   private static JsonNode metadataPage(KubernetesClient client, String uri) {

@@ -2,8 +2,8 @@ package dev.meshoperator.reconcile;
 
 import dev.meshoperator.api.WorkloadUpdateStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -72,26 +72,27 @@ final class WorkloadMover {
 
   /** What a step reads from and writes to the cluster; a seam for tests. */
   interface Cluster {
-    /** Every pod, cluster-wide. */
-    List<Pod> pods();
+    /** The metadata of the pods on the inactive revisions (at least), cluster-wide. */
+    List<ObjectMeta> pods();
 
     /** The Deployment, StatefulSet or DaemonSet that controls the pod, if any. */
-    Optional<Workload> ownerOf(Pod pod);
+    Optional<Workload> ownerOf(ObjectMeta pod);
 
     Optional<HasMetadata> get(Workload workload);
 
     /** What kubectl rollout restart writes, plus which revision it was for. */
     void restart(Workload workload, String active, Instant now);
 
-    static Cluster of(KubernetesClient client) {
+    /** @param pods the pods as this reconcile read them ({@link RevisionUsage.Pods#onInactive}) */
+    static Cluster of(KubernetesClient client, List<ObjectMeta> pods) {
       return new Cluster() {
         @Override
-        public List<Pod> pods() {
-          return client.pods().inAnyNamespace().list().getItems();
+        public List<ObjectMeta> pods() {
+          return pods;
         }
 
         @Override
-        public Optional<Workload> ownerOf(Pod pod) {
+        public Optional<Workload> ownerOf(ObjectMeta pod) {
           return WorkloadMover.ownerOf(client, pod);
         }
 
@@ -111,13 +112,14 @@ final class WorkloadMover {
   /**
    * One step of the move; called on every reconcile while older revisions have pods.
    *
+   * @param pods        the pods as this reconcile read them, the same read its status counts them from
    * @param old         the inactive revisions' names
    * @param active      the active revision's name
    * @param activeReady whether its istiod is available (nothing is moved onto a control plane that is not)
    */
-  static WorkloadUpdateStatus step(KubernetesClient client, Set<String> old, String active, boolean activeReady,
-      WorkloadUpdateStatus previous, Instant now) {
-    return step(Cluster.of(client), old, active, activeReady, previous, now);
+  static WorkloadUpdateStatus step(KubernetesClient client, RevisionUsage.Pods pods, Set<String> old, String active,
+      boolean activeReady, WorkloadUpdateStatus previous, Instant now) {
+    return step(Cluster.of(client, pods.onInactive()), old, active, activeReady, previous, now);
   }
 
   /**
@@ -137,14 +139,14 @@ final class WorkloadMover {
     TreeSet<Workload> leaving = new TreeSet<>();
     int unowned = 0;
     int terminating = 0;
-    for (Pod pod : cluster.pods()) {
-      Map<String, String> annotations = pod.getMetadata().getAnnotations();
+    for (ObjectMeta pod : cluster.pods()) {
+      Map<String, String> annotations = pod.getAnnotations();
       String rev = annotations == null ? null : annotations.get(RevisionUsage.REV_ANNOTATION);
       if (rev == null || !old.contains(rev)) {
         continue;
       }
       Optional<Workload> owner = cluster.ownerOf(pod);
-      if (pod.getMetadata().getDeletionTimestamp() != null) {
+      if (pod.getDeletionTimestamp() != null) {
         terminating++;
         owner.ifPresent(leaving::add);
       } else if (owner.isPresent()) {
@@ -231,9 +233,9 @@ final class WorkloadMover {
     return all;
   }
 
-  private static Optional<Workload> ownerOf(KubernetesClient client, Pod pod) {
-    String ns = pod.getMetadata().getNamespace();
-    OwnerReference owner = controller(pod.getMetadata().getOwnerReferences());
+  private static Optional<Workload> ownerOf(KubernetesClient client, ObjectMeta pod) {
+    String ns = pod.getNamespace();
+    OwnerReference owner = controller(pod.getOwnerReferences());
     if (owner == null) {
       return Optional.empty();
     }
@@ -281,7 +283,7 @@ final class WorkloadMover {
   }
 
   static Map<String, String> templateAnnotations(HasMetadata workload) {
-    io.fabric8.kubernetes.api.model.ObjectMeta meta = null;
+    ObjectMeta meta = null;
     if (workload instanceof Deployment d) {
       meta = d.getSpec().getTemplate().getMetadata();
     } else if (workload instanceof StatefulSet s) {

@@ -54,6 +54,12 @@ class RevisionUsageIT {
       assertThat(counts).containsEntry(r1, 4).containsEntry(r2, 3);
       // The default page size gives the same answer.
       assertThat(RevisionUsage.podsByRevision(operator)).containsEntry(r1, 4).containsEntry(r2, 3);
+      // The same read keeps the metadata of the pods on the inactive revisions asked for.
+      RevisionUsage.Pods pods = RevisionUsage.pods(operator, java.util.Set.of(r1), 3);
+      assertThat(pods.byRevision()).containsEntry(r1, 4).containsEntry(r2, 3);
+      assertThat(pods.onInactive()).filteredOn(m -> ns.name().equals(m.getNamespace()))
+          .extracting(io.fabric8.kubernetes.api.model.ObjectMeta::getName)
+          .containsExactlyInAnyOrder("a0", "a1", "a2", "a3", "rev-no-sidecar");
     }
 
     Assumptions.assumeTrue(cluster instanceof LocalTestCluster, "the audit log exists on the local test cluster only");

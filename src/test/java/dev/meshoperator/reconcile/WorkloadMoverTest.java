@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meshoperator.api.WorkloadUpdateStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -31,16 +31,16 @@ class WorkloadMoverTest {
 
   /** Pods, their owners and the workloads, in memory; restarts are recorded and written to the template. */
   private static final class FakeCluster implements WorkloadMover.Cluster {
-    final List<Pod> pods = new ArrayList<>();
+    final List<ObjectMeta> pods = new ArrayList<>();
     final Map<String, WorkloadMover.Workload> owners = new HashMap<>();
     final Map<WorkloadMover.Workload, Deployment> workloads = new HashMap<>();
     final List<WorkloadMover.Workload> restarts = new ArrayList<>();
 
     FakeCluster pod(String name, String revision, WorkloadMover.Workload owner, boolean terminating) {
-      PodBuilder pod = new PodBuilder().withNewMetadata().withName(name).withNamespace(owner.namespace())
-          .addToAnnotations(RevisionUsage.REV_ANNOTATION, revision).endMetadata();
+      ObjectMetaBuilder pod = new ObjectMetaBuilder().withName(name).withNamespace(owner.namespace())
+          .addToAnnotations(RevisionUsage.REV_ANNOTATION, revision);
       if (terminating) {
-        pod.editMetadata().withDeletionTimestamp(NOW.minusSeconds(1).toString()).endMetadata();
+        pod.withDeletionTimestamp(NOW.minusSeconds(1).toString());
       }
       pods.add(pod.build());
       owners.put(name, owner);
@@ -53,13 +53,13 @@ class WorkloadMoverTest {
     }
 
     @Override
-    public List<Pod> pods() {
+    public List<ObjectMeta> pods() {
       return pods;
     }
 
     @Override
-    public Optional<WorkloadMover.Workload> ownerOf(Pod pod) {
-      return Optional.ofNullable(owners.get(pod.getMetadata().getName()));
+    public Optional<WorkloadMover.Workload> ownerOf(ObjectMeta pod) {
+      return Optional.ofNullable(owners.get(pod.getName()));
     }
 
     @Override
@@ -167,7 +167,7 @@ class WorkloadMoverTest {
     assertThat(stale.getMessage()).contains("2 pod(s) of older revisions still terminating");
     assertThat(cluster.restarts).as("restarted once, not again").isEmpty();
 
-    cluster.pods.removeIf(p -> p.getMetadata().getDeletionTimestamp() != null);
+    cluster.pods.removeIf(p -> p.getDeletionTimestamp() != null);
     WorkloadUpdateStatus done = step(cluster, stale);
     assertThat(done.getState()).isEqualTo(WorkloadMover.SUCCEEDED);
     assertThat(done.getRestarted()).containsExactly("Deployment shop/web");
