@@ -3,6 +3,7 @@ package dev.meshoperator.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.meshoperator.testenv.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,7 +161,7 @@ class CheckInjectCommandTest {
 
   @Test
   void clusterThatDoesNotAnswerIsOneErrorLine() throws IOException {
-    int port = MeshctlRun.freePort();
+    int port = Ports.free();
     Path kubeconfig = MeshctlRun.unreachableKubeconfig(dir, port);
     MeshctlRun run = MeshctlRun.of("--kubeconfig", kubeconfig.toString(), "check-inject", "pod", "web", "-n", "shop");
 

@@ -3,6 +3,7 @@ package dev.meshoperator.cli;
 import dev.meshoperator.operator.DurationConverter;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meshoperator.testenv.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ class ClusterCommandErrorsTest {
 
   /** A kubeconfig naming a port nothing listens on. */
   private String unreachableKubeconfig() throws IOException {
-    return MeshctlRun.unreachableKubeconfig(dir, MeshctlRun.freePort()).toString();
+    return MeshctlRun.unreachableKubeconfig(dir, Ports.free()).toString();
   }
 
   @ParameterizedTest

@@ -9,13 +9,12 @@ import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.operator.OperatorProcess;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.testenv.KubeTest;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.webhook.WebhookRuntime;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -175,7 +174,7 @@ class ClusterInstallIT {
   }
 
   private static OperatorProcess startOperator(TestCluster cluster, KubernetesClient client, String operatorNs) {
-    int port = freePort();
+    int port = Ports.free();
     var webhook = WebhookRuntime.Options.defaults(operatorNs)
         .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(0);
     try (var asServiceAccount = dev.meshoperator.testenv.OperatorIdentity.fromDeploy(client).client("mesh-operator-cli-it")) {
@@ -189,11 +188,4 @@ class ClusterInstallIT {
     return Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
   }
 
-  static int freePort() {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 }

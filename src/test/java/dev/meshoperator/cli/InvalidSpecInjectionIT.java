@@ -12,6 +12,7 @@ import dev.meshoperator.api.MeshState;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.render.LastValidSpec;
 import dev.meshoperator.testenv.KubeTest;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.testenv.TestNamespace;
 import dev.meshoperator.webhook.WebhookRuntime;
@@ -20,8 +21,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -50,7 +49,7 @@ class InvalidSpecInjectionIT {
     String operatorNs = "mesh-operator-" + suffix;
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(operatorNs).endMetadata().build())
         .create();
-    int port = freePort();
+    int port = Ports.free();
     var webhook = WebhookRuntime.Options.defaults(operatorNs)
         .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(0);
     var options = new OperatorProcess.Options(webhook, Optional.empty(), "mesh-operator-e2e/" + suffix, FailurePolicy.Fail);
@@ -192,11 +191,4 @@ class InvalidSpecInjectionIT {
     return proxy.getResources().getRequests().get("cpu").toString();
   }
 
-  private static int freePort() {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 }

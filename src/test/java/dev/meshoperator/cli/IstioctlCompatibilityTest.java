@@ -2,6 +2,7 @@ package dev.meshoperator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meshoperator.testenv.Ports;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -127,7 +128,7 @@ class IstioctlCompatibilityTest {
 
   @Test
   void experimentalPrecheckIsPrecheck() throws IOException {
-    Path kubeconfig = MeshctlRun.unreachableKubeconfig(dir, MeshctlRun.freePort());
+    Path kubeconfig = MeshctlRun.unreachableKubeconfig(dir, Ports.free());
 
     MeshctlRun x = MeshctlRun.of("--kubeconfig", kubeconfig.toString(), "x", "precheck");
     MeshctlRun plain = MeshctlRun.of("--kubeconfig", kubeconfig.toString(), "precheck");
@@ -153,7 +154,7 @@ class IstioctlCompatibilityTest {
   @ValueSource(strings = {"manifest apply --set profile=demo", "install --set profile=demo -y",
       "manifest apply --set profile=demo --skip-confirmation --no-wait"})
   void installSpellingsParseAndGoToTheCluster(String command) throws IOException {
-    Path kubeconfig = MeshctlRun.unreachableKubeconfig(dir, MeshctlRun.freePort());
+    Path kubeconfig = MeshctlRun.unreachableKubeconfig(dir, Ports.free());
     String[] args = ("--kubeconfig " + kubeconfig + " " + command).split(" ");
 
     MeshctlRun run = MeshctlRun.of(args);
@@ -165,7 +166,7 @@ class IstioctlCompatibilityTest {
 
   @Test
   void manifestApplyRefusesAnUnknownPathBeforeTouchingTheCluster() throws IOException {
-    Path kubeconfig = MeshctlRun.unreachableKubeconfig(dir, MeshctlRun.freePort());
+    Path kubeconfig = MeshctlRun.unreachableKubeconfig(dir, Ports.free());
 
     MeshctlRun run = MeshctlRun.of("--kubeconfig", kubeconfig.toString(), "manifest", "apply",
         "--set", "values.global.proxy.privileged=true");

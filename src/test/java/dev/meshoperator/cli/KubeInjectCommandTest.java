@@ -2,6 +2,7 @@ package dev.meshoperator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meshoperator.testenv.Ports;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -332,7 +333,7 @@ class KubeInjectCommandTest {
 
   @Test
   void fromClusterWithoutAClusterFailsCleanly(@TempDir Path dir) throws IOException {
-    int port = MeshctlRun.freePort();
+    int port = Ports.free();
     Path kubeconfig = MeshctlRun.unreachableKubeconfig(dir, port);
     MeshctlRun run = MeshctlRun.of("--kubeconfig", kubeconfig.toString(),
         "kube-inject", "-f", write(dir, "d.yaml", DEPLOYMENT).toString(), "--from-cluster", "default");

@@ -1,11 +1,11 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.testenv.Ports;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,12 +31,6 @@ record MeshctlRun(int exitCode, String out, String err) {
     }
   }
 
-  /** A free local port: nothing listens on it once this returns. */
-  static int freePort() throws IOException {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   /** A kubeconfig in {@code dir} whose only cluster is https://127.0.0.1:{@code port}. */
   static Path unreachableKubeconfig(Path dir, int port) throws IOException {

@@ -16,6 +16,7 @@ import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.render.Renderer;
 import dev.meshoperator.testenv.KubeTest;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.testenv.TestNamespace;
 import dev.meshoperator.webhook.WebhookRuntime;
@@ -195,7 +196,7 @@ class MonitoringIT {
     String revision = "mon" + sfx;
     String controlPlane = "mon-" + sfx;
     MeshInstall install = monitored("mon-" + sfx, revision, controlPlane);
-    int port = MeshctlRun.freePort();
+    int port = Ports.free();
     var webhook = WebhookRuntime.Options.defaults(operatorNs)
         .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(0);
     Process prometheus = null;
@@ -241,7 +242,7 @@ class MonitoringIT {
         targetsServer = new PodTargetsServer(client);
         Path file = dir.resolve("prometheus.yml");
         YAML.writeValue(file.toFile(), forDebianPrometheus(rendered, targetsServer.url()));
-        int webPort = MeshctlRun.freePort();
+        int webPort = Ports.free();
         Path log = dir.resolve("prometheus.log");
         prometheus = new ProcessBuilder(prometheusBinary, "--config.file=" + file,
             "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + webPort)

@@ -10,6 +10,7 @@ import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.render.Labels;
 import dev.meshoperator.testenv.KubeTest;
 import dev.meshoperator.testenv.OperatorIdentity;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.testenv.TestNamespace;
 import dev.meshoperator.webhook.CertificateManager;
@@ -21,8 +22,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,7 +48,7 @@ class OperatorProcessIT {
     OperatorHarness.installCrd(client);
     String suffix = Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
     String operatorNs = createNamespace(client, "mesh-operator-" + suffix);
-    int port = freePort();
+    int port = Ports.free();
     var webhook = WebhookRuntime.Options.defaults(operatorNs)
         .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(0);
     String revision = "e2e" + suffix;
@@ -128,10 +127,10 @@ class OperatorProcessIT {
     OperatorHarness.installCrd(client);
     String suffix = Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
     String operatorNs = createNamespace(client, "mesh-operator-" + suffix);
-    int port = freePort();
+    int port = Ports.free();
     Path log = Files.createTempFile("meshctl-operator", ".log");
     var command = new ArrayList<>(List.of("java", "-jar", jar.toString(), "operator",
-        "--namespace=" + operatorNs, "--webhook-port=" + port, "--health-port=" + freePort(),
+        "--namespace=" + operatorNs, "--webhook-port=" + port, "--health-port=" + Ports.free(),
         "--webhook-url-host=" + cluster.hostReachableFromApiServer(port), "--default-failure-policy=Ignore"));
     // As the Deployment runs it: deploy/'s ServiceAccount token in a kubeconfig given with
     // --kubeconfig (KUBECONFIG points at the admin's, which must not be used), pod name and
@@ -182,11 +181,4 @@ class OperatorProcessIT {
     return name;
   }
 
-  private static int freePort() {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 }

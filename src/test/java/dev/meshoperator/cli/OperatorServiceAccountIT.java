@@ -16,6 +16,7 @@ import dev.meshoperator.reconcile.Permission;
 import dev.meshoperator.render.Labels;
 import dev.meshoperator.testenv.KubeTest;
 import dev.meshoperator.testenv.OperatorIdentity;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.testenv.TestNamespace;
 import dev.meshoperator.webhook.WebhookRuntime;
@@ -39,7 +40,6 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -197,7 +197,7 @@ class OperatorServiceAccountIT {
     String revision = "h" + sfx;
     String name = "helm-" + sfx;
     var installs = client.resources(MeshInstall.class);
-    int port = freePort();
+    int port = Ports.free();
     var webhook = WebhookRuntime.Options.defaults(operatorNs)
         .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(0);
     try (var asServiceAccount = identity.client("helm-it");
@@ -250,9 +250,9 @@ class OperatorServiceAccountIT {
     List<KubernetesClient> clients = new ArrayList<>();
     try {
       for (String replica : List.of("a", "b")) {
-        int port = freePort();
+        int port = Ports.free();
         var webhook = WebhookRuntime.Options.defaults(operatorNs)
-            .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(freePort());
+            .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(Ports.free());
         KubernetesClient base = identity.client("le-it");
         clients.add(base);
         replicas.add(OperatorProcess.start(base, new OperatorProcess.Options(webhook, Optional.of(name + "-" + replica),
@@ -339,11 +339,4 @@ class OperatorServiceAccountIT {
     return Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
   }
 
-  private static int freePort() {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

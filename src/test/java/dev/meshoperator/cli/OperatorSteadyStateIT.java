@@ -16,6 +16,7 @@ import dev.meshoperator.reconcile.AuditLog;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.testenv.KubeTest;
 import dev.meshoperator.testenv.LocalTestCluster;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.testenv.TestNamespace;
 import dev.meshoperator.webhook.WebhookRuntime;
@@ -24,8 +25,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -57,7 +56,7 @@ class OperatorSteadyStateIT {
     String suffix = Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
     String operatorNs = "mesh-operator-" + suffix;
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(operatorNs).endMetadata().build()).create();
-    int port = freePort();
+    int port = Ports.free();
     var webhook = WebhookRuntime.Options.defaults(operatorNs)
         .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(0);
     String userAgent = "mesh-operator-steady/" + suffix;
@@ -178,11 +177,4 @@ class OperatorSteadyStateIT {
     }
   }
 
-  private static int freePort() {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 }

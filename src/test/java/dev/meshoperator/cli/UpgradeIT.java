@@ -12,6 +12,7 @@ import dev.meshoperator.operator.OperatorProcess;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.testenv.KubeTest;
 import dev.meshoperator.testenv.OperatorIdentity;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.testenv.TestNamespace;
 import dev.meshoperator.webhook.WebhookRuntime;
@@ -22,8 +23,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -348,7 +347,7 @@ class UpgradeIT {
     static Operator start(TestCluster cluster, KubernetesClient admin, String suffix) {
       String operatorNs = "mesh-operator-" + suffix;
       admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(operatorNs).endMetadata().build()).create();
-      int port = freePort();
+      int port = Ports.free();
       var webhook = WebhookRuntime.Options.defaults(operatorNs)
           .withPort(port).withUrlHost(cluster.hostReachableFromApiServer(port)).withManagementPort(0);
       var options = new OperatorProcess.Options(webhook, Optional.empty(), "mesh-operator-e2e/" + suffix, FailurePolicy.Fail);
@@ -432,11 +431,4 @@ class UpgradeIT {
     return Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
   }
 
-  private static int freePort() {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 }

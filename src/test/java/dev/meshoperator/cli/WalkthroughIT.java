@@ -8,10 +8,10 @@ import static org.awaitility.Awaitility.await;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.testenv.KubeTest;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TestCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,13 +59,13 @@ class WalkthroughIT {
       cluster.kubectl(List.of("create", "namespace", BundledManifests.OPERATOR_NAMESPACE));
     }
     Path operatorLog = Files.createTempFile("walkthrough-operator", ".log");
-    int webhookPort = freePort();
+    int webhookPort = Ports.free();
     // Authenticated as deploy/'s ServiceAccount with deploy/'s RBAC only, as the Deployment runs.
     Path operatorKubeconfig = dev.meshoperator.testenv.OperatorIdentity.fromDeploy(client)
         .writeKubeconfig(Files.createTempFile("walkthrough-operator", ".kubeconfig"));
     var operatorCommand = new ProcessBuilder("java", "-jar", jar.toString(), "operator",
         "--kubeconfig=" + operatorKubeconfig, "--namespace=" + BundledManifests.OPERATOR_NAMESPACE, "--webhook-port=" + webhookPort,
-        "--health-port=" + freePort(), "--webhook-url-host=" + cluster.hostReachableFromApiServer(webhookPort))
+        "--health-port=" + Ports.free(), "--webhook-url-host=" + cluster.hostReachableFromApiServer(webhookPort))
         .redirectErrorStream(true).redirectOutput(operatorLog.toFile());
     operatorCommand.environment().put("KUBECONFIG", cluster.kubeconfig().toString());
     Process operator = operatorCommand.start();
@@ -184,9 +184,4 @@ class WalkthroughIT {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 }

@@ -7,6 +7,7 @@ import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshState;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.testenv.KubeTest;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TestCluster;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,7 +15,6 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,8 +111,8 @@ class OperatorJarIT {
     String suffix = Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
     String operatorNs = "mesh-operator-jar-" + suffix;
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(operatorNs).endMetadata().build()).create();
-    int port = freePort();
-    int health = freePort();
+    int port = Ports.free();
+    int health = Ports.free();
     Path log = Files.createTempFile("mesh-operator-jar", ".log");
     // As the Deployment starts it (its args, leader election with POD_NAME/POD_NAMESPACE), outside
     // the cluster: --kubeconfig instead of the pod's ServiceAccount and a url webhook.
@@ -174,9 +174,4 @@ class OperatorJarIT {
     assertThat(Files.readString(log)).contains("mesh-operator started").doesNotContain("NoClassDefFoundError");
   }
 
-  private static int freePort() throws IOException {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 }

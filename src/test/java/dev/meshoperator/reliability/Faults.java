@@ -14,6 +14,7 @@ import dev.meshoperator.reconcile.ObjectKey;
 import dev.meshoperator.render.Labels;
 import dev.meshoperator.testenv.OperatorIdentity;
 import dev.meshoperator.testenv.OperatorJvm;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.webhook.InjectorWebhookRenderer;
 import dev.meshoperator.webhook.WebhookEndpoint;
@@ -74,8 +75,8 @@ final class Faults {
   }
 
   private static List<String> operatorArgs(TestCluster cluster, List<String> extra) {
-    int port = OperatorJvm.freePort();
-    var args = new ArrayList<>(List.of("--webhook-port=" + port, "--health-port=" + OperatorJvm.freePort(),
+    int port = Ports.free();
+    var args = new ArrayList<>(List.of("--webhook-port=" + port, "--health-port=" + Ports.free(),
         "--webhook-url-host=" + cluster.hostReachableFromApiServer(port)));
     args.addAll(extra);
     return List.copyOf(args);

@@ -10,6 +10,7 @@ import dev.meshoperator.operator.OperatorProcess;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.testenv.KubeTest;
 import dev.meshoperator.testenv.OperatorJvm;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TcpBalancer;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.testenv.TestNamespace;
@@ -53,7 +54,7 @@ class LeaderFailoverIT {
     String revision = "fo" + suffix;
     String controlPlane = "failover-" + suffix + "-system";
     Path kubeconfig = Faults.serviceAccountKubeconfig(client);
-    int port = OperatorJvm.freePort();
+    int port = Ports.free();
     InetAddress front = InetAddress.getByName("127.0.0.1");
     List<String> replicaAddresses = List.of("127.0.0.2", "127.0.0.3");
     List<OperatorJvm> replicas = new ArrayList<>();
@@ -65,7 +66,7 @@ class LeaderFailoverIT {
       for (String address : replicaAddresses) {
         OperatorJvm replica = OperatorJvm.start(cluster, kubeconfig, "replica-" + address.replace('.', '-'), operatorNs,
             List.of("--leader-election", "--webhook-bind-address=" + address, "--webhook-port=" + port,
-                "--webhook-url-host=127.0.0.1", "--health-port=" + OperatorJvm.freePort(),
+                "--webhook-url-host=127.0.0.1", "--health-port=" + Ports.free(),
                 "--default-failure-policy=Fail"));
         replicas.add(replica);
         // One after the other, as a rollout starts them: the first creates the shared Secret.

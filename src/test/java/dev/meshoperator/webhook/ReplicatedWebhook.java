@@ -6,6 +6,7 @@ import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.testenv.OperatorIdentity;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.testenv.TcpBalancer;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.wiring.InjectionSettingsFactory;
@@ -42,7 +43,7 @@ final class ReplicatedWebhook implements AutoCloseable {
     this.operatorNamespace = "mesh-operator-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(operatorNamespace)
         .endMetadata().build()).create();
-    this.port = WebhookHarness.freePort();
+    this.port = Ports.free();
     this.balancer = TcpBalancer.start(address("127.0.0.1"), port,
         ADDRESSES.stream().map(a -> new InetSocketAddress(a, port)).toList());
     try {

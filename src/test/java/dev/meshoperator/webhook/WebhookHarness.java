@@ -1,15 +1,13 @@
 package dev.meshoperator.webhook;
 
 import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.testenv.Ports;
 import dev.meshoperator.wiring.InjectionSettingsFactory;
 import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.testenv.TestCluster;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +36,7 @@ final class WebhookHarness implements AutoCloseable {
     this.operatorNamespace = "mesh-operator-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(operatorNamespace)
         .endMetadata().build()).create();
-    this.port = freePort();
+    this.port = Ports.free();
     this.host = cluster.hostReachableFromApiServer(port);
   }
 
@@ -98,13 +96,6 @@ final class WebhookHarness implements AutoCloseable {
     });
   }
 
-  static int freePort() {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   /** Scrapes the Prometheus text from the management port. */
   String metrics() throws Exception {
