@@ -482,7 +482,7 @@ final class HandshakeGate {
     /** At most once a minute while refusing: how many, and why. */
     private void logRefusals(long now) {
         if (refusedSinceLog > 0 && (lastRefusalLog == 0 || now - lastRefusalLog >= REFUSAL_LOG_NANOS)) {
-            LOG.warn("beyond capacity: refused {} new connections since {} (each waited {} ms or found {} waiting); "
+            LOG.warn("beyond capacity: refused {} new connections since {} (each waited {} ms, or waited longest of {}); "
                     + "{} kept alive, {} open", refusedSinceLog, lastRefusalLog == 0 ? "start" : "the last such line",
                     TimeUnit.NANOSECONDS.toMillis(maxWaitNanos), waitingCap, kept.getAsInt(), open.getAsInt());
             refusedSinceLog = 0;
