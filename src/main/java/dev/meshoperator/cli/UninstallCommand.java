@@ -5,6 +5,8 @@ import dev.meshoperator.api.MeshInstall;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -139,15 +141,45 @@ final class UninstallCommand implements Callable<Integer> {
           + "is gone, unless a finalizer holds them; find them later with: kubectl get all,cm,secret,sa,role,rolebinding,"
           + "clusterrole,clusterrolebinding,mutatingwebhookconfiguration,ns -A -l " + Labels.INSTALL + "=" + name);
     }
-    cluster.run("remove the finalizer of MeshInstall " + name, () -> installs.withName(name).edit(current -> {
-      if (current.getMetadata().getFinalizers() != null) {
-        current.getMetadata().getFinalizers().remove(MeshInstallReconciler.FINALIZER);
-      }
-      return current;
-    }));
+    cluster.run("remove the finalizer of MeshInstall " + name, () -> removeFinalizer(installs, name));
     progress.line("meshinstall/" + name + ": finalizer " + MeshInstallReconciler.FINALIZER + " removed");
     new MeshInstallWatcher(cluster, progress).awaitDeleted(name, timeout);
     return ExitCodes.OK;
+  }
+
+  /**
+   * Removes the operator's finalizer with a JSON patch that tests it is still at the index read and
+   * removes that entry, without a resourceVersion: the operator, still running, writes the status
+   * of the install being deleted meanwhile, and a write locked to the version read (fabric8's edit)
+   * failed with 409 Conflict. Read again and retried if the list itself changed (the test fails).
+   */
+  static void removeFinalizer(
+      io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<MeshInstall, ?, ? extends io.fabric8.kubernetes.client.dsl.Resource<MeshInstall>> installs,
+      String name) {
+    for (int attempt = 1; ; attempt++) {
+      MeshInstall current = installs.withName(name).get();
+      List<String> finalizers = current == null ? null : current.getMetadata().getFinalizers();
+      int at = finalizers == null ? -1 : finalizers.indexOf(MeshInstallReconciler.FINALIZER);
+      if (at < 0) {
+        return; // gone, or no longer held by the finalizer
+      }
+      String path = "/metadata/finalizers/" + at;
+      String patch = "[{\"op\":\"test\",\"path\":\"" + path + "\",\"value\":\"" + MeshInstallReconciler.FINALIZER
+          + "\"},{\"op\":\"remove\",\"path\":\"" + path + "\"}]";
+      try {
+        installs.withName(name).patch(PatchContext.of(PatchType.JSON), patch);
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          return;
+        }
+        // a failed test op (the list changed since read) comes back as 422 or 500, a race as 409
+        boolean changed = e.getCode() == 409 || e.getCode() == 422 || e.getCode() == 500;
+        if (!changed || attempt >= 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   private String nothingMessage(boolean crdInstalled, String server) {

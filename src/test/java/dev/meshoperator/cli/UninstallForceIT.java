@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.meshoperator.testenv.MergeEdits;
 import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.api.MeshInstallStatus;
 import dev.meshoperator.reconcile.MeshInstallReconciler;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.render.Labels;
@@ -15,6 +16,10 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,9 +52,35 @@ class UninstallForceIT {
       assertThat(usage.exitCode()).isEqualTo(2);
       assertThat(usage.err()).contains("--force needs the name of one MeshInstall");
 
-      MeshctlRun run = MeshctlRun.of("--kubeconfig", kc, "uninstall", "--force", name, "--timeout", "60s");
-      System.out.println("[uninstall-force-it] meshctl printed:\n" + run.out() + run.err());
+      // the operator, still running, writes the status of the install being deleted meanwhile: a
+      // writer does the same here every 10 ms, so a removal locked to the version it read would
+      // meet a 409 Conflict
+      AtomicInteger writes = new AtomicInteger();
+      ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor();
+      writer.scheduleWithFixedDelay(() -> {
+        try {
+          MeshInstall mi = installs.withName(name).get();
+          if (mi != null) {
+            MeshInstallStatus status = new MeshInstallStatus();
+            status.setObservedGeneration((long) writes.get() + 1);
+            mi.setStatus(status);
+            installs.resource(mi).updateStatus();
+            writes.incrementAndGet();
+          }
+        } catch (RuntimeException e) {
+          // gone, or our own conflict: the next round
+        }
+      }, 0, 10, TimeUnit.MILLISECONDS);
+      MeshctlRun run;
+      try {
+        run = MeshctlRun.of("--kubeconfig", kc, "uninstall", "--force", name, "--timeout", "60s");
+      } finally {
+        writer.shutdownNow();
+      }
+      System.out.println("[uninstall-force-it] meshctl printed:\n" + run.out() + run.err() + "\n(status writes meanwhile: "
+          + writes.get() + ")");
       assertThat(run.exitCode()).as(run.toString()).isZero();
+      assertThat(writes.get()).as("status writes while meshctl ran").isGreaterThan(5);
       assertThat(run.out()).contains(
           "leaving behind 1 object(s) labelled app.kubernetes.io/managed-by=mesh-operator,meshoperator.dev/install=" + name,
           "ConfigMap/" + ns.name() + "/istio-" + name + " (not deleted yet)",
