@@ -80,17 +80,15 @@ for run in $(seq 1 "$RUNS"); do
     kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=
     ticks=$(getconf CLK_TCK)
     "$vegeta" encode --to csv < "$dir/row.bin" > "$dir/row.csv"
-    # pct Q [FILTER]: the Q quantile of the latencies (ms) of the rows whose status is FILTER (any; "err": not
-    # 200; "late": sent 1 s or more after the first request, i.e. without the fresh client's first second)
-    t0=$(awk -F, 'NR == 1 || $1 < m { m = $1 } END { print m }' "$dir/row.csv")
+    # pct Q [FILTER]: the Q quantile of the latencies (ms) of the rows whose status is FILTER (any; "err": not 200)
     pct() {
-      awk -F, -v f="${2:-}" -v t0="${t0:-0}" 'f == "" || (f == "err" && $2 != 200) || (f == "late" && $1 - t0 >= 1e9) { print $3 }' "$dir/row.csv" | sort -n |
+      awk -F, -v f="${2:-}" 'f == "" || (f == "err" && $2 != 200) { print $3 }' "$dir/row.csv" | sort -n |
         awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { printf "-"; exit } i = int(NR * q); if (i < 1) i = 1; printf "%.2f ms", v[i] / 1e6 }'
     }
     # refused at the bound: reset before TLS (connection reset by peer); the server's errors on an
     # open connection: EOF, closed idle, broken pipe
     awk -F, -v ticks="$ticks" -v cpu="$((cpu1 - cpu0))" -v most="$(sort -n "$dir/conns" | tail -1)" \
-      -v name="$name" -v run="$run" -v p50="$(pct 0.5)" -v p99="$(pct 0.99)" -v lp99="$(pct 0.99 late)" -v ep99="$(pct 0.99 err)" '
+      -v name="$name" -v run="$run" -v p50="$(pct 0.5)" -v p99="$(pct 0.99)" -v lp99="$(late_p99 "$dir/row.bin")" -v ep99="$(pct 0.99 err)" '
       $2 == 200 { ok++; next }
       /too many open files/ { own++; next }
       /connection reset/ { refused++; next }
@@ -99,6 +97,7 @@ for run in $(seq 1 "$RUNS"); do
       END {
         per = "-"
         if (ok > 0) per = sprintf("%.3f ms", cpu * 1000 / ticks / ok)
+        if (lp99 != "-") lp99 = lp99 " ms"
         printf "| %s | %d | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s |\n", name, run, ok, refused, server, own, other, p50, p99, lp99, ep99, per, most
       }' "$dir/row.csv"
   done
