@@ -40,6 +40,10 @@ public final class OperatorMain implements Callable<Integer> {
   boolean debug;
 
   public static void main(String[] args) {
+    // Before the command line is even parsed: the injection path is warm by the time the server
+    // starts (OperatorProcess.start stops it if the command line turns the warm-up off).
+    dev.meshoperator.webhook.WebhookWarmUp.startEarlyOnce(dev.meshoperator.webhook.WebhookWarmUp.DEFAULT_BUDGET,
+        OperatorProcess.EARLY_WARM_UP_REQUESTS);
     System.exit(commandLine().execute(withoutOperatorCommand(args)));
   }
 

@@ -28,6 +28,8 @@ public final class OperatorProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OperatorProcess.class);
   public static final String USER_AGENT = "mesh-operator";
   public static final String LEASE_NAME = "mesh-operator-leader";
+  /** Requests of the in-process warm-up that runs while the process starts (WebhookWarmUp.startEarly). */
+  public static final int EARLY_WARM_UP_REQUESTS = 400;
 
   /**
    * @param leaderElectionIdentity present to take part in leader election (the pod name)
@@ -103,8 +105,11 @@ public final class OperatorProcess implements AutoCloseable {
   /** Starts everything on a client of its own derived from {@code base} (with its user agent). */
   public static OperatorProcess start(KubernetesClient base, Options options) {
     if (options.webhook().warmUp() != null && !options.webhook().warmUp().isZero()) {
-      // while the client, certificates and informers do their I/O (see WebhookWarmUp.startEarly)
-      WebhookWarmUp.startEarly(options.webhook().warmUp(), 400);
+      // while the client, certificates and informers do their I/O (see WebhookWarmUp.startEarly);
+      // OperatorMain.main has started it already
+      WebhookWarmUp.startEarlyOnce(options.webhook().warmUp(), EARLY_WARM_UP_REQUESTS);
+    } else {
+      WebhookWarmUp.stopEarly();
     }
     KubernetesClient client = clientFor(base, options.userAgent());
     WebhookRuntime webhook = null;

@@ -409,8 +409,13 @@ public final class AdmissionServer implements AutoCloseable {
                 // Most of it in-process first: the codec, handler and injector warm without paying for a
                 // cold TLS client per request (over TLS alone, 2 requests fit a 2 s budget on a quiet
                 // 2-core machine: bench/warm-start.sh); then the rest over TLS, so Netty and BoringSSL
-                // warm too. One round-robin over the samples across both phases.
-                int tlsShare = Math.max(1, warmUpPlan.maxRequests() / 8);
+                // warm too. One round-robin over the samples across both phases. 3/8 over TLS: with 1/8
+                // (100 of 800) the operator's first 10 s at 1,000 req/s had p99 13-28 ms, with 3/8 4-5 ms,
+                // for about 0.1 s more before ready (bench/RESULTS.md, 2026-12-04 15:28-15:34).
+                int tlsShare = Math.max(1, warmUpPlan.maxRequests() * 3 / 8);
+                // The early in-process warm-up (WebhookWarmUp.startEarlyOnce) has done its part once this
+                // one runs: two of them beside the controller's start only shared the same two cores.
+                WebhookWarmUp.stopEarly();
                 var local = new WebhookWarmUp.Plan(warmUpPlan.handler(),
                         warmUpPlan.budget().multipliedBy(3).dividedBy(4),
                         Math.max(1, warmUpPlan.maxRequests() - tlsShare));

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -146,15 +148,27 @@ public final class WebhookRuntime implements AutoCloseable {
       started.add(certs);
       var sync = new WebhookConfigurationSync(client);
       certs.addCaBundleListener(sync::setCaBundle);
+
+      // The informers' first lists and the version request go out while the certificates are read
+      // (one after the other, they kept the server from starting for a third of a second). As with
+      // inform(), the server starts only once both informers have listed, and a list that fails
+      // (a permission taken away) fails the start.
+      SharedIndexInformer<Namespace> nsInformer = client.namespaces().runnableInformer(0);
+      started.add(nsInformer);
+      SharedIndexInformer<MeshInstall> miInformer = client.resources(MeshInstall.class).runnableInformer(0);
+      started.add(miInformer);
+      CompletableFuture<Void> synced = CompletableFuture.allOf(nsInformer.start().toCompletableFuture(),
+          miInformer.start().toCompletableFuture());
+      CompletableFuture<Boolean> nativeSidecars = CompletableFuture.supplyAsync(() -> supportsNativeSidecars(client),
+          task -> {
+            Thread t = new Thread(task, "api-server-version");
+            t.setDaemon(true);
+            t.start();
+          });
       certs.reconcile();
       certs.start(options.certificateCheckInterval());
-
-      SharedIndexInformer<Namespace> nsInformer = client.namespaces().inform();
-      started.add(nsInformer);
-      SharedIndexInformer<MeshInstall> miInformer = client.resources(MeshInstall.class).inform();
-      started.add(miInformer);
-
-      boolean native_ = supportsNativeSidecars(client);
+      io.fabric8.kubernetes.client.utils.Utils.waitUntilReadyOrFail(synced, -1, TimeUnit.MILLISECONDS);
+      boolean native_ = nativeSidecars.join();
       // Decisions run on the webhook's event loops; every read from the API server below first asks
       // Offload, which moves that decision to the decision pool (AdmissionServer.inlineDecisions).
       var settings = new RevisionSettings(miInformer.getStore()::list,

@@ -139,6 +139,53 @@ public final class WebhookWarmUp {
    * the webhook's own warm-up, which then finds the injector warm.
    */
   public static Thread startEarly(Duration budget, int maxRequests) {
+    Thread t = earlyThread(budget, maxRequests);
+    t.start();
+    return t;
+  }
+
+  /** The process's early warm-up, once started by {@link #startEarlyOnce}. */
+  private static final java.util.concurrent.atomic.AtomicReference<Thread> EARLY =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  /** Set by {@link #stopEarly()}: the early warm-up ends at its next request. */
+  private static volatile boolean earlyStopped;
+
+  /**
+   * {@link #startEarly} unless this process has started it already: the operator's main starts it
+   * before anything else (parsing the command line and building the client take a core for most
+   * of a second), and {@code OperatorProcess.start} asks again for embedders that skip main.
+   */
+  public static void startEarlyOnce(Duration budget, int maxRequests) {
+    if (EARLY.get() == null) {
+      Thread t = earlyThread(budget, maxRequests);
+      if (EARLY.compareAndSet(null, t)) {
+        t.start();
+        // netty-tcnative's native library (extracted from the jar and linked) is needed only once
+        // the server starts, after the certificates and informers; loading it now takes it off that path.
+        Thread tls = new Thread(() -> {
+          try {
+            io.netty.handler.ssl.OpenSsl.isAvailable();
+          } catch (RuntimeException | LinkageError e) {
+            LOG.debug("loading netty-tcnative early failed (the server's TLS set-up will say why): {}", e.toString());
+          }
+        }, "tls-native-load");
+        tls.setDaemon(true);
+        tls.start();
+      }
+    }
+  }
+
+  /** The thread {@link #startEarlyOnce} started, if it has. */
+  static Thread early() {
+    return EARLY.get();
+  }
+
+  /** Ends an early warm-up started by {@link #startEarlyOnce} (the command line turned warm-up off). */
+  public static void stopEarly() {
+    earlyStopped = true;
+  }
+
+  private static Thread earlyThread(Duration budget, int maxRequests) {
     Thread t = new Thread(() -> {
       long start = System.nanoTime();
       long deadline = start + budget.toNanos();
@@ -149,7 +196,7 @@ public final class WebhookWarmUp {
         var handler = new InjectionAdmissionHandler(InjectionSettings.defaults(), ns -> namespaceLabels(),
             serialization);
         List<Sample> samples = samples(serialization);
-        while (n < maxRequests && System.nanoTime() < deadline) {
+        while (n < maxRequests && System.nanoTime() < deadline && !(earlyStopped && EARLY.get() == Thread.currentThread())) {
           try {
             codec.writeReview(handler.handle(codec.parseRequest(samples.get(n % samples.size()).body())));
           } catch (InvalidAdmissionReviewException expected) {
@@ -165,7 +212,6 @@ public final class WebhookWarmUp {
     }, "injection-warm-up");
     t.setDaemon(true);
     t.setPriority(Thread.MIN_PRIORITY);
-    t.start();
     return t;
   }
 

@@ -96,7 +96,7 @@ class WebhookWarmUpTest {
     assertThat(server.isReady()).isTrue();
     assertThat(readyz()).isEqualTo(200);
 
-    // most of it in-process, the last eighth over TLS (AdmissionServer.runWarmUp)
+    // most of it in-process, the last 3/8 over TLS (AdmissionServer.runWarmUp)
     assertThat(result.overTls()).isTrue();
     assertThat(result.error()).isNull();
     assertThat(result.requests()).isEqualTo(WARM_UP_REQUESTS);
@@ -176,6 +176,20 @@ class WebhookWarmUpTest {
     assertThat(early.isDaemon()).as("never holds the JVM open").isTrue();
     early.join(TimeUnit.SECONDS.toMillis(60));
     assertThat(early.isAlive()).as("stopped after 16 requests, long before its 5-minute budget").isFalse();
+  }
+
+  @Test
+  void theProcessWideEarlyWarmUpStartsOnceAndStopsWhenAsked() throws Exception {
+    WebhookWarmUp.startEarlyOnce(Duration.ofMinutes(5), Integer.MAX_VALUE);
+    Thread early = WebhookWarmUp.early();
+    assertThat(early).as("started").isNotNull();
+    assertThat(early.isDaemon()).as("never holds the JVM open").isTrue();
+    WebhookWarmUp.startEarlyOnce(Duration.ofMinutes(5), Integer.MAX_VALUE);
+    assertThat(WebhookWarmUp.early()).as("a second call starts no second thread").isSameAs(early);
+
+    WebhookWarmUp.stopEarly();
+    early.join(TimeUnit.SECONDS.toMillis(60));
+    assertThat(early.isAlive()).as("ended by stopEarly, long before its budget or request count").isFalse();
   }
 
   @Test
