@@ -27,6 +27,15 @@ LABEL org.opencontainers.image.title="mesh-operator" \
       org.opencontainers.image.description="Installs an Istio-style service mesh control plane from MeshInstall resources and injects Envoy sidecars" \
       org.opencontainers.image.licenses="Apache-2.0"
 COPY --from=build /src/target/mesh-operator.jar /app/mesh-operator.jar
+# Class data sharing: a training run records the classes the operator loads before it is ready
+# (ClassDataTraining: the command line, the client, certificates, the HTTPS webhook and its warm-up,
+# rendering, JOSDK; no API server needed) in an archive that every start then maps instead of
+# loading them from the jar. On 2 cores it took the operator from start to ready from 3.2-3.6 s to
+# 2.6-2.9 s (README "Warm start"). The archive holds only this JVM's view of this jar: the training
+# runs in this stage, on this image's java, at the path ENTRYPOINT uses; a java that cannot map it
+# (another JDK build) starts without it (-Xshare:auto, the default) and says so in one warning.
+RUN java -Djava.io.tmpdir=/tmp -XX:ArchiveClassesAtExit=/app/mesh-operator.jsa \
+      -cp /app/mesh-operator.jar dev.meshoperator.operator.ClassDataTraining
 # Runs under Pod Security "restricted" (see deploy/03-deployment.yaml): a numeric non-root user, so
 # that Kubernetes can verify runAsNonRoot without /etc/passwd; no capabilities (both ports are above
 # 1024); a read-only root filesystem, where the only writes are the JVM's temporary and perf files
@@ -37,5 +46,5 @@ ENV HOME=/tmp
 EXPOSE 9443 8080
 # The Deployment's args begin with `operator`, which mesh-operator.jar accepts and drops, as
 # `meshctl operator` does; JAVA_TOOL_OPTIONS (set by the Deployment) carries -Djava.io.tmpdir=/tmp.
-ENTRYPOINT ["java", "-Djava.io.tmpdir=/tmp", "-jar", "/app/mesh-operator.jar"]
+ENTRYPOINT ["java", "-XX:SharedArchiveFile=/app/mesh-operator.jsa", "-Djava.io.tmpdir=/tmp", "-jar", "/app/mesh-operator.jar"]
 CMD ["operator"]

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import dev.meshoperator.operator.ClassDataTraining;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
@@ -136,6 +137,17 @@ class DockerfileTest {
     Instruction entrypoint = image.stream().filter(i -> i.keyword().equals("ENTRYPOINT")).reduce((a, b) -> b).orElseThrow();
     String exec = String.join(" ", entrypoint.args());
     assertThat(exec).startsWith("[\"java\"").contains("\"-jar\", \"" + jar + "\"");
+    // The class data archive: trained in this stage (its java, its jar path) and mapped by ENTRYPOINT.
+    String archive = "/app/mesh-operator.jsa";
+    assertThat(image).filteredOn(i -> i.keyword().equals("RUN")).singleElement().satisfies(run -> {
+      assertThat(run.args()).contains("java", "-XX:ArchiveClassesAtExit=" + archive, "-cp", jar,
+          ClassDataTraining.class.getName());
+      assertThat(image.indexOf(run)).as("trained after the jar is copied, before USER")
+          .isGreaterThan(image.indexOf(image.stream().filter(i -> i.keyword().equals("COPY")).findFirst().orElseThrow()))
+          .isLessThan(image.indexOf(user));
+    });
+    assertThat(exec).contains("\"-XX:SharedArchiveFile=" + archive + "\"");
+    assertThat(exec).as("a java that cannot map the archive still starts").doesNotContain("-Xshare:on");
     // Nothing declared that would need a writable root filesystem.
     assertThat(image).noneMatch(i -> i.keyword().equals("VOLUME"));
   }

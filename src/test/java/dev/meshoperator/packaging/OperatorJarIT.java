@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.api.MeshState;
+import dev.meshoperator.operator.OperatorMain;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.testenv.KubeTest;
 import dev.meshoperator.testenv.Ports;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
@@ -96,6 +98,58 @@ class OperatorJarIT {
     assertThat(code).as("jdeps: %s", err.toString(StandardCharsets.UTF_8)).isZero();
     return out.toString(StandardCharsets.UTF_8).lines()
         .filter(l -> l.strip().startsWith("dev.meshoperator.") && l.contains("not found")).toList();
+  }
+
+  /** Runs {@code command} to its end (2 minutes at most) with the environment given; exit code and output. */
+  private static Run run(List<String> command, Map<String, String> env) throws Exception {
+    var builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    builder.environment().remove("_JAVA_OPTIONS");
+    builder.environment().remove("JDK_JAVA_OPTIONS");
+    builder.environment().putAll(env);
+    Process p = builder.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("%s ended", command).isTrue();
+    return new Run(p.exitValue(), out);
+  }
+
+  record Run(int exitCode, String output) {}
+
+  @Test
+  void theImagesClassDataTrainingNeedsNoClusterAndItsArchiveIsMappedWithTheDeploymentsOptions() throws Exception {
+    // As the Dockerfile does it: the jar at its path, the training run with no JVM options of the
+    // Deployment's (docker build has none), then the operator's java with the Deployment's.
+    Path app = Files.createTempDirectory("mesh-operator-cds");
+    Path jar = Files.copy(JAR, app.resolve("mesh-operator.jar"));
+    Path archive = app.resolve("mesh-operator.jsa");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Run training = run(List.of(javaBin, "-Djava.io.tmpdir=" + app, "-XX:ArchiveClassesAtExit=" + archive, "-cp",
+        jar.toString(), dev.meshoperator.operator.ClassDataTraining.class.getName()), Map.of());
+    assertThat(training.exitCode()).as(training.output()).isZero();
+    assertThat(training.output()).containsPattern("class data training: 4 API objects read, \\d+ objects rendered, "
+        + "webhook warm-up \\d+ requests over TLS");
+    assertThat(archive).isRegularFile();
+
+    String options = OperatorPodAssertions.operatorContainer(
+            Manifests.single(Manifests.parseDir(Manifests.DEPLOY), io.fabric8.kubernetes.api.model.apps.Deployment.class))
+        .getEnv().stream().filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).findFirst().orElseThrow().getValue();
+    // -Xshare:on: fail rather than start without the archive
+    Run mapped = run(List.of(javaBin, "-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-Xlog:class+load=info",
+        "-jar", jar.toString(), "--version"), Map.of("JAVA_TOOL_OPTIONS", options));
+    assertThat(mapped.exitCode()).as(mapped.output()).isZero();
+    for (Class<?> c : List.of(OperatorMain.class, dev.meshoperator.webhook.WebhookWarmUp.class)) {
+      assertThat(mapped.output()).as("%s from the archive", c.getName())
+          .contains(c.getName() + " source: shared objects file");
+    }
+    // Control: the same archive with the jar elsewhere does not match it; the default -Xshare:auto
+    // then starts without it, from the jar.
+    Path moved = Files.copy(JAR, Files.createTempDirectory("mesh-operator-moved").resolve("mesh-operator.jar"));
+    Run unmatched = run(List.of(javaBin, "-XX:SharedArchiveFile=" + archive, "-Xlog:class+load=info",
+        "-jar", moved.toString(), "--version"), Map.of("JAVA_TOOL_OPTIONS", options));
+    assertThat(unmatched.exitCode()).as(unmatched.output()).isZero();
+    assertThat(unmatched.output()).contains("mesh-operator ")
+        .contains(OperatorMain.class.getName() + " source: file:")
+        .doesNotContain(OperatorMain.class.getName() + " source: shared objects file");
   }
 
   @Test
