@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# The operator's start as it ships (issue 11, "warm from the start"): target/mesh-operator.jar, the
+# `operator` command with the Deployment's args and JAVA_TOOL_OPTIONS, as its ServiceAccount, against
+# a local cluster (the LocalCluster the ITs use) where the demo MeshInstall is Ready and the review's
+# namespace is labelled for injection. Per row: start the operator, time fork to /readyz 200, then at
+# once open-loop webhook load (vegeta, HTTP/1.1 over TLS, kept-alive pool of 25, a typical pod's
+# AdmissionReview, as bench/webhook-load.sh sends it) for WINDOW, and print p50/p99/max over that
+# window, p99 from 1 s on, errors, the operator's RSS after it and the load average. Two
+# configurations, alternated: the jar alone, and the jar with the class data archive the image
+# makes (trained as the Dockerfile does: ClassDataTraining, no cluster, no JVM options, the jar at
+# a path of its own), mapped with -XX:SharedArchiveFile as the image's ENTRYPOINT does.
+#
+#   bench/operator-start.sh                RATES="200 1000", REPEAT=3, WINDOW=10s
+#   RATES=1000 REPEAT=5 bench/operator-start.sh
+# Environment: RATES, REPEAT, WINDOW, CONFIGS ("jar image", or one of them), CLASSPATH_OVERRIDE (skip
+# mvn), WEBHOOK_PORT, HEALTH_PORT (default 29443, 28080). Benchmarks never gate CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+RATES=${RATES-"200 1000"}
+REPEAT=${REPEAT:-3}
+WINDOW=${WINDOW:-10s}
+CONFIGS=${CONFIGS:-"jar image"}
+WEBHOOK_PORT=${WEBHOOK_PORT:-29443}
+HEALTH_PORT=${HEALTH_PORT:-28080}
+KUBE_VERSION_DIR=$(ls -d "${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"/k8s/*-linux-amd64 2>/dev/null | sort -V | tail -1)
+export PATH="$KUBE_VERSION_DIR:$PATH"
+log() { echo "[operator-start] $(date -u +%T) $*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+
+flags=$(deployment_env JAVA_TOOL_OPTIONS)
+arenas=$(deployment_env MALLOC_ARENA_MAX)
+[[ -n $flags ]] || { echo "no JAVA_TOOL_OPTIONS in deploy/03-deployment.yaml" >&2; exit 2; }
+ensure_vegeta "$root"
+bench_classpath
+[[ -f target/mesh-operator.jar && -f target/meshctl.jar ]] || { echo "run mvn -o package -DskipTests first" >&2; exit 2; }
+
+work=$(mktemp -d)
+cluster_pid=""
+operator_pid=""
+helper_pid=""
+stop() { # pid: TERM, then KILL after 20 s
+  local pid=$1
+  [[ -n "$pid" ]] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() { stop "$helper_pid"; stop "$operator_pid"; stop "$cluster_pid"; rm -rf "$work"; }
+trap cleanup EXIT
+
+# ---- the image's jar and class data archive, made as the Dockerfile makes them ----
+mkdir -p "$work/app"
+cp target/mesh-operator.jar "$work/app/mesh-operator.jar"
+jar="$work/app/mesh-operator.jar"
+archive="$work/app/mesh-operator.jsa"
+if [[ " $CONFIGS " == *" image "* ]]; then
+  log "class data training (as the Dockerfile's RUN)"
+  env -u JAVA_TOOL_OPTIONS java -Djava.io.tmpdir="$work" -XX:ArchiveClassesAtExit="$archive" -cp "$jar" \
+    dev.meshoperator.operator.ClassDataTraining > "$work/training.log" 2>&1 || { cat "$work/training.log" >&2; exit 1; }
+  log "$(grep -o 'class data training: .*' "$work/training.log"); archive $(du -m "$archive" | cut -f1) MiB"
+fi
+
+# ---- the AdmissionReview webhook-load.sh sends (written by the bench's WebhookServerMain) ----
+java -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work/review" --no-warm-up < /dev/null > "$work/review.log" 2>&1 &
+helper_pid=$!
+for _ in $(seq 1 600); do [[ -f "$work/review/port" ]] && break; sleep 0.1; done
+[[ -f "$work/review/port" ]] || { cat "$work/review.log" >&2; exit 1; }
+cp "$work/review/review.json" "$work/review.json"
+stop "$helper_pid"; helper_pid=""
+review_ns=$(jq -r '.request.namespace' "$work/review.json")
+
+# ---- the local cluster, deploy/ applied, a kubeconfig of the operator's ServiceAccount ----
+log "starting the local cluster"
+java -cp "$cp" dev.meshoperator.bench.LocalClusterMain "$work/cluster" < /dev/null > "$work/cluster.log" 2>&1 &
+cluster_pid=$!
+for _ in $(seq 1 3000); do
+  [[ -f "$work/cluster/kubeconfig-path" ]] && break
+  kill -0 "$cluster_pid" 2>/dev/null || { cat "$work/cluster.log" >&2; exit 1; }
+  sleep 0.1
+done
+KUBECONFIG=$(cat "$work/cluster/kubeconfig-path")
+export KUBECONFIG
+kubectl apply --server-side --force-conflicts -f deploy/ > /dev/null
+kubectl create namespace "$review_ns" > /dev/null
+kubectl label namespace "$review_ns" istio-injection=enabled > /dev/null
+token=$(kubectl -n mesh-operator create token mesh-operator --duration=3h)
+server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
+cafile=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')
+if [[ -n "$cafile" ]]; then cp "$cafile" "$work/ca.crt"
+else kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d > "$work/ca.crt"; fi
+sa="$work/sa.kubeconfig"
+kubectl --kubeconfig="$sa" config set-cluster c --server="$server" --certificate-authority="$work/ca.crt" --embed-certs > /dev/null
+kubectl --kubeconfig="$sa" config set-credentials sa --token="$token" > /dev/null
+kubectl --kubeconfig="$sa" config set-context c --cluster=c --user=sa > /dev/null
+kubectl --kubeconfig="$sa" config use-context c > /dev/null
+printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$WEBHOOK_PORT" "$work/review.json" > "$work/targets"
+
+# start_operator EXTRA_FLAGS -> operator_pid, ready_ms (fork to /readyz 200); the Deployment's args
+start_operator() {
+  local t0 t1
+  t0=$(date +%s%N)
+  # shellcheck disable=SC2086
+  env -u KUBECONFIG JAVA_TOOL_OPTIONS="$flags" ${arenas:+MALLOC_ARENA_MAX=$arenas} POD_NAMESPACE=mesh-operator \
+    POD_NAME=operator-start-0 java $1 -jar "$jar" operator --kubeconfig "$sa" --webhook-port="$WEBHOOK_PORT" \
+    --health-port="$HEALTH_PORT" --webhook-bind-address=127.0.0.1 --webhook-url-host=127.0.0.1 --leader-election \
+    --default-failure-policy=Fail < /dev/null > "$work/operator.log" 2>&1 &
+  operator_pid=$!
+  until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HEALTH_PORT/readyz" 2>/dev/null)" == 200 ]]; do
+    kill -0 "$operator_pid" 2>/dev/null || { cat "$work/operator.log" >&2; exit 1; }
+    sleep 0.005
+  done
+  t1=$(date +%s%N)
+  ready_ms=$(( (t1 - t0) / 1000000 ))
+}
+
+# ---- the demo MeshInstall, Ready; the webhook's CA ----
+log "demo MeshInstall"
+start_operator ""
+kubectl apply -f examples/meshinstall-demo.yaml > /dev/null
+kubectl wait --for=condition=Ready meshinstall/demo --timeout=300s > /dev/null
+kubectl -n mesh-operator get secret mesh-operator-webhook-tls -o jsonpath='{.data.ca\.crt}' | base64 -d > "$work/webhook-ca.pem"
+# Positive control: the webhook injects (a JSON patch adding istio-proxy), not just answers.
+curl -s --cacert "$work/webhook-ca.pem" -H 'Content-Type: application/json' --data-binary @"$work/review.json" \
+  "https://127.0.0.1:$WEBHOOK_PORT/inject" | jq -r '.response.patch' | base64 -d | grep -q istio-proxy \
+  || { echo "the webhook did not inject istio-proxy" >&2; exit 1; }
+stop "$operator_pid"; operator_pid=""
+
+ms() { jq -r "(.latencies[\"$1\"] // 0) / 1e6 | . * 100 | round / 100"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+echo "## operator start ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "machine: $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/{print $2}') GiB;" \
+  "$(java -version 2>&1 | head -1); JAVA_TOOL_OPTIONS '$flags'"
+echo "the operator as its ServiceAccount, the demo MeshInstall Ready; load: vegeta open loop, HTTP/1.1 over TLS,"
+echo "kept-alive pool of 25, $WINDOW from the moment /readyz answers 200"
+echo
+echo "| operator | rate | start to ready | p50 | p99 | max | p99 from 1 s on | errors | RSS after | warm-up (its log) | load before | load after |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+for i in $(seq 1 "$REPEAT"); do
+  for rate in $RATES; do
+    for config in $CONFIGS; do
+      case $config in
+        jar) extra="" ;;
+        image) extra="-XX:SharedArchiveFile=$archive" ;;
+        *) echo "CONFIGS: jar or image, not $config" >&2; exit 2 ;;
+      esac
+      log "$config, $rate/s, run $i"
+      before=$(load)
+      start_operator "$extra"
+      "$vegeta" attack -targets="$work/targets" -root-certs="$work/webhook-ca.pem" -http2=false -timeout=10s \
+        -rate="$rate/s" -duration="$WINDOW" -connections=25 > "$work/row.bin"
+      rss=$(awk '/^VmRSS/{printf "%.0f", $2/1024}' "/proc/$operator_pid/status")
+      # the archive mapped (a java that cannot map it would start without it, and the row would lie)
+      if [[ $config == image ]] && ! grep -q "$archive" "/proc/$operator_pid/maps"; then
+        echo "the operator did not map $archive" >&2; exit 1
+      fi
+      stop "$operator_pid"; operator_pid=""
+      r=$("$vegeta" report -type=json < "$work/row.bin")
+      printf '| %s | %s/s | %s ms | %s ms | %s ms | %s ms | %s ms | %s | %s MiB | %s | %s | %s |\n' "$config" "$rate" \
+        "$ready_ms" "$(ms 50th <<<"$r")" "$(ms 99th <<<"$r")" "$(ms max <<<"$r")" "$(late_p99 "$work/row.bin")" \
+        "$(jq -r '(.requests - (.status_codes["200"] // 0))' <<<"$r")" "$rss" \
+        "$(grep -o 'warm-up: [0-9]* requests' "$work/operator.log" | head -1 | sed 's/warm-up: //')" "$before" "$(load)"
+    done
+  done
+done
