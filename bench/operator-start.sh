@@ -12,8 +12,9 @@
 #
 #   bench/operator-start.sh                RATES="200 1000", REPEAT=3, WINDOW=10s
 #   RATES=1000 REPEAT=5 bench/operator-start.sh
-# Environment: RATES, REPEAT, WINDOW, CONFIGS ("jar image", or one of them), CLASSPATH_OVERRIDE (skip
-# mvn), WEBHOOK_PORT, HEALTH_PORT (default 29443, 28080). Benchmarks never gate CI.
+# Environment: RATES, REPEAT, WINDOW, CONFIGS ("jar image", or one of them), OPERATOR_JAR (another
+# build's mesh-operator.jar, e.g. main's before a change), CLASSPATH_OVERRIDE (skip mvn), WEBHOOK_PORT,
+# HEALTH_PORT (default 29443, 28080). Benchmarks never gate CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -53,7 +54,7 @@ trap cleanup EXIT
 
 # ---- the image's jar and class data archive, made as the Dockerfile makes them ----
 mkdir -p "$work/app"
-cp target/mesh-operator.jar "$work/app/mesh-operator.jar"
+cp "${OPERATOR_JAR:-target/mesh-operator.jar}" "$work/app/mesh-operator.jar"
 jar="$work/app/mesh-operator.jar"
 archive="$work/app/mesh-operator.jsa"
 if [[ " $CONFIGS " == *" image "* ]]; then
@@ -131,7 +132,7 @@ stop "$operator_pid"; operator_pid=""
 ms() { jq -r "(.latencies[\"$1\"] // 0) / 1e6 | . * 100 | round / 100"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-echo "## operator start ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "## operator start ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')${OPERATOR_JAR:+, jar $OPERATOR_JAR})"
 echo "machine: $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/{print $2}') GiB;" \
   "$(java -version 2>&1 | head -1); JAVA_TOOL_OPTIONS '$flags'"
 echo "the operator as its ServiceAccount, the demo MeshInstall Ready; load: vegeta open loop, HTTP/1.1 over TLS,"

@@ -9,7 +9,8 @@
 # CDS=1, both again with an AppCDS archive made by a training run (-XX:ArchiveClassesAtExit).
 #
 #   bench/warm-start.sh                   RATES="200 1000", REPEAT=3, WINDOW=10s
-#   OPERATOR=1 RATES= bench/warm-start.sh  only the operator jar's start to /readyz (below)
+# The operator jar as it ships (its start to /readyz and its first 10 s under load, with and without the
+# image's class data archive): bench/operator-start.sh.
 # Environment: JVM_FLAGS (default -Xmx512m), SERVER_ARGS (more WebhookServerMain options, e.g. --pool or
 # --shed-after MILLIS), RATES, REPEAT, WINDOW, WARMUP_MS (the warm-up budget,
 # default the operator's), CDS=1, CLASSPATH_OVERRIDE (skip mvn), KEEP=DIR (keep each row's vegeta results,
@@ -122,75 +123,4 @@ for rate in $RATES; do
     done
   done
 done
-fi
-
-# ---- the operator jar: process start to /readyz 200 (OPERATOR=1) ----
-# target/mesh-operator.jar (mvn package) against a local cluster of its own (LocalClusterMain, the
-# tests' LocalCluster; admin kubeconfig, url webhook on loopback), started and stopped REPEAT times
-# per configuration; with CDS=1 also with an AppCDS archive of a training run of the jar.
-if [[ "${OPERATOR:-0}" == 1 ]]; then
-  jarfile="$root/target/mesh-operator.jar"
-  [[ -f "$jarfile" ]] || { log "target/mesh-operator.jar missing: mvn -o package -DskipTests"; exit 1; }
-  cluster_pid=""
-  stop_cluster() {
-    if [[ -n "$cluster_pid" ]]; then kill "$cluster_pid" 2>/dev/null || true; wait "$cluster_pid" 2>/dev/null || true; fi
-    cluster_pid=""
-  }
-  trap 'stop_server; stop_cluster; rm -rf "$work"' EXIT
-  log "starting a local cluster"
-  java -cp "$cp" dev.meshoperator.bench.LocalClusterMain "$work/cluster" < /dev/null > "$work/cluster.log" 2>&1 &
-  cluster_pid=$!
-  for _ in $(seq 1 3000); do
-    [[ -f "$work/cluster/kubeconfig-path" ]] && break
-    kill -0 "$cluster_pid" 2>/dev/null || { cat "$work/cluster.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  kubeconfig=$(cat "$work/cluster/kubeconfig-path")
-  # two distinct free ports, "webhook health" (one at a time could hand out the same port twice)
-  free_ports() { python3 -c 'import socket; a=socket.socket(); b=socket.socket(); a.bind(("127.0.0.1",0)); b.bind(("127.0.0.1",0)); print(a.getsockname()[1], b.getsockname()[1])'; }
-  # operator FLAGS ARGS -> ready_ms (fork to /readyz 200); leaves the operator running as server_pid
-  operator() {
-    local flags=$1 args=$2 webhook health t0 t1
-    read -r webhook health <<<"$(free_ports)"
-    t0=$(date +%s%N)
-    # shellcheck disable=SC2086
-    java $flags -jar "$jarfile" operator --kubeconfig="$kubeconfig" --namespace=mesh-operator \
-      --webhook-port="$webhook" --health-port="$health" --webhook-url-host=127.0.0.1 $args \
-      < /dev/null > "$work/operator.log" 2>&1 &
-    server_pid=$!
-    until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$health/readyz" 2>/dev/null)" == 200 ]]; do
-      kill -0 "$server_pid" 2>/dev/null || { cat "$work/operator.log" >&2; exit 1; }
-      sleep 0.01
-    done
-    t1=$(date +%s%N)
-    ready_ms=$(( (t1 - t0) / 1000000 ))
-  }
-  op_configs=("operator, warm-up off|$JVM_FLAGS|--webhook-warm-up=0" "operator, warm-up on|$JVM_FLAGS|")
-  if [[ "${CDS:-0}" == 1 ]]; then
-    ojsa="$work/operator.jsa"
-    log "operator AppCDS training run"
-    operator "$JVM_FLAGS -XX:ArchiveClassesAtExit=$ojsa" ""
-    sleep 2
-    stop_server
-    [[ -s "$ojsa" ]] || { log "no operator archive written"; tail -5 "$work/operator.log" >&2; exit 1; }
-    echo
-    echo "operator AppCDS archive: $(du -h "$ojsa" | cut -f1)"
-    op_configs+=("operator AppCDS, warm-up off|$JVM_FLAGS -XX:SharedArchiveFile=$ojsa -Xshare:on|--webhook-warm-up=0"
-                 "operator AppCDS, warm-up on|$JVM_FLAGS -XX:SharedArchiveFile=$ojsa -Xshare:on|")
-  fi
-  echo
-  echo "| operator jar | start to /readyz 200 | warm-up (from its log) | load before | load after |"
-  echo "|---|---|---|---|---|"
-  for i in $(seq 1 "$REPEAT"); do
-    for c in "${op_configs[@]}"; do
-      IFS='|' read -r label flags args <<<"$c"
-      log "$label, run $i"
-      before=$(load)
-      operator "$flags" "$args"
-      sleep 1
-      stop_server
-      printf '| %s | %s ms | %s | %s | %s |\n' "$label" "$ready_ms" \
-        "$(grep -o 'warm-up: [0-9]* requests.*' "$work/operator.log" | head -c 90 || echo off)" "$before" "$(load)"
-    done
-  done
 fi

@@ -395,6 +395,29 @@ public final class AdmissionServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * How many of the warm-up's requests go over TLS: 3/8 when the JVM runs the quick JIT only (the
+     * operator's Deployment), else 1/8. Measured with bench/operator-start.sh and bench/warm-start.sh
+     * (bench/RESULTS.md, 2026-12-04 15:28-15:50): with the quick JIT only, 1/8 left p99 at 13-28 ms
+     * over the first 10 s at 1,000 req/s and 3/8 brought it to 4-5 ms, for about 0.1 s more before
+     * ready; with C2 as well, 3/8 ran past the 2 s budget (the cold TLS client's requests cost more
+     * while C2 compiles) and p99 went from 77-111 ms to 273 ms.
+     */
+    static int tlsShare(int maxRequests, boolean quickJitOnly) {
+        return Math.max(1, maxRequests * (quickJitOnly ? 3 : 1) / 8);
+    }
+
+    /** Whether this JVM compiles with C1 only ({@code -XX:TieredStopAtLevel} below 4). */
+    static boolean quickJitOnly() {
+        try {
+            var diagnostics = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            return diagnostics != null && Integer.parseInt(diagnostics.getVMOption("TieredStopAtLevel").getValue()) < 4;
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
     private void runWarmUp() {
         WebhookWarmUp.Result result;
         long start = System.nanoTime();
@@ -409,10 +432,8 @@ public final class AdmissionServer implements AutoCloseable {
                 // Most of it in-process first: the codec, handler and injector warm without paying for a
                 // cold TLS client per request (over TLS alone, 2 requests fit a 2 s budget on a quiet
                 // 2-core machine: bench/warm-start.sh); then the rest over TLS, so Netty and BoringSSL
-                // warm too. One round-robin over the samples across both phases. 3/8 over TLS: with 1/8
-                // (100 of 800) the operator's first 10 s at 1,000 req/s had p99 13-28 ms, with 3/8 4-5 ms,
-                // for about 0.1 s more before ready (bench/RESULTS.md, 2026-12-04 15:28-15:34).
-                int tlsShare = Math.max(1, warmUpPlan.maxRequests() * 3 / 8);
+                // warm too. One round-robin over the samples across both phases.
+                int tlsShare = tlsShare(warmUpPlan.maxRequests(), quickJitOnly());
                 // The early in-process warm-up (WebhookWarmUp.startEarlyOnce) has done its part once this
                 // one runs: two of them beside the controller's start only shared the same two cores.
                 WebhookWarmUp.stopEarly();

@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A local cluster for bench/warm-start.sh's operator rows: the tests' LocalCluster with the
+ * A local cluster for bench/operator-start.sh: the tests' LocalCluster with the
  * MeshInstall CRD and the operator's namespace, its admin kubeconfig path written to
  * {@code <dir>/kubeconfig-path} once it is up. Runs until it is killed (a shutdown hook stops the cluster).
  */

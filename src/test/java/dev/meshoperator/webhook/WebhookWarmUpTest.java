@@ -96,7 +96,7 @@ class WebhookWarmUpTest {
     assertThat(server.isReady()).isTrue();
     assertThat(readyz()).isEqualTo(200);
 
-    // most of it in-process, the last 3/8 over TLS (AdmissionServer.runWarmUp)
+    // most of it in-process, the last 1/8 or 3/8 over TLS (AdmissionServer.runWarmUp)
     assertThat(result.overTls()).isTrue();
     assertThat(result.error()).isNull();
     assertThat(result.requests()).isEqualTo(WARM_UP_REQUESTS);
@@ -176,6 +176,17 @@ class WebhookWarmUpTest {
     assertThat(early.isDaemon()).as("never holds the JVM open").isTrue();
     early.join(TimeUnit.SECONDS.toMillis(60));
     assertThat(early.isAlive()).as("stopped after 16 requests, long before its 5-minute budget").isFalse();
+  }
+
+  @Test
+  void theTlsShareOfTheWarmUpFollowsTheJit() {
+    assertThat(AdmissionServer.tlsShare(800, true)).isEqualTo(300);
+    assertThat(AdmissionServer.tlsShare(800, false)).isEqualTo(100);
+    assertThat(AdmissionServer.tlsShare(4, false)).as("at least one over TLS").isEqualTo(1);
+    // this JVM (surefire's, no -XX:TieredStopAtLevel) runs C2 as well
+    assertThat(AdmissionServer.quickJitOnly()).isEqualTo(
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+            .anyMatch(a -> a.matches("-XX:TieredStopAtLevel=[0-3]")));
   }
 
   @Test
