@@ -30,10 +30,11 @@ COPY --from=build /src/target/mesh-operator.jar /app/mesh-operator.jar
 # Class data sharing: a training run records the classes the operator loads before it is ready
 # (ClassDataTraining: the command line, the client, certificates, the HTTPS webhook and its warm-up,
 # rendering, JOSDK; no API server needed) in an archive that every start then maps instead of
-# loading them from the jar. On 2 cores it took the operator from start to ready from 3.2-3.6 s to
-# 2.6-2.9 s (README "Warm start"). The archive holds only this JVM's view of this jar: the training
-# runs in this stage, on this image's java, at the path ENTRYPOINT uses; a java that cannot map it
-# (another JDK build) starts without it (-Xshare:auto, the default) and says so in one warning.
+# loading them from the jar. On 2 cores it took the operator from start to ready from 3.3-3.5 s to
+# 2.7-2.9 s (bench/operator-start.sh; README "Warm start"). The archive holds only this JVM's view
+# of this jar: the training runs in this stage, on this image's java, at the path ENTRYPOINT uses;
+# a java that cannot map it (another JDK build) starts without it (-Xshare:auto, the default) and
+# says so in one warning ("Unable to use shared archive").
 RUN java -Djava.io.tmpdir=/tmp -XX:ArchiveClassesAtExit=/app/mesh-operator.jsa \
       -cp /app/mesh-operator.jar dev.meshoperator.operator.ClassDataTraining
 # Runs under Pod Security "restricted" (see deploy/03-deployment.yaml): a numeric non-root user, so
