@@ -400,8 +400,9 @@ public final class AdmissionServer implements AutoCloseable {
      * operator's Deployment), else 1/8. Measured with bench/operator-start.sh and bench/warm-start.sh
      * (bench/RESULTS.md, 2026-12-04 15:28-15:50): with the quick JIT only, 1/8 left p99 at 13-28 ms
      * over the first 10 s at 1,000 req/s and 3/8 brought it to 4-5 ms, for about 0.1 s more before
-     * ready; with C2 as well, 3/8 ran past the 2 s budget (the cold TLS client's requests cost more
-     * while C2 compiles) and p99 went from 77-111 ms to 273 ms.
+     * ready; with C2 as well (bench/WebhookServerMain), 3/8 ran past the 2 s budget (the cold TLS
+     * client's requests cost more while C2 compiles): ready 3.3-3.4 s and p99 243-274 ms at 1,000 req/s,
+     * against 3.1-3.3 s and 148-190 ms with 1/8 in the same conditions.
      */
     static int tlsShare(int maxRequests, boolean quickJitOnly) {
         return Math.max(1, maxRequests * (quickJitOnly ? 3 : 1) / 8);
