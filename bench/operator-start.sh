@@ -12,12 +12,14 @@
 #
 #   bench/operator-start.sh                RATES="200 1000", REPEAT=3, WINDOW=10s
 #   RATES=1000 REPEAT=5 bench/operator-start.sh
+#   SMOKE=1 bench/operator-start.sh        one run of each at 200/s for 2 s: the wiring only (BenchHarnessIT)
 # Environment: RATES, REPEAT, WINDOW, CONFIGS ("jar image", or one of them), OPERATOR_JAR (another
 # build's mesh-operator.jar, e.g. main's before a change), CLASSPATH_OVERRIDE (skip mvn), WEBHOOK_PORT,
 # HEALTH_PORT (default 29443, 28080). Benchmarks never gate CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+if [[ "${SMOKE:-0}" == 1 ]]; then : "${RATES=200}" "${REPEAT:=1}" "${WINDOW:=2s}"; fi
 RATES=${RATES-"200 1000"}
 REPEAT=${REPEAT:-3}
 WINDOW=${WINDOW:-10s}

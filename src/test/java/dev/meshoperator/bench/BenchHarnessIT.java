@@ -49,6 +49,18 @@ class BenchHarnessIT {
                 + "[0-9.]+ ms \\| [0-9.]+ ms \\| - \\| [0-9.]+ ms \\| [1-9][0-9]* \\|");
     }
 
+    @Test
+    void operatorStartHarnessRunsTheJarAndTheImagesArchiveAndPrintsTheirRows() throws Exception {
+        String out = smoke("bench/operator-start.sh", Map.of(), 8);
+        assertThat(out).contains("class data training: 4 API objects read").contains("JAVA_TOOL_OPTIONS '-XX:");
+        // one row each: ready after a positive time, latencies, no errors, an RSS, the warm-up's requests
+        // (the script itself exits 1 when the image row's operator did not map the archive)
+        for (String config : List.of("jar", "image")) {
+            assertThat(out).containsPattern("\\| " + config + " \\| 200/s \\| [1-9][0-9]* ms \\| [0-9.]+ ms \\| "
+                    + "[0-9.]+ ms \\| [0-9.]+ ms \\| [0-9.]+ ms \\| 0 \\| [1-9][0-9]* MiB \\| [1-9][0-9]* requests \\|");
+        }
+    }
+
     /** Runs a bench script with SMOKE=1 on the test classpath; its output, once it ended with status 0. */
     private static String smoke(String script, Map<String, String> env, int minutes) throws Exception {
         Path log = Files.createTempFile(Path.of(script).getFileName().toString(), ".log");
