@@ -50,6 +50,13 @@ import org.slf4j.LoggerFactory;
 public final class ClassDataTraining {
   private static final Logger LOG = LoggerFactory.getLogger(ClassDataTraining.class);
 
+  /**
+   * The operator container's args in deploy/03-deployment.yaml (DockerfileTest keeps them equal);
+   * the training parses them, with {@code --namespace} for what the Deployment's POD_NAMESPACE gives.
+   */
+  public static final List<String> DEPLOYMENT_ARGS = List.of("operator", "--webhook-port=9443", "--health-port=8080",
+      "--leader-election", "--default-failure-policy=Fail", "--webhook-service=mesh-operator");
+
   private ClassDataTraining() {}
 
   public static void main(String[] args) {
@@ -66,9 +73,9 @@ public final class ClassDataTraining {
   static String run() throws Exception {
     long start = System.nanoTime();
     // The Deployment's command line (deploy/03-deployment.yaml), parsed as OperatorMain parses it.
-    var parsed = OperatorMain.commandLine().parseArgs(OperatorMain.withoutOperatorCommand(new String[] {
-        "operator", "--namespace=mesh-operator", "--webhook-port=9443", "--health-port=8080", "--leader-election",
-        "--default-failure-policy=Fail", "--webhook-service=mesh-operator"}));
+    List<String> args = new java.util.ArrayList<>(DEPLOYMENT_ARGS);
+    args.add("--namespace=mesh-operator");
+    var parsed = OperatorMain.commandLine().parseArgs(OperatorMain.withoutOperatorCommand(args.toArray(String[]::new)));
     OperatorMain main = (OperatorMain) parsed.commandSpec().userObject();
     OperatorProcess.Options options = main.options.processOptions();
 

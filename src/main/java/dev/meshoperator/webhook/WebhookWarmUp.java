@@ -180,7 +180,11 @@ public final class WebhookWarmUp {
     return EARLY.get();
   }
 
-  /** Ends an early warm-up started by {@link #startEarlyOnce} (the command line turned warm-up off). */
+  /**
+   * Ends the early warm-up {@link #startEarlyOnce} started, at its next request: when the command
+   * line turns the warm-up off, and when the server's own warm-up begins. Other threads of
+   * {@link #startEarly} run on.
+   */
   public static void stopEarly() {
     earlyStopped = true;
   }
@@ -196,7 +200,8 @@ public final class WebhookWarmUp {
         var handler = new InjectionAdmissionHandler(InjectionSettings.defaults(), ns -> namespaceLabels(),
             serialization);
         List<Sample> samples = samples(serialization);
-        while (n < maxRequests && System.nanoTime() < deadline && !(earlyStopped && EARLY.get() == Thread.currentThread())) {
+        boolean stoppable = EARLY.get() == Thread.currentThread();
+        while (n < maxRequests && System.nanoTime() < deadline && !(stoppable && earlyStopped)) {
           try {
             codec.writeReview(handler.handle(codec.parseRequest(samples.get(n % samples.size()).body())));
           } catch (InvalidAdmissionReviewException expected) {

@@ -119,6 +119,15 @@ class DockerfileTest {
   }
 
   @Test
+  void theClassDataTrainingParsesTheDeploymentsArgs() throws Exception {
+    var deployment = Manifests.single(Manifests.parseDir(Manifests.DEPLOY),
+        io.fabric8.kubernetes.api.model.apps.Deployment.class);
+    assertThat(ClassDataTraining.DEPLOYMENT_ARGS)
+        .as("the training starts what deploy/03-deployment.yaml starts; the archive misses what it does not load")
+        .isEqualTo(OperatorPodAssertions.operatorContainer(deployment).getArgs());
+  }
+
+  @Test
   void imageRunsTheOperatorJarAsANumericNonRootUser() throws Exception {
     List<Instruction> image = stages(Files.readString(DOCKERFILE)).get(1);
     String jar = "/app/mesh-operator.jar";
