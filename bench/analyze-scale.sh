@@ -35,6 +35,8 @@ done
 bin=$(ls -d "$HOME"/.kubeapitest/k8s/*/ | tail -1)
 export PATH=$bin:$PATH
 i=0; for j in "${JARS[@]%%,*}"; do cp "$j" "$W/jar-$i.jar"; i=$((i + 1)); done
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
 # shellcheck source=bench/scale/cluster.sh
 source "$REPO/bench/scale/cluster.sh"
 if [[ -n "${MEASURE_IN:-}" ]]; then

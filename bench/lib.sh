@@ -40,3 +40,29 @@ late_p99() {
   "$vegeta" encode --to csv < "$1" | awk -F, 'NR == 1 { s = $1 } $1 - s >= 1e9 { print $3 }' | sort -n |
     awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f", v[i] / 1e6 }'
 }
+
+# sa_kubeconfig W: W/sa.kubeconfig for deploy/'s ServiceAccount (a token from `kubectl create token`), the
+# identity the operator and analyze run with; sets SAKC to its path.
+sa_kubeconfig() {
+  local w=$1 tok server ca
+  tok=$(kubectl -n mesh-operator create token mesh-operator --duration=3h)
+  server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
+  ca=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')
+  if [[ -n $ca ]]; then cp "$ca" "$w/ca.crt"
+  else kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d > "$w/ca.crt"; fi
+  SAKC=$w/sa.kubeconfig
+  kubectl --kubeconfig="$SAKC" config set-cluster c --server="$server" --certificate-authority="$w/ca.crt" --embed-certs >/dev/null
+  kubectl --kubeconfig="$SAKC" config set-credentials sa --token="$tok" >/dev/null
+  kubectl --kubeconfig="$SAKC" config set-context c --cluster=c --user=sa >/dev/null
+  kubectl --kubeconfig="$SAKC" config use-context c >/dev/null
+}
+
+# stop PID: SIGTERM, then SIGKILL if it has not exited after 20 s; nothing for an empty PID.
+stop() {
+  local pid=$1
+  [[ -n "$pid" ]] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}

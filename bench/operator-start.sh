@@ -43,14 +43,6 @@ work=$(mktemp -d)
 cluster_pid=""
 operator_pid=""
 helper_pid=""
-stop() { # pid: TERM, then KILL after 20 s
-  local pid=$1
-  [[ -n "$pid" ]] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() { stop "$helper_pid"; stop "$operator_pid"; stop "$cluster_pid"; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -89,16 +81,8 @@ export KUBECONFIG
 kubectl apply --server-side --force-conflicts -f deploy/ > /dev/null
 kubectl create namespace "$review_ns" > /dev/null
 kubectl label namespace "$review_ns" istio-injection=enabled > /dev/null
-token=$(kubectl -n mesh-operator create token mesh-operator --duration=3h)
-server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-cafile=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')
-if [[ -n "$cafile" ]]; then cp "$cafile" "$work/ca.crt"
-else kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d > "$work/ca.crt"; fi
-sa="$work/sa.kubeconfig"
-kubectl --kubeconfig="$sa" config set-cluster c --server="$server" --certificate-authority="$work/ca.crt" --embed-certs > /dev/null
-kubectl --kubeconfig="$sa" config set-credentials sa --token="$token" > /dev/null
-kubectl --kubeconfig="$sa" config set-context c --cluster=c --user=sa > /dev/null
-kubectl --kubeconfig="$sa" config use-context c > /dev/null
+sa_kubeconfig "$work"
+sa="$SAKC"
 printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$WEBHOOK_PORT" "$work/review.json" > "$work/targets"
 
 # start_operator EXTRA_FLAGS -> operator_pid, ready_ms (fork to /readyz 200); the Deployment's args

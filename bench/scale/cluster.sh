@@ -28,22 +28,6 @@ scale_cleanup() {
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 }
 
-# sa_kubeconfig W: W/sa.kubeconfig for deploy/'s ServiceAccount (a token from `kubectl create token`), the
-# identity the operator and analyze run with; sets SAKC to its path.
-sa_kubeconfig() {
-  local w=$1 tok server ca
-  tok=$(kubectl -n mesh-operator create token mesh-operator --duration=3h)
-  server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-  ca=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')
-  if [[ -n $ca ]]; then cp "$ca" "$w/ca.crt"
-  else kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d > "$w/ca.crt"; fi
-  SAKC=$w/sa.kubeconfig
-  kubectl --kubeconfig="$SAKC" config set-cluster c --server="$server" --certificate-authority="$w/ca.crt" --embed-certs >/dev/null
-  kubectl --kubeconfig="$SAKC" config set-credentials sa --token="$tok" >/dev/null
-  kubectl --kubeconfig="$SAKC" config set-context c --cluster=c --user=sa >/dev/null
-  kubectl --kubeconfig="$SAKC" config use-context c >/dev/null
-}
-
 # free_ports: two free loopback ports (the operator's webhook and health ports), space-separated.
 free_ports() {
   python3 -c 'import socket
