@@ -93,15 +93,37 @@ public final class OperatorMain implements Callable<Integer> {
   }
 
   /**
+   * How long the shutdown hook waits for the operator to stop: under the kubelet's default grace
+   * period (30 s) between SIGTERM and SIGKILL.
+   */
+  static final long STOP_WAIT_SECONDS = 25;
+
+  /**
    * Starts the operator on {@code client} and blocks until the JVM is asked to stop (SIGTERM from
-   * the kubelet); then stops the controller and the webhook before returning.
+   * the kubelet); then stops the controller and the webhook (in-flight admissions answered, the
+   * leader election Lease released) before returning. The shutdown hook waits for that: the JVM
+   * halts as soon as its hooks have run, and a hook that only woke this thread used to let the JVM
+   * halt in the middle of it (nothing of the stop was ever logged; LeaseReleaseIT).
    */
   public static void runUntilStopped(KubernetesClient client, OperatorProcess.Options options)
       throws InterruptedException {
     var stop = new CountDownLatch(1);
-    try (OperatorProcess process = OperatorProcess.start(client, options)) {
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "mesh-operator-stop"));
-      stop.await();
+    var stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stop.countDown();
+      try {
+        stopped.await(STOP_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "mesh-operator-stop");
+    try {
+      try (OperatorProcess process = OperatorProcess.start(client, options)) {
+        Runtime.getRuntime().addShutdownHook(hook);
+        stop.await();
+      }
+    } finally {
+      stopped.countDown();
     }
   }
 

@@ -58,14 +58,36 @@ public final class OperatorProcess implements AutoCloseable {
   private final MeshInstallReconciler reconciler;
 
   private final java.util.concurrent.atomic.AtomicBoolean closing;
+  private final Options options;
 
   private OperatorProcess(KubernetesClient client, WebhookRuntime webhook, Operator operator,
-      MeshInstallReconciler reconciler, java.util.concurrent.atomic.AtomicBoolean closing) {
+      MeshInstallReconciler reconciler, java.util.concurrent.atomic.AtomicBoolean closing, Options options) {
     this.client = client;
     this.webhook = webhook;
     this.operator = operator;
     this.reconciler = reconciler;
     this.closing = closing;
+    this.options = options;
+  }
+
+  /**
+   * Gives up the Lease if it still names {@code identity}: fabric8's {@code LeaderElector.release}
+   * (as client-go's ReleaseOnCancel), which checks the holder and cuts the Lease to 1 s from now, so
+   * another replica takes it at its next try. JOSDK 5.2.3 builds its elector without release on
+   * cancel, so a replica stopped by a rolling update held the Lease until it ran out (15 s), and no
+   * replica reconciled meanwhile.
+   *
+   * @return whether it was released (false: another replica holds it, or there is none)
+   */
+  static boolean releaseLease(KubernetesClient client, String namespace, String identity) {
+    var config = new io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig(
+        new io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock(namespace, LEASE_NAME, identity),
+        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE, LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+        new io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks(() -> { }, () -> { }, leader -> { }),
+        false, LEASE_NAME);
+    return new io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectorBuilder(client, Runnable::run)
+        .withConfig(config).build().release();
   }
 
   /**
@@ -134,7 +156,7 @@ public final class OperatorProcess implements AutoCloseable {
       operator.start();
       LOG.info("mesh-operator started: webhook on port {}, controller {}", w.server().port(),
           options.leaderElectionIdentity().isPresent() ? "under leader election" : "active");
-      return new OperatorProcess(client, w, operator, reconciler, closing);
+      return new OperatorProcess(client, w, operator, reconciler, closing, options);
     } catch (RuntimeException e) {
       if (webhook != null) {
         webhook.close();
@@ -158,6 +180,16 @@ public final class OperatorProcess implements AutoCloseable {
     closing.set(true);
     try {
       operator.stop();
+      options.leaderElectionIdentity().ifPresent(identity -> {
+        try {
+          if (releaseLease(client, options.webhook().operatorNamespace(), identity)) {
+            LOG.info("released the leader election Lease {}/{}", options.webhook().operatorNamespace(), LEASE_NAME);
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("could not release the leader election Lease {}/{} (the next leader waits for it to run out): {}",
+              options.webhook().operatorNamespace(), LEASE_NAME, e.toString());
+        }
+      });
     } finally {
       reconciler.close();
       webhook.close();
