@@ -17,6 +17,7 @@ import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.render.Renderer;
 import dev.meshoperator.testenv.KubeTest;
 import dev.meshoperator.testenv.Ports;
+import dev.meshoperator.testenv.ProcessRun;
 import dev.meshoperator.testenv.TestCluster;
 import dev.meshoperator.testenv.TestNamespace;
 import dev.meshoperator.webhook.WebhookRuntime;
@@ -41,6 +42,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -96,13 +98,8 @@ class MonitoringIT {
         .orElseThrow(() -> new AssertionError("no ConfigMap " + name));
   }
 
-  record Run(int exitCode, String output) {}
-
-  private static Run run(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Run(p.exitValue(), output);
+  private static ProcessRun run(List<String> command) throws IOException, InterruptedException {
+    return ProcessRun.run(command, Map.of(), Duration.ofSeconds(60));
   }
 
   @Test
@@ -112,7 +109,7 @@ class MonitoringIT {
     YAML.writeValue(config.toFile(), forDebianPrometheus(configMap(objects, "prometheus-mon").getData().get("prometheus.yml"),
         "http://127.0.0.1:9/targets"));
 
-    Run good = run(List.of(binary("promtool"), "check", "config", config.toString()));
+    ProcessRun good = run(List.of(binary("promtool"), "check", "config", config.toString()));
     assertThat(good.exitCode()).as(good.output()).isZero();
     assertThat(good.output()).contains("SUCCESS");
 
@@ -121,7 +118,7 @@ class MonitoringIT {
     Files.writeString(broken, Files.readString(config).replace("action: \"keep\"", "action: \"keepit\"")
         .replace("action: keep\n", "action: keepit\n"));
     assertThat(Files.readString(broken)).isNotEqualTo(Files.readString(config));
-    Run bad = run(List.of(binary("promtool"), "check", "config", broken.toString()));
+    ProcessRun bad = run(List.of(binary("promtool"), "check", "config", broken.toString()));
     assertThat(bad.exitCode()).as(bad.output()).isNotZero();
   }
 
@@ -161,17 +158,17 @@ class MonitoringIT {
     }
     assertThat(queries).hasSizeGreaterThan(20);
 
-    Run good = checkRules(queries);
+    ProcessRun good = checkRules(queries);
     assertThat(good.exitCode()).as(good.output()).isZero();
     assertThat(good.output()).contains("SUCCESS: " + queries.size() + " rules found");
 
     // positive control: a query missing a parenthesis is refused
-    Run bad = checkRules(List.of("sum(rate(istio_requests_total[$__rate_interval])"));
+    ProcessRun bad = checkRules(List.of("sum(rate(istio_requests_total[$__rate_interval])"));
     assertThat(bad.exitCode()).as(bad.output()).isNotZero();
   }
 
   /** Each query as a recording rule, Grafana's variables replaced by what Grafana would put there. */
-  private Run checkRules(List<String> queries) throws IOException, InterruptedException {
+  private ProcessRun checkRules(List<String> queries) throws IOException, InterruptedException {
     ObjectNode root = YAML.createObjectNode();
     ArrayNode rules = root.putArray("groups").addObject().put("name", "dashboards").putArray("rules");
     for (int i = 0; i < queries.size(); i++) {

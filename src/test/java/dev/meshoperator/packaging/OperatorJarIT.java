@@ -9,6 +9,7 @@ import dev.meshoperator.operator.OperatorMain;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.testenv.KubeTest;
 import dev.meshoperator.testenv.Ports;
+import dev.meshoperator.testenv.ProcessRun;
 import dev.meshoperator.testenv.TestCluster;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -101,19 +102,9 @@ class OperatorJarIT {
   }
 
   /** Runs {@code command} to its end (2 minutes at most) with the environment given; exit code and output. */
-  private static Run run(List<String> command, Map<String, String> env) throws Exception {
-    var builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().remove("JAVA_TOOL_OPTIONS");
-    builder.environment().remove("_JAVA_OPTIONS");
-    builder.environment().remove("JDK_JAVA_OPTIONS");
-    builder.environment().putAll(env);
-    Process p = builder.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("%s ended", command).isTrue();
-    return new Run(p.exitValue(), out);
+  private static ProcessRun run(List<String> command, Map<String, String> env) throws Exception {
+    return ProcessRun.run(command, env, Duration.ofMinutes(2));
   }
-
-  record Run(int exitCode, String output) {}
 
   @Test
   void theImagesClassDataTrainingNeedsNoClusterAndItsArchiveIsMappedWithTheDeploymentsOptions() throws Exception {
@@ -123,7 +114,7 @@ class OperatorJarIT {
     Path jar = Files.copy(JAR, app.resolve("mesh-operator.jar"));
     Path archive = app.resolve("mesh-operator.jsa");
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Run training = run(List.of(javaBin, "-Djava.io.tmpdir=" + app, "-XX:ArchiveClassesAtExit=" + archive, "-cp",
+    ProcessRun training = run(List.of(javaBin, "-Djava.io.tmpdir=" + app, "-XX:ArchiveClassesAtExit=" + archive, "-cp",
         jar.toString(), dev.meshoperator.operator.ClassDataTraining.class.getName()), Map.of());
     assertThat(training.exitCode()).as(training.output()).isZero();
     assertThat(training.output()).containsPattern("class data training: 4 API objects read, \\d+ objects rendered, "
@@ -134,7 +125,7 @@ class OperatorJarIT {
             Manifests.single(Manifests.parseDir(Manifests.DEPLOY), io.fabric8.kubernetes.api.model.apps.Deployment.class))
         .getEnv().stream().filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).findFirst().orElseThrow().getValue();
     // -Xshare:on: fail rather than start without the archive
-    Run mapped = run(List.of(javaBin, "-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-Xlog:class+load=info",
+    ProcessRun mapped = run(List.of(javaBin, "-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-Xlog:class+load=info",
         "-jar", jar.toString(), "--version"), Map.of("JAVA_TOOL_OPTIONS", options));
     assertThat(mapped.exitCode()).as(mapped.output()).isZero();
     for (Class<?> c : List.of(OperatorMain.class, dev.meshoperator.webhook.WebhookWarmUp.class)) {
@@ -144,7 +135,7 @@ class OperatorJarIT {
     // Control: the same archive with the jar elsewhere does not match it; the default -Xshare:auto
     // then starts without it, from the jar.
     Path moved = Files.copy(JAR, Files.createTempDirectory("mesh-operator-moved").resolve("mesh-operator.jar"));
-    Run unmatched = run(List.of(javaBin, "-XX:SharedArchiveFile=" + archive, "-Xlog:class+load=info",
+    ProcessRun unmatched = run(List.of(javaBin, "-XX:SharedArchiveFile=" + archive, "-Xlog:class+load=info",
         "-jar", moved.toString(), "--version"), Map.of("JAVA_TOOL_OPTIONS", options));
     assertThat(unmatched.exitCode()).as(unmatched.output()).isZero();
     assertThat(unmatched.output()).contains("mesh-operator ")

@@ -2,17 +2,17 @@ package dev.meshoperator.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meshoperator.testenv.ProcessRun;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -78,34 +78,26 @@ class OperatorJvmOptionsTest {
   void positiveControlAnUnboundedMetaspaceOrAnUnknownOptionIsCaught() throws Exception {
     long limit = 512L << 20;
     assertThat(finalFlags("-XX:+UseSerialGC", limit).get("MaxMetaspaceSize")).isEqualTo("18446744073709551615");
-    assertThat(run("-XX:+UseSerialGC -XX:NoSuchOption=1", limit).exitCode).isNotZero();
+    assertThat(run("-XX:+UseSerialGC -XX:NoSuchOption=1", limit).exitCode()).isNotZero();
   }
 
-  private record Run(int exitCode, String output) {}
-
-  private Run run(String options, long limit) throws IOException, InterruptedException {
+  private ProcessRun run(String options, long limit) throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    ProcessBuilder pb = new ProcessBuilder(java.toString(), "-XX:MaxRAM=" + limit, "-XX:+PrintFlagsFinal",
-        "-version").redirectErrorStream(true);
-    pb.environment().remove("_JAVA_OPTIONS");
-    pb.environment().remove("JDK_JAVA_OPTIONS");
-    pb.environment().put("JAVA_TOOL_OPTIONS", options);
+    Map<String, String> vars = new HashMap<>(Map.of("JAVA_TOOL_OPTIONS", options));
     String arenas = env("MALLOC_ARENA_MAX");
     if (arenas != null) {
-      pb.environment().put("MALLOC_ARENA_MAX", arenas);
+      vars.put("MALLOC_ARENA_MAX", arenas);
     }
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Run(p.exitValue(), out);
+    return ProcessRun.run(List.of(java.toString(), "-XX:MaxRAM=" + limit, "-XX:+PrintFlagsFinal", "-version"), vars,
+        Duration.ofSeconds(60));
   }
 
   private Map<String, String> finalFlags(String options, long limit) throws IOException, InterruptedException {
-    Run r = run(options, limit);
-    assertThat(r.exitCode).as("java with JAVA_TOOL_OPTIONS=%s:%n%s", options, r.output).isZero();
-    assertThat(r.output).contains("Picked up JAVA_TOOL_OPTIONS: " + options);
+    ProcessRun r = run(options, limit);
+    assertThat(r.exitCode()).as("java with JAVA_TOOL_OPTIONS=%s:%n%s", options, r.output()).isZero();
+    assertThat(r.output()).contains("Picked up JAVA_TOOL_OPTIONS: " + options);
     Map<String, String> flags = new HashMap<>();
-    for (String line : r.output.lines().collect(Collectors.toList())) {
+    for (String line : r.output().lines().collect(Collectors.toList())) {
       Matcher m = FLAG.matcher(line);
       if (m.matches()) {
         flags.put(m.group(1), m.group(2));
