@@ -66,3 +66,24 @@ stop() {
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+
+# kube_binaries_on_path: puts the newest Kubernetes binaries of hack/kube-testenv.sh (kubectl among them;
+# under $KUBE_API_TEST_DIR, else ~/.kubeapitest) first on PATH.
+kube_binaries_on_path() {
+  KUBE_VERSION_DIR=$(ls -d "${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"/k8s/*-linux-amd64 2>/dev/null | sort -V | tail -1)
+  export PATH="$KUBE_VERSION_DIR:$PATH"
+}
+
+# admission_review W: W/review.json, the typical pod's AdmissionReview that webhook-load.sh sends, as the
+# bench's WebhookServerMain writes it (started for that, on $cp, and stopped); sets review_ns to its
+# namespace. helper_pid names the helper while it runs, for the caller's cleanup.
+admission_review() {
+  local w=$1
+  java -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$w/review" --no-warm-up < /dev/null > "$w/review.log" 2>&1 &
+  helper_pid=$!
+  for _ in $(seq 1 600); do [[ -f "$w/review/port" ]] && break; sleep 0.1; done
+  [[ -f "$w/review/port" ]] || { cat "$w/review.log" >&2; exit 1; }
+  cp "$w/review/review.json" "$w/review.json"
+  stop "$helper_pid"; helper_pid=""
+  review_ns=$(jq -r '.request.namespace' "$w/review.json")
+}

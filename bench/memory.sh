@@ -33,12 +33,11 @@ REST=${REST:-30}
 AFTER=${AFTER:-30}
 WEBHOOK_PORT=${WEBHOOK_PORT:-29443}
 HEALTH_PORT=${HEALTH_PORT:-28080}
-KUBE_VERSION_DIR=$(ls -d "${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"/k8s/*-linux-amd64 2>/dev/null | sort -V | tail -1)
-export PATH="$KUBE_VERSION_DIR:$PATH"
 
 log() { echo "[memory] $(date -u +%T) $*" >&2; }
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
+kube_binaries_on_path
 
 # ---- what ships: flags and memory limit of deploy/03-deployment.yaml ----
 deployment=deploy/03-deployment.yaml
@@ -93,13 +92,7 @@ trap cleanup EXIT
 trap 'echo "[memory] failed at line $LINENO" >&2' ERR
 
 # ---- the AdmissionReview webhook-load.sh sends (written by the bench's WebhookServerMain) ----
-java -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work/review" < /dev/null > "$work/review.log" 2>&1 &
-helper_pid=$!
-for _ in $(seq 1 600); do [[ -f "$work/review/port" ]] && break; sleep 0.1; done
-[[ -f "$work/review/port" ]] || { cat "$work/review.log" >&2; exit 1; }
-cp "$work/review/review.json" "$work/review.json"
-stop "$helper_pid"; helper_pid=""
-review_ns=$(jq -r '.request.namespace' "$work/review.json")
+admission_review "$work"
 
 # ---- the local cluster, deploy/ applied, a kubeconfig of the operator's ServiceAccount ----
 cat > "$work/Cluster.java" <<'EOF'

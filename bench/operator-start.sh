@@ -26,11 +26,10 @@ WINDOW=${WINDOW:-10s}
 CONFIGS=${CONFIGS:-"jar image"}
 WEBHOOK_PORT=${WEBHOOK_PORT:-29443}
 HEALTH_PORT=${HEALTH_PORT:-28080}
-KUBE_VERSION_DIR=$(ls -d "${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"/k8s/*-linux-amd64 2>/dev/null | sort -V | tail -1)
-export PATH="$KUBE_VERSION_DIR:$PATH"
 log() { echo "[operator-start] $(date -u +%T) $*" >&2; }
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
+kube_binaries_on_path
 
 flags=$(deployment_env JAVA_TOOL_OPTIONS)
 arenas=$(deployment_env MALLOC_ARENA_MAX)
@@ -59,13 +58,7 @@ if [[ " $CONFIGS " == *" image "* ]]; then
 fi
 
 # ---- the AdmissionReview webhook-load.sh sends (written by the bench's WebhookServerMain) ----
-java -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work/review" --no-warm-up < /dev/null > "$work/review.log" 2>&1 &
-helper_pid=$!
-for _ in $(seq 1 600); do [[ -f "$work/review/port" ]] && break; sleep 0.1; done
-[[ -f "$work/review/port" ]] || { cat "$work/review.log" >&2; exit 1; }
-cp "$work/review/review.json" "$work/review.json"
-stop "$helper_pid"; helper_pid=""
-review_ns=$(jq -r '.request.namespace' "$work/review.json")
+admission_review "$work"
 
 # ---- the local cluster, deploy/ applied, a kubeconfig of the operator's ServiceAccount ----
 log "starting the local cluster"
