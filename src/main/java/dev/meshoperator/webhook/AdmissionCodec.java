@@ -1,8 +1,12 @@
 package dev.meshoperator.webhook;
 
+import com.fasterxml.jackson.core.Base64Variants;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -203,6 +207,9 @@ public final class AdmissionCodec {
         review.setApiVersion(API_VERSION);
         review.setKind(KIND);
         review.setResponse(response);
+        if (mapper != null && response instanceof JsonPatchResponse patched && patched.plain()) {
+            return writePatchReview(patched);
+        }
         if (mapper != null) {
             // the serialization's own mapper, straight to UTF-8 bytes (asJson makes a String first)
             try {
@@ -212,6 +219,37 @@ public final class AdmissionCodec {
             }
         }
         return serialization.asJson(review).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The review of a response that is nothing but uid, allowed, patchType and patch, written as the
+     * mapper writes it (same properties, same order, same bytes: AdmissionCodecFastPathTest) but with
+     * the patch's bytes encoded straight into the output: no base64 String is made and then written
+     * (with the quick JIT only, that encoding and that write were a sixth of an admission's CPU).
+     */
+    private byte[] writePatchReview(JsonPatchResponse response) {
+        byte[] patch = response.patchJson;
+        ByteArrayBuilder out = new ByteArrayBuilder(mapper.getFactory()._getBufferRecycler(),
+                patch.length * 4 / 3 + 160);
+        try (JsonGenerator g = mapper.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeStringField("apiVersion", API_VERSION);
+            g.writeStringField("kind", KIND);
+            g.writeFieldName("response");
+            g.writeStartObject();
+            g.writeBooleanField("allowed", true);
+            g.writeFieldName("patch");
+            g.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, patch, 0, patch.length);
+            g.writeStringField("patchType", response.getPatchType());
+            g.writeStringField("uid", response.getUid());
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write an AdmissionReview", e);
+        }
+        byte[] bytes = out.toByteArray();
+        out.release();
+        return bytes;
     }
 
     /** Reads a response envelope; for tests and for clients such as meshctl. */
@@ -259,12 +297,47 @@ public final class AdmissionCodec {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a JSON Patch", e);
         }
-        AdmissionResponse response = new AdmissionResponse();
-        response.setUid(uid);
-        response.setAllowed(true);
-        response.setPatchType(PATCH_TYPE_JSON_PATCH);
-        response.setPatch(Base64.getEncoder().encodeToString(bytes));
-        return response;
+        return new JsonPatchResponse(uid, bytes);
+    }
+
+    /**
+     * An allowed response with a JSON Patch that keeps the patch's bytes, so that {@link #writeReview}
+     * can encode them straight into the review. Otherwise an AdmissionResponse like any other: its
+     * patch (base64) is made the first time it is read, and equal to the plain response's.
+     */
+    static final class JsonPatchResponse extends AdmissionResponse {
+        /** The patch's JSON; null once the patch was set to something else. */
+        private byte[] patchJson;
+
+        JsonPatchResponse(String uid, byte[] patchJson) {
+            setUid(uid);
+            setAllowed(true);
+            setPatchType(PATCH_TYPE_JSON_PATCH);
+            this.patchJson = patchJson;
+        }
+
+        @Override
+        public String getPatch() {
+            if (patchJson != null && super.getPatch() == null) {
+                super.setPatch(Base64.getEncoder().encodeToString(patchJson));
+            }
+            return super.getPatch();
+        }
+
+        @Override
+        public void setPatch(String patch) {
+            patchJson = null;
+            super.setPatch(patch);
+        }
+
+        /** Nothing set but what the constructor set (handlers may add warnings and the like). */
+        boolean plain() {
+            return patchJson != null && Boolean.TRUE.equals(getAllowed()) && getUid() != null
+                    && PATCH_TYPE_JSON_PATCH.equals(getPatchType()) && getStatus() == null
+                    && (getAuditAnnotations() == null || getAuditAnnotations().isEmpty())
+                    && (getWarnings() == null || getWarnings().isEmpty())
+                    && (getAdditionalProperties() == null || getAdditionalProperties().isEmpty());
+        }
     }
 
     /** Refused; {@code code} is HTTP-like (400 for a bad pod, 500 for our own failure). */
@@ -272,6 +345,11 @@ public final class AdmissionCodec {
         return new AdmissionResponseBuilder().withUid(uid).withAllowed(false)
                 .withStatus(new StatusBuilder().withStatus("Failure").withCode(code).withMessage(message).build())
                 .build();
+    }
+
+    /** Whether the response carries a patch (without making the base64 of a built one). */
+    public static boolean hasPatch(AdmissionResponse response) {
+        return response instanceof JsonPatchResponse built && built.patchJson != null || response.getPatch() != null;
     }
 
     /** The decoded JSON Patch of a response, if it carries one. */

@@ -183,7 +183,7 @@ final class InjectEndpoint {
     private void countOutcome(AdmissionResponse response) {
         if (!Boolean.TRUE.equals(response.getAllowed())) {
             metrics.failed(WebhookMetrics.FAILURE_DENIED);
-        } else if (response.getPatch() != null) {
+        } else if (AdmissionCodec.hasPatch(response)) {
             metrics.success();
         } else {
             Map<String, String> audit = response.getAuditAnnotations();

@@ -67,6 +67,40 @@ class AdmissionCodecTest {
     }
 
     @Test
+    void aBuiltPatchIsWrittenAsTheMapperWritesThePlainResponse() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        // a patch whose JSON has every length modulo 3 somewhere below (base64 padding), and a uid to escape
+        for (String value : new String[] {"a", "ab", "abc", "caf\u00e9 \"q\" \\ \n"}) {
+            var patch = (com.fasterxml.jackson.databind.node.ArrayNode) json.readTree(
+                    "[{\"op\":\"add\",\"path\":\"/metadata/labels/x\",\"value\":" + json.writeValueAsString(value) + "}]");
+            String uid = "u-" + value;
+            AdmissionResponse built = AdmissionCodec.patch(uid, patch);
+            AdmissionResponse plain = new AdmissionResponse();
+            plain.setUid(uid);
+            plain.setAllowed(true);
+            plain.setPatchType("JSONPatch");
+            plain.setPatch(java.util.Base64.getEncoder().encodeToString(json.writeValueAsBytes(patch)));
+
+            assertThat(new String(codec.writeReview(built), StandardCharsets.UTF_8)).as(value)
+                    .isEqualTo(new String(codec.writeReview(plain), StandardCharsets.UTF_8));
+            assertThat(AdmissionCodec.hasPatch(built)).isTrue();
+            assertThat(built).isEqualTo(plain);
+            assertThat(AdmissionCodec.decodedPatch(built)).hasValue(json.writeValueAsString(patch));
+        }
+        assertThat(AdmissionCodec.hasPatch(AdmissionCodec.allow("u"))).isFalse();
+        assertThat(AdmissionCodec.hasPatch(AdmissionCodec.skip("u", "why"))).isFalse();
+        // what a handler adds afterwards is written too (the mapper's path), and a patch set later wins
+        var patch = (com.fasterxml.jackson.databind.node.ArrayNode) json.readTree("[{\"op\":\"remove\",\"path\":\"/x\"}]");
+        AdmissionResponse warned = AdmissionCodec.patch("u-w", patch);
+        warned.setWarnings(java.util.List.of("careful"));
+        assertThat(codec.readReview(codec.writeReview(warned)).getResponse()).isEqualTo(warned);
+        assertThat(new String(codec.writeReview(warned), StandardCharsets.UTF_8)).contains("\"warnings\":[\"careful\"]");
+        AdmissionResponse replaced = AdmissionCodec.patch("u-r", patch);
+        replaced.setPatch(java.util.Base64.getEncoder().encodeToString("[]".getBytes(StandardCharsets.UTF_8)));
+        assertThat(AdmissionCodec.decodedPatch(codec.readReview(codec.writeReview(replaced)).getResponse())).hasValue("[]");
+    }
+
+    @Test
     void patchMustBeAJsonArray() {
         assertThatThrownBy(() -> AdmissionCodec.patch("u", "{\"op\":\"add\"}")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> AdmissionCodec.patch("u", "[")).isInstanceOf(IllegalArgumentException.class);

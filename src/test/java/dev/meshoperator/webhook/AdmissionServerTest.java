@@ -317,6 +317,9 @@ class AdmissionServerTest {
     @Test
     void metricsCountOutcomes() throws Exception {
         post("/inject", TestTls.podReview("a"));
+        // a patch built as a JSON array (the injection handler's) counts as one too
+        var built = (com.fasterxml.jackson.databind.node.ArrayNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(PATCH);
+        handler.set(request -> AdmissionCodec.patch(request.getUid(), built));
         post("/inject", TestTls.podReview("b"));
         handler.set(request -> AdmissionCodec.skip(request.getUid(), "namespace_not_labelled"));
         post("/inject", TestTls.podReview("c"));
