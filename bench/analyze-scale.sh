@@ -32,11 +32,10 @@ JARS=("$@"); [[ ${#JARS[@]} -gt 0 ]] || JARS=(target/meshctl.jar,-XX:TieredStopA
 for j in target/mesh-operator.jar target/meshctl.jar "${JARS[@]%%,*}"; do
   [[ -f $j ]] || { echo "missing $j: run mvn -B -ntp -o package -DskipTests first" >&2; exit 2; }
 done
-bin=$(ls -d "$HOME"/.kubeapitest/k8s/*/ | tail -1)
-export PATH=$bin:$PATH
 i=0; for j in "${JARS[@]%%,*}"; do cp "$j" "$W/jar-$i.jar"; i=$((i + 1)); done
 # shellcheck source=bench/lib.sh
 source "$REPO/bench/lib.sh"
+kube_binaries_on_path
 # shellcheck source=bench/scale/cluster.sh
 source "$REPO/bench/scale/cluster.sh"
 if [[ -n "${MEASURE_IN:-}" ]]; then

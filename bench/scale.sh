@@ -20,7 +20,7 @@
 #   - the operator's RSS (VmRSS, peak VmHWM from /proc) and heap used (jcmd GC.heap_info);
 #   - `meshctl analyze` wall time over all the pods.
 # Needs target/mesh-operator.jar and target/meshctl.jar (mvn -o package -DskipTests) and the kube
-# binaries of hack/kube-testenv.sh under ~/.kubeapitest. Leaves nothing running.
+# binaries of hack/kube-testenv.sh (kube_binaries_on_path in bench/lib.sh). Leaves nothing running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -35,6 +35,7 @@ SA=system:serviceaccount:mesh-operator:mesh-operator
 log() { echo "[scale $(date +%T)] $*" >&2; }
 # shellcheck source=bench/lib.sh
 source "$REPO/bench/lib.sh"
+kube_binaries_on_path
 # The JVM options and malloc arenas the Deployment ships, unless given.
 DEPLOY_JAVA_OPTIONS=$(deployment_env JAVA_TOOL_OPTIONS)
 [[ -n $DEPLOY_JAVA_OPTIONS ]] || { echo "no JAVA_TOOL_OPTIONS in deploy/03-deployment.yaml" >&2; exit 2; }
@@ -43,8 +44,6 @@ ARENAS=$(deployment_env MALLOC_ARENA_MAX)
 for j in target/mesh-operator.jar target/meshctl.jar; do
   [[ -f $j ]] || { echo "missing $j: run mvn -B -ntp -o package -DskipTests first" >&2; exit 2; }
 done
-bin=$(ls -d "$HOME"/.kubeapitest/k8s/*/ | tail -1)
-export PATH=$bin:$PATH
 # Copies, so that a build during the run does not change what runs.
 cp target/meshctl.jar target/mesh-operator.jar "$W/"
 # shellcheck source=bench/scale/cluster.sh

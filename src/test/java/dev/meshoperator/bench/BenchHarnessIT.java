@@ -50,6 +50,17 @@ class BenchHarnessIT {
     }
 
     @Test
+    void profileHarnessRunsTheShippedJvmOptionsAndPrintsWhereTheCpuWent() throws Exception {
+        String out = smoke("bench/profile.sh", Map.of(), 5);
+        assertThat(out).contains("JVM flags '-XX:TieredStopAtLevel=1").contains("profiler: jfr");
+        // the load's row: answered, latencies, no errors, a CPU time per answer
+        assertThat(out).containsPattern("\\| [1-9][0-9]*/s \\| [1-9][0-9]*/s \\| [0-9.]+ ms \\| [0-9.]+ ms \\| [0-9.]+ ms \\| 0 \\| [0-9.]+ ms \\|");
+        // samples were taken, and the webhook's own methods are among them (the inclusive table)
+        assertThat(out).containsPattern("JFR execution samples: [1-9][0-9]*")
+                .containsPattern("\\| [0-9.]+ % \\| dev\\.meshoperator\\.webhook\\.[A-Za-z$]+\\.[A-Za-z$0-9]+ \\|");
+    }
+
+    @Test
     void operatorStartHarnessRunsTheJarAndTheImagesArchiveAndPrintsTheirRows() throws Exception {
         String out = smoke("bench/operator-start.sh", Map.of(), 8);
         assertThat(out).contains("class data training: 4 API objects read").contains("JAVA_TOOL_OPTIONS '-XX:");
