@@ -81,9 +81,22 @@ admission_review() {
   local w=$1
   java -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$w/review" --no-warm-up < /dev/null > "$w/review.log" 2>&1 &
   helper_pid=$!
-  for _ in $(seq 1 600); do [[ -f "$w/review/port" ]] && break; sleep 0.1; done
-  [[ -f "$w/review/port" ]] || { cat "$w/review.log" >&2; exit 1; }
+  wait_for "$w/review/port" "$helper_pid" "$w/review.log"
   cp "$w/review/review.json" "$w/review.json"
   stop "$helper_pid"; helper_pid=""
   review_ns=$(jq -r '.request.namespace' "$w/review.json")
+}
+
+# wait_for FILE PID LOG [TENTHS]: returns once FILE exists (what a started helper writes when it is
+# ready); if process PID exits first, prints LOG and exits 1; gives up after TENTHS tenths of a second
+# (default 600).
+wait_for() {
+  local file=$1 pid=$2 output=$3 tries=${4:-600}
+  for _ in $(seq 1 "$tries"); do
+    [[ -f "$file" ]] && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$output" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "$file did not appear within $((tries / 10)) s; see $output" >&2
+  exit 1
 }

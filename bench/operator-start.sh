@@ -64,11 +64,7 @@ admission_review "$work"
 log "starting the local cluster"
 java -cp "$cp" dev.meshoperator.bench.LocalClusterMain "$work/cluster" < /dev/null > "$work/cluster.log" 2>&1 &
 cluster_pid=$!
-for _ in $(seq 1 3000); do
-  [[ -f "$work/cluster/kubeconfig-path" ]] && break
-  kill -0 "$cluster_pid" 2>/dev/null || { cat "$work/cluster.log" >&2; exit 1; }
-  sleep 0.1
-done
+wait_for "$work/cluster/kubeconfig-path" "$cluster_pid" "$work/cluster.log" 3000
 KUBECONFIG=$(cat "$work/cluster/kubeconfig-path")
 export KUBECONFIG
 kubectl apply --server-side --force-conflicts -f deploy/ > /dev/null

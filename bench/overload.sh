@@ -63,8 +63,7 @@ for run in $(seq 1 "$RUNS"); do
     # shellcheck disable=SC2086
     java -Xmx512m -cp "$classes:$rest" dev.meshoperator.bench.WebhookServerMain "$dir" $args </dev/null >"$dir/server.log" 2>&1 &
     pid=$!
-    for _ in $(seq 1 600); do [[ -f "$dir/port" ]] && break; sleep 0.1; done
-    [[ -f "$dir/port" ]] || { log "server did not start: $(tail -5 "$dir/server.log")"; exit 1; }
+    wait_for "$dir/port" "$pid" "$dir/server.log"
     port=$(cat "$dir/port")
     printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$port" "$dir/review.json" > "$dir/targets"
     "$vegeta" attack -targets="$dir/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s -rate=0 \

@@ -51,12 +51,7 @@ trap cleanup EXIT
 env ${arenas:+MALLOC_ARENA_MAX=$arenas} java $JVM_FLAGS -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work" \
   < /dev/null > "$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 600); do
-  [[ -f "$work/port" ]] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -f "$work/port" ]] || { echo "the webhook did not start" >&2; exit 1; }
+wait_for "$work/port" "$server_pid" "$work/server.log"
 printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$(cat "$work/port")" \
   "$work/review.json" > "$work/targets"
 attack() {

@@ -46,11 +46,7 @@ trap cleanup EXIT
 java $JVM_FLAGS -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work" ${SERVER_ARGS:-} \
   < /dev/null > "$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 600); do
-  [[ -f "$work/port" ]] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.1
-done
+wait_for "$work/port" "$server_pid" "$work/server.log"
 port=$(cat "$work/port")
 url="https://127.0.0.1:$port/inject"
 printf 'POST %s\nContent-Type: application/json\n@%s\n' "$url" "$work/review.json" > "$work/targets"
