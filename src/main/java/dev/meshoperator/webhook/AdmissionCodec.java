@@ -203,14 +203,14 @@ public final class AdmissionCodec {
 
     /** The AdmissionReview envelope around {@code response}, as JSON bytes. */
     public byte[] writeReview(AdmissionResponse response) {
+        if (mapper != null && response instanceof JsonPatchResponse patched && patched.plain()) {
+            return writePatchReview(patched);
+        }
         // setters, not the builder: it would copy the response (and its patch string) first
         AdmissionReview review = new AdmissionReview();
         review.setApiVersion(API_VERSION);
         review.setKind(KIND);
         review.setResponse(response);
-        if (mapper != null && response instanceof JsonPatchResponse patched && patched.plain()) {
-            return writePatchReview(patched);
-        }
         if (mapper != null) {
             // the serialization's own mapper, straight to UTF-8 bytes (asJson makes a String first)
             try {
