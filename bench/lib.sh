@@ -100,3 +100,13 @@ wait_for() {
   echo "$file did not appear within $((tries / 10)) s; see $output" >&2
   exit 1
 }
+
+# cpu_ticks PID: the process's CPU time so far in clock ticks (user + system; getconf CLK_TCK per second).
+# CPU per answered request holds up better than latency on a shared machine.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# webhook_targets FILE PORT REVIEW: a vegeta targets file that POSTs REVIEW (an AdmissionReview) to the
+# webhook at https://127.0.0.1:PORT/inject.
+webhook_targets() {
+  printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$2" "$3" > "$1"
+}

@@ -123,13 +123,10 @@ sa_kubeconfig "$work"
 sa="$SAKC"
 
 url="https://127.0.0.1:$WEBHOOK_PORT/inject"
-printf 'POST %s\nContent-Type: application/json\n@%s\n' "$url" "$work/review.json" > "$work/targets"
+webhook_targets "$work/targets" "$WEBHOOK_PORT" "$work/review.json"
 
 # ---- measurements ----
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-# The process's CPU time so far, in clock ticks (user + system): CPU per answered request holds up
-# better than latency on a shared machine.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 tick=$(getconf CLK_TCK)
 mib() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
 # sample PID -> "rss hwm heap_used heap_committed meta_used threads thread_kb code_kb gc_kb class_kb other_kb nmt_total_kb

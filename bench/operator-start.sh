@@ -72,7 +72,7 @@ kubectl create namespace "$review_ns" > /dev/null
 kubectl label namespace "$review_ns" istio-injection=enabled > /dev/null
 sa_kubeconfig "$work"
 sa="$SAKC"
-printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$WEBHOOK_PORT" "$work/review.json" > "$work/targets"
+webhook_targets "$work/targets" "$WEBHOOK_PORT" "$work/review.json"
 
 # start_operator EXTRA_FLAGS -> operator_pid, ready_ms (fork to /readyz 200); the Deployment's args
 start_operator() {

@@ -54,13 +54,11 @@ env ${arenas:+MALLOC_ARENA_MAX=$arenas} java $JVM_FLAGS -cp "$cp" dev.meshoperat
   < /dev/null > "$work/server.log" 2>&1 &
 server_pid=$!
 wait_for "$work/port" "$server_pid" "$work/server.log"
-printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$(cat "$work/port")" \
-  "$work/review.json" > "$work/targets"
+webhook_targets "$work/targets" "$(cat "$work/port")" "$work/review.json"
 attack() {
   "$vegeta" attack -targets="$work/targets" -root-certs="$work/ca.pem" -http2=false -timeout=10s \
     -connections=25 -rate="$RATE/s" -duration="$1"
 }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 seconds() { local d=${1%s}; echo "${d%.*}"; }
 
 echo "## webhook profile ($(date -u +%Y-%m-%dT%H:%MZ))"
@@ -76,9 +74,9 @@ else
   perf record -F 499 -p "$server_pid" -o "$recording.perf" -- sleep "$(seconds "$DURATION")" > /dev/null 2>&1 &
   perf_pid=$!
 fi
-before=$(cpu_ticks)
+before=$(cpu_ticks "$server_pid")
 attack "$DURATION" > "$work/load.bin"
-after=$(cpu_ticks)
+after=$(cpu_ticks "$server_pid")
 if [[ $PROFILER == jfr ]]; then
   jcmd "$server_pid" JFR.stop name=bench > /dev/null
 else

@@ -72,8 +72,7 @@ row() {
   local label=$1 flags=$2 args=$3 rate=$4 dir="$work/server" r before
   before=$(load)
   start "$dir" "$flags" "$args"
-  printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$(cat "$dir/port")" \
-    "$dir/review.json" > "$work/targets"
+  webhook_targets "$work/targets" "$(cat "$dir/port")" "$dir/review.json"
   "$vegeta" attack -targets="$work/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s \
       -rate="$rate/s" -duration="$WINDOW" -connections=25 > "$work/row.bin"
   stop_server
@@ -101,8 +100,7 @@ if [[ "${CDS:-0}" == 1 ]]; then
   jsa="$work/app.jsa"
   log "AppCDS training run"
   start "$work/train" "$JVM_FLAGS -XX:ArchiveClassesAtExit=$jsa" "$warm_args"
-  printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$(cat "$work/train/port")" \
-    "$work/train/review.json" > "$work/targets"
+  webhook_targets "$work/targets" "$(cat "$work/train/port")" "$work/train/review.json"
   "$vegeta" attack -targets="$work/targets" -root-certs="$work/train/ca.pem" -http2=false -rate=200/s -duration=3s \
     -connections=25 > /dev/null
   stop_server

@@ -47,12 +47,8 @@ java $JVM_FLAGS -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work" ${SER
   < /dev/null > "$work/server.log" 2>&1 &
 server_pid=$!
 wait_for "$work/port" "$server_pid" "$work/server.log"
-port=$(cat "$work/port")
-url="https://127.0.0.1:$port/inject"
-printf 'POST %s\nContent-Type: application/json\n@%s\n' "$url" "$work/review.json" > "$work/targets"
+webhook_targets "$work/targets" "$(cat "$work/port")" "$work/review.json"
 
-# The server's CPU time so far, in clock ticks (user + system).
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 tick=$(getconf CLK_TCK)
 
 # attack RATE DURATION [extra vegeta flags...] -> JSON report on stdout, with the server's CPU time
@@ -61,10 +57,10 @@ attack() {
   local rate=$1 duration=$2; shift 2
   local before after out
   out=$(mktemp -p "$work")
-  before=$(cpu_ticks)
+  before=$(cpu_ticks "$server_pid")
   "$vegeta" attack -targets="$work/targets" -root-certs="$work/ca.pem" -http2=false -timeout=10s \
       -rate="$rate" -duration="$duration" "$@" > "$out.bin"
-  after=$(cpu_ticks)
+  after=$(cpu_ticks "$server_pid")
   "$vegeta" report -type=json < "$out.bin" > "$out"
   jq --argjson ms "$(( (after - before) * 1000 / tick ))" --arg late "$(late_p99 "$out.bin")" \
     '. + {server_cpu_ms: $ms, late_p99: $late}' "$out"
