@@ -298,13 +298,24 @@ public final class AdmissionCodec {
 
     /** Allowed with a JSON Patch already built as a JSON array (not parsed again). */
     public static AdmissionResponse patch(String uid, com.fasterxml.jackson.databind.node.ArrayNode jsonPatch) {
-        byte[] bytes;
+        return new JsonPatchResponse(uid, patchBytes(jsonPatch));
+    }
+
+    /** A JSON Patch's bytes, as {@link #patch(String, com.fasterxml.jackson.databind.node.ArrayNode)} keeps them. */
+    static byte[] patchBytes(com.fasterxml.jackson.databind.node.ArrayNode jsonPatch) {
         try {
-            bytes = JSON.writeValueAsBytes(jsonPatch);
+            return JSON.writeValueAsBytes(jsonPatch);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a JSON Patch", e);
         }
-        return new JsonPatchResponse(uid, bytes);
+    }
+
+    /**
+     * Allowed with a JSON Patch given as its bytes (a JSON array the caller built and will not
+     * change, as {@link #patchBytes} wrote it); several responses may share them.
+     */
+    static AdmissionResponse patch(String uid, byte[] jsonPatch) {
+        return new JsonPatchResponse(uid, jsonPatch);
     }
 
     /**

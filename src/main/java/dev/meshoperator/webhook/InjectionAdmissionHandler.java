@@ -38,10 +38,17 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
   private final Function<String, Map<String, String>> freshNamespaceLabels;
   private final KubernetesSerialization serialization;
   private final List<String> warnings;
+  private final PatchMemo memo;
 
   public InjectionAdmissionHandler(InjectionSettings settings,
       Function<String, Map<String, String>> namespaceLabels, KubernetesSerialization serialization) {
     this(settings, namespaceLabels, namespaceLabels, serialization, List.of());
+  }
+
+  /** As {@link #InjectionAdmissionHandler(InjectionSettings, Function, KubernetesSerialization)}, reusing patches from {@code memo}. */
+  public InjectionAdmissionHandler(InjectionSettings settings,
+      Function<String, Map<String, String>> namespaceLabels, KubernetesSerialization serialization, PatchMemo memo) {
+    this(settings, namespaceLabels, namespaceLabels, serialization, List.of(), memo);
   }
 
   /**
@@ -55,6 +62,18 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
       Function<String, Map<String, String>> namespaceLabels,
       Function<String, Map<String, String>> freshNamespaceLabels,
       KubernetesSerialization serialization, List<String> warnings) {
+    this(settings, namespaceLabels, freshNamespaceLabels, serialization, warnings, null);
+  }
+
+  /**
+   * @param memo patches of pods injected before, answered again for the same pod with the same
+   *     settings and namespace labels (see {@link PatchMemo}); null to compute every patch
+   */
+  public InjectionAdmissionHandler(InjectionSettings settings,
+      Function<String, Map<String, String>> namespaceLabels,
+      Function<String, Map<String, String>> freshNamespaceLabels,
+      KubernetesSerialization serialization, List<String> warnings, PatchMemo memo) {
+    this.memo = memo;
     this.settings = settings;
     this.namespaceLabels = namespaceLabels;
     this.freshNamespaceLabels = freshNamespaceLabels;
@@ -81,6 +100,17 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
     }
     String namespace = request.getNamespace();
     Map<String, String> labels = namespaceLabels.apply(namespace);
+    // The pod as the API server sent it; its patch may be known from an identical pod before.
+    JsonNode sent = request instanceof AdmissionCodec.PodRequest r ? r.podJson() : null;
+    PatchMemo.Lookup memorized = memo == null || sent == null ? null : memo.lookup(settings, namespace, labels, sent);
+    byte[] known = memorized == null ? null : memorized.get();
+    if (known != null) {
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("injecting {} (revision {}): the patch of an identical pod", podName(pod, namespace),
+            settings.revisionName());
+      }
+      return AdmissionCodec.patch(uid, known);
+    }
     Decision decision = InjectionPolicy.decide(pod, labels, namespace, settings);
     String podName = podName(pod, namespace);
     if (!decision.inject() && FROM_NAMESPACE_LABELS.contains(decision.code()) && freshNamespaceLabels != namespaceLabels) {
@@ -98,7 +128,6 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
     // patch starts from the pod's JSON as the API server sent it, which the API server applies it
     // to (AdmissionCodec keeps it); without it, from the pod serialized, which the injector also
     // reads (one serialization, not two).
-    JsonNode sent = request instanceof AdmissionCodec.PodRequest r ? r.podJson() : null;
     JsonNode before = sent != null ? sent : serialization.convertValue(pod, JsonNode.class);
     InjectionResult result = sent != null
         ? SidecarInjector.injectOwnedSent(pod, sent, namespace, settings)
@@ -111,7 +140,14 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
     JsonNode after = serialization.convertValue(result.pod(), JsonNode.class);
     ArrayNode patch = sent != null ? JsonPatches.diffSent(sent, after) : JsonPatches.diff(before, after);
     LOG.debug("injecting {} (revision {}): {} patch operations", podName, settings.revisionName(), patch.size());
-    return patch.isEmpty() ? AdmissionCodec.allow(uid) : AdmissionCodec.patch(uid, patch);
+    if (patch.isEmpty()) {
+      return AdmissionCodec.allow(uid);
+    }
+    byte[] json = AdmissionCodec.patchBytes(patch);
+    if (memorized != null) {
+      memorized.put(json, patch);
+    }
+    return AdmissionCodec.patch(uid, json);
   }
 
   private static String podName(Pod pod, String namespace) {

@@ -20,10 +20,20 @@ final class RevisionAdmissionHandler implements AdmissionHandler {
   private final Function<String, Map<String, String>> namespaceLabels;
   private final Function<String, Map<String, String>> freshNamespaceLabels;
   private final KubernetesSerialization serialization;
+  private final PatchMemo memo;
 
   RevisionAdmissionHandler(String revision, RevisionSettings settings,
       Function<String, Map<String, String>> namespaceLabels,
       Function<String, Map<String, String>> freshNamespaceLabels, KubernetesSerialization serialization) {
+    this(revision, settings, namespaceLabels, freshNamespaceLabels, serialization, null);
+  }
+
+  /** @param memo patches to reuse across requests and revisions (null: none); see {@link PatchMemo} */
+  RevisionAdmissionHandler(String revision, RevisionSettings settings,
+      Function<String, Map<String, String>> namespaceLabels,
+      Function<String, Map<String, String>> freshNamespaceLabels, KubernetesSerialization serialization,
+      PatchMemo memo) {
+    this.memo = memo;
     this.revision = revision;
     this.settings = settings;
     this.namespaceLabels = namespaceLabels;
@@ -36,7 +46,7 @@ final class RevisionAdmissionHandler implements AdmissionHandler {
     RevisionSettings.Resolution resolution = settings.resolve(revision);
     if (resolution instanceof RevisionSettings.Serve serve) {
       return new InjectionAdmissionHandler(serve.settings(), namespaceLabels, freshNamespaceLabels, serialization,
-          serve.warnings()).handle(request);
+          serve.warnings(), memo).handle(request);
     }
     boolean podCreate = request.getKind() != null && "Pod".equals(request.getKind().getKind())
         && "CREATE".equals(request.getOperation());

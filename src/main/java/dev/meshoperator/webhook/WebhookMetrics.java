@@ -1,6 +1,7 @@
 package dev.meshoperator.webhook;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -75,6 +76,13 @@ public final class WebhookMetrics {
                         Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
                         Duration.ofSeconds(5), Duration.ofSeconds(10))
                 .register(registry);
+    }
+
+    /** Counts the admissions {@code memo} answers with a patch it kept ({@code sidecar_injection_patch_reused_total}). */
+    public void patchMemo(PatchMemo memo) {
+        FunctionCounter.builder("sidecar.injection.patch.reused", memo, PatchMemo::hits)
+                .description("Injected admissions answered with the patch of an identical pod injected before "
+                        + "(the pods of one ReplicaSet or Job)").register(registry);
     }
 
     /** The webhook stopped accepting new connections for a while (see HandshakeGate). */

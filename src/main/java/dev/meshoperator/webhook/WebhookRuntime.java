@@ -184,8 +184,11 @@ public final class WebhookRuntime implements AutoCloseable {
       // the admission path's own mapping (Blackbird), not the client's: see KubeJson
       var serialization = dev.meshoperator.inject.KubeJson.serialization();
       var metrics = new WebhookMetrics();
+      // One for all revisions: its keys hold the settings instance, which RevisionSettings keeps per install version.
+      var memo = new PatchMemo(PatchMemo.DEFAULT_BYTES);
+      metrics.patchMemo(memo);
       var builder = AdmissionServer.builder()
-          .handlers(rev -> new RevisionAdmissionHandler(rev, settings, labels, freshLabels, serialization))
+          .handlers(rev -> new RevisionAdmissionHandler(rev, settings, labels, freshLabels, serialization, memo))
           .identity(certs::servingIdentity)
           .readiness(certs::isReady)
           .inlineDecisions(true)

@@ -87,7 +87,7 @@ class AdmissionFuzzTest {
   private static final List<String> SERVED = List.of("default", "canary", "off");
   private static final List<String> OPERATIONAL = List.of("/healthz", "/readyz", "/metrics");
   private static final List<String> ISTIO_KEYS = istioKeys();
-  private static final Map<String, Map<String, String>> NAMESPACES = Map.of(
+  static final Map<String, Map<String, String>> NAMESPACES = Map.of(
       "production", Map.of("istio-injection", "enabled"),
       "canary-ns", Map.of("istio.io/rev", "canary"),
       "off-ns", Map.of("istio.io/rev", "off"),
@@ -619,7 +619,7 @@ class AdmissionFuzzTest {
   }
 
   /** Well-formed AdmissionReviews of pods of every shape the injector has to handle. */
-  private static Arbitrary<ObjectNode> reviews(boolean large) {
+  static Arbitrary<ObjectNode> reviews(boolean large) {
     Arbitrary<String> namespaces = Arbitraries.frequencyOf(
         net.jqwik.api.Tuple.of(12, Arbitraries.of("production", "canary-ns")),
         net.jqwik.api.Tuple.of(4, Arbitraries.of(NAMESPACES.keySet().toArray(String[]::new))),

@@ -83,4 +83,31 @@ class RevisionAdmissionHandlerTest {
     assertThatThrownBy(() -> handler(Map.of("istio.io/rev", "r1"), Map.of()).handle(request()))
         .isInstanceOf(InjectorUnavailableException.class).hasMessageContaining("MeshInstall mi is invalid");
   }
+
+  @Test
+  void anEditedInstallIsNotAnsweredWithThePatchKeptForItsOldSpec() throws Exception {
+    // the operator's serialization and memo (WebhookRuntime): the codec keeps the pod as sent, the memo keys on it
+    KubernetesSerialization kube = dev.meshoperator.inject.KubeJson.serialization();
+    AdmissionCodec codec = new AdmissionCodec(kube);
+    PatchMemo memo = new PatchMemo(PatchMemo.DEFAULT_BYTES);
+    RevisionAdmissionHandler handler = new RevisionAdmissionHandler("r1", settings, ns -> Map.of("istio.io/rev", "r1"),
+        ns -> Map.of(), kube, memo);
+    install("{profile: minimal, revision: r1, hub: registry.one/istio}");
+    for (int i = 0; i < 3; i++) {
+      AdmissionResponse response = handler.handle(codec.parseRequest(TestTls.podReview("u" + i).getBytes(StandardCharsets.UTF_8)));
+      assertThat(AdmissionCodec.decodedPatch(response)).get().asString().contains("registry.one/istio/proxyv2");
+    }
+    assertThat(memo.hits()).as("the third pod got the second's patch").isEqualTo(1);
+
+    installs.set(0, serialization.unmarshal("""
+        apiVersion: meshoperator.dev/v1alpha1
+        kind: MeshInstall
+        metadata: {name: mi, uid: uid-mi, creationTimestamp: "2026-01-01T00:00:00Z", resourceVersion: "2"}
+        spec: {profile: minimal, revision: r1, hub: registry.two/istio}
+        """, MeshInstall.class));
+    AdmissionResponse edited = handler.handle(codec.parseRequest(TestTls.podReview("u3").getBytes(StandardCharsets.UTF_8)));
+    assertThat(AdmissionCodec.decodedPatch(edited)).get().asString().contains("registry.two/istio/proxyv2")
+        .doesNotContain("registry.one");
+    assertThat(memo.hits()).isEqualTo(1);
+  }
 }

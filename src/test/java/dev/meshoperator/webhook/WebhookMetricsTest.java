@@ -41,4 +41,22 @@ class WebhookMetricsTest {
         assertThat(registry.get("sidecar.injection.failure").tag("reason", "denied").counter().count()).isEqualTo(1.0);
         assertThatThrownBy(metrics::scrape).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void patchesAnsweredFromTheMemoAreCounted() throws Exception {
+        WebhookMetrics metrics = new WebhookMetrics();
+        PatchMemo memo = new PatchMemo(PatchMemo.DEFAULT_BYTES);
+        metrics.patchMemo(memo);
+        assertThat(metrics.scrape()).contains("sidecar_injection_patch_reused_total 0.0");
+
+        var kube = dev.meshoperator.inject.KubeJson.serialization();
+        var codec = new AdmissionCodec(kube);
+        var handler = new InjectionAdmissionHandler(dev.meshoperator.inject.InjectionSettings.defaults(),
+                ns -> java.util.Map.of("istio-injection", "enabled"), kube, memo);
+        for (int i = 0; i < 4; i++) {
+            handler.handle(codec.parseRequest(TestTls.podReview("u" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        assertThat(metrics.scrape()).contains("# TYPE sidecar_injection_patch_reused_total counter")
+                .contains("sidecar_injection_patch_reused_total 2.0");
+    }
 }

@@ -1,0 +1,162 @@
+package dev.meshoperator.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meshoperator.inject.InjectionSettings;
+import dev.meshoperator.inject.KubeJson;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The webhook's memo of patches: the pods of one ReplicaSet get the patch computed for the first of
+ * them, and nothing else does. The property over the fuzzer's pods is {@link PatchMemoPropertyTest}
+ * (jqwik's engine runs a class's properties and JUnit's its tests: one kind per class).
+ */
+class PatchMemoTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  // the operator's serialization: with it the codec keeps the pod's JSON as sent, which the memo keys on
+  private static final KubernetesSerialization SERIALIZATION = KubeJson.serialization();
+  private static final AdmissionCodec CODEC = new AdmissionCodec(SERIALIZATION);
+  private static final InjectionSettings SETTINGS =
+      InjectionSettings.defaults().toBuilder().serverSupportsNativeSidecars(true).build();
+
+  private final Map<String, String> labels = new HashMap<>(Map.of("istio-injection", "enabled"));
+  private int uids;
+
+  /** The review of a ReplicaSet's pod as the API server sends it: its own uid, managedFields stamped {@code second}. */
+  private ObjectNode replicaReview(String app, int second) throws Exception {
+    ObjectNode review = (ObjectNode) JSON.readTree(TestTls.podReview("uid-" + (++uids)));
+    ObjectNode metadata = (ObjectNode) review.path("request").path("object").path("metadata");
+    ((ObjectNode) metadata.get("labels")).put("app", app);
+    metadata.putArray("managedFields").addObject().put("manager", "kube-controller-manager")
+        .put("operation", "Update").put("apiVersion", "v1").put("time", "2026-12-04T10:00:%02dZ".formatted(second))
+        .put("fieldsType", "FieldsV1").putObject("fieldsV1").putObject("f:metadata").putObject("f:labels");
+    return review;
+  }
+
+  private static byte[] answer(InjectionAdmissionHandler handler, ObjectNode review) throws Exception {
+    return CODEC.writeReview(handler.handle(CODEC.parseRequest(JSON.writeValueAsBytes(review))));
+  }
+
+  private InjectionAdmissionHandler handler(PatchMemo memo) {
+    return new InjectionAdmissionHandler(SETTINGS, ns -> labels, ns -> labels, SERIALIZATION, List.of(), memo);
+  }
+
+  @Test
+  void theThirdPodOfAReplicaSetGetsThePatchOfTheSecondAndEveryAnswerIsTheComputedOne() throws Exception {
+    PatchMemo memo = new PatchMemo(PatchMemo.DEFAULT_BYTES);
+    InjectionAdmissionHandler memorizing = handler(memo);
+    InjectionAdmissionHandler computing = handler(null);
+    for (int pod = 0; pod < 5; pod++) {
+      ObjectNode review = replicaReview("web", pod);
+      byte[] answered = answer(memorizing, review);
+      assertThat(new String(answered)).as("pod %d", pod).isEqualTo(new String(answer(computing, review)));
+      assertThat(AdmissionCodec.decodedPatch(CODEC.readReview(answered).getResponse())).get().asString()
+          .contains("istio-proxy");
+    }
+    // the first pod is only remembered, the second's patch is kept, the other three get it
+    assertThat(memo.hits()).isEqualTo(3);
+    assertThat(memo.size()).isEqualTo(1);
+    assertThat(memo.bytes()).isPositive().isLessThan(32 * 1024);
+  }
+
+  @Test
+  void anotherPodOrOtherNamespaceLabelsOrOtherSettingsAreInjectedAfresh() throws Exception {
+    PatchMemo memo = new PatchMemo(PatchMemo.DEFAULT_BYTES);
+    for (int i = 0; i < 2; i++) {
+      answer(handler(memo), replicaReview("web", i));
+    }
+    assertThat(memo.size()).isEqualTo(1);
+
+    ObjectNode shop = replicaReview("shop", 3);
+    assertThat(new String(answer(handler(memo), shop))).isEqualTo(new String(answer(handler(null), shop)));
+
+    labels.put("team", "blue");
+    answer(handler(memo), replicaReview("web", 4));
+    labels.remove("team");
+    // equal settings, but another instance: what RevisionSettings makes when the install changed
+    InjectionSettings edited = SETTINGS.toBuilder().build();
+    answer(new InjectionAdmissionHandler(edited, ns -> labels, ns -> labels, SERIALIZATION, List.of(), memo),
+        replicaReview("web", 5));
+    assertThat(memo.hits()).as("none of those three came from the memo").isZero();
+
+    answer(handler(memo), replicaReview("web", 6));
+    assertThat(memo.hits()).as("the same pod, labels and settings again").isEqualTo(1);
+  }
+
+  @Test
+  void aPodIsKeptOnlyWhenItComesBackSoonAndLargePodsNever() throws Exception {
+    PatchMemo memo = new PatchMemo(PatchMemo.DEFAULT_BYTES);
+    answer(handler(memo), replicaReview("web", 0));
+    for (int i = 0; i < PatchMemo.SEEN_WINDOW + 1; i++) {
+      answer(handler(memo), replicaReview("app-" + i, 1));
+    }
+    assertThat(memo.size()).as("pods seen once are not kept").isZero();
+    answer(handler(memo), replicaReview("web", 2));
+    assertThat(memo.size()).as("web came back after more than the window: forgotten").isZero();
+    answer(handler(memo), replicaReview("web", 3));
+    assertThat(memo.size()).as("web came back at once").isEqualTo(1);
+
+    PatchMemo large = new PatchMemo(PatchMemo.DEFAULT_BYTES);
+    for (int pod = 0; pod < 3; pod++) {
+      ObjectNode review = replicaReview("big", pod);
+      ObjectNode container = (ObjectNode) review.path("request").path("object").path("spec").path("containers").get(0);
+      ArrayNode env = container.putArray("env");
+      for (int i = 0; i < 3000; i++) {
+        env.addObject().put("name", "VAR_" + i).put("value", "value-" + i);
+      }
+      assertThat(new String(answer(handler(large), review))).isEqualTo(new String(answer(handler(null), review)));
+    }
+    assertThat(large.size()).as("a pod of more than %d bytes", PatchMemo.MAX_POD_BYTES).isZero();
+    assertThat(large.hits()).isZero();
+  }
+
+  @Test
+  void keptPatchesStayWithinTheBoundLeastRecentlyUsedOutFirst() throws Exception {
+    // room for about two typical pods' patches
+    PatchMemo memo = new PatchMemo(16 * 1024);
+    for (String app : List.of("a", "b", "c", "d")) {
+      answer(handler(memo), replicaReview(app, 0));
+      answer(handler(memo), replicaReview(app, 1));
+      assertThat(memo.bytes()).isLessThanOrEqualTo(16 * 1024);
+    }
+    assertThat(memo.size()).isBetween(1, 3);
+    answer(handler(memo), replicaReview("d", 2));
+    assertThat(memo.hits()).as("the last kept").isEqualTo(1);
+    answer(handler(memo), replicaReview("a", 2));
+    assertThat(memo.hits()).as("the first kept went out").isEqualTo(1);
+
+    assertThatThrownBy(() -> new PatchMemo(0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aPatchThatTouchesManagedFieldsIsNotKept() throws Exception {
+    PatchMemo memo = new PatchMemo(PatchMemo.DEFAULT_BYTES);
+    ObjectNode pod = (ObjectNode) replicaReview("web", 0).path("request").path("object");
+    ArrayNode ops = JSON.createArrayNode();
+    ops.addObject().put("op", "replace").put("path", "/metadata/managedFields/0/time").put("value", "x");
+    byte[] patch = JSON.writeValueAsBytes(ops);
+    for (int i = 0; i < 3; i++) {
+      PatchMemo.Lookup lookup = memo.lookup(SETTINGS, "production", labels, pod);
+      assertThat(lookup.get()).isNull();
+      lookup.put(patch, ops);
+    }
+    assertThat(memo.size()).isZero();
+
+    // the control: the same without managedFields in the patch is kept
+    ArrayNode plain = JSON.createArrayNode();
+    plain.addObject().put("op", "add").put("path", "/metadata/annotations").putObject("value");
+    for (int i = 0; i < 2; i++) {
+      memo.lookup(SETTINGS, "production", labels, pod).put(JSON.writeValueAsBytes(plain), plain);
+    }
+    assertThat(memo.lookup(SETTINGS, "production", labels, pod).get()).isEqualTo(JSON.writeValueAsBytes(plain));
+    assertThat(memo.lookup(SETTINGS, "production", null, pod)).isNull();
+  }
+}
