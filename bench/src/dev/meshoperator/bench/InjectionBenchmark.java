@@ -5,6 +5,7 @@ import dev.meshoperator.inject.InjectionSettings;
 import dev.meshoperator.inject.SidecarInjector;
 import dev.meshoperator.webhook.AdmissionCodec;
 import dev.meshoperator.webhook.InjectionAdmissionHandler;
+import dev.meshoperator.webhook.PatchMemo;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -35,6 +36,9 @@ public class InjectionBenchmark {
   private InjectionAdmissionHandler handler;
   private AdmissionCodec codec;
   private byte[] reviewBytes;
+  private InjectionAdmissionHandler memoHandler;
+  private byte[][] distinctReviews;
+  private int next;
 
   @Setup
   public void setUp() {
@@ -47,6 +51,17 @@ public class InjectionBenchmark {
     var review = new io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder()
         .withApiVersion("admission.k8s.io/v1").withKind("AdmissionReview").withRequest(request).build();
     reviewBytes = serialization.asJson(review).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    // the operator's handler keeps patches (PatchMemo); its memo holds about 500 typical pods
+    memoHandler = new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization,
+        new PatchMemo(PatchMemo.DEFAULT_BYTES));
+    // pods of different ReplicaSets (each appPod has its own owner uid), more than the memo keeps
+    distinctReviews = new byte["env1500".equals(pod) ? 4 : 2048][];
+    for (int i = 0; i < distinctReviews.length; i++) {
+      Pod other = "env1500".equals(pod) ? Fixtures.envHeavyPod(1500) : Fixtures.appPod();
+      distinctReviews[i] = serialization.asJson(new io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder()
+          .withApiVersion("admission.k8s.io/v1").withKind("AdmissionReview").withRequest(Fixtures.podCreate(other))
+          .build()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 
   @Benchmark
@@ -54,9 +69,24 @@ public class InjectionBenchmark {
     return SidecarInjector.inject(subject, "bookinfo", settings);
   }
 
+  /** The whole path, every patch computed (no memo). */
   @Benchmark
   public byte[] admissionReviewRoundTrip() throws Exception {
     AdmissionRequest request = codec.parseRequest(reviewBytes);
     return codec.writeReview(handler.handle(request));
+  }
+
+  /** The operator's handler, the same pod again (a ReplicaSet's pods): the patch comes from the memo. */
+  @Benchmark
+  public byte[] admissionReviewRoundTripReplicaPods() throws Exception {
+    return codec.writeReview(memoHandler.handle(codec.parseRequest(reviewBytes)));
+  }
+
+  /** The operator's handler, each pod unlike the last 2,047 (every lookup misses): what the memo costs. */
+  @Benchmark
+  public byte[] admissionReviewRoundTripDistinctPods() throws Exception {
+    byte[] body = distinctReviews[next];
+    next = (next + 1) % distinctReviews.length;
+    return codec.writeReview(memoHandler.handle(codec.parseRequest(body)));
   }
 }

@@ -5,6 +5,7 @@ import dev.meshoperator.webhook.AdmissionServer;
 import dev.meshoperator.webhook.Certificates;
 import dev.meshoperator.webhook.InjectionAdmissionHandler;
 import dev.meshoperator.webhook.IssuedCertificate;
+import dev.meshoperator.webhook.PatchMemo;
 import dev.meshoperator.webhook.ServingIdentity;
 import dev.meshoperator.webhook.WebhookWarmUp;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
@@ -33,7 +34,9 @@ import java.util.List;
  * default {@link WebhookWarmUp#DEFAULT_BUDGET}, the operator's), {@code --warm-up-requests N} (its request
  * count, default {@link WebhookWarmUp#DEFAULT_MAX_REQUESTS}), {@code --no-warm-up} (ready cold, the
  * "before" of bench/warm-start.sh), {@code --threads N} and {@code --queue N} (the decision pool and
- * its queue; defaults: the builder's).
+ * its queue; defaults: the builder's), {@code --no-memo} (every patch computed: the handler without the
+ * operator's {@link PatchMemo}), {@code --distinct N} (also writes {@code distinct/0.json} to
+ * {@code distinct/<N-1>.json}: reviews of N pods no two alike, so the memo never answers).
  *
  * <p>Warms up as the operator does ({@link WebhookWarmUp}: synthetic reviews over loopback TLS, kept
  * out of the admission metrics) and writes {@code port} only once the warm-up has ended, i.e.
@@ -53,6 +56,8 @@ public final class WebhookServerMain {
     int warmUpRequests = WebhookWarmUp.DEFAULT_MAX_REQUESTS;
     Integer threads = null;
     Integer queue = null;
+    boolean memo = true;
+    int distinct = 0;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "--tls" -> tls = args[++i];
@@ -68,6 +73,8 @@ public final class WebhookServerMain {
         case "--warm-up-requests" -> warmUpRequests = Integer.parseInt(args[++i]);
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--queue" -> queue = Integer.parseInt(args[++i]);
+        case "--no-memo" -> memo = false;
+        case "--distinct" -> distinct = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -83,7 +90,10 @@ public final class WebhookServerMain {
       WebhookWarmUp.startEarly(warmUp, 400); // as the operator does at its start
     }
     var settings = InjectionSettings.defaults().toBuilder().serverSupportsNativeSidecars(true).build();
-    var handler = new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization);
+    var handler = memo
+        ? new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization,
+            new PatchMemo(PatchMemo.DEFAULT_BYTES))
+        : new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization);
     AdmissionServer.Builder builder = AdmissionServer.builder().handler(handler).identity(() -> identity)
         .bindAddress(InetAddress.getLoopbackAddress()).port(0);
     if (threads != null) {
@@ -126,6 +136,15 @@ public final class WebhookServerMain {
           .withKind("AdmissionReview").withRequest(Fixtures.podCreate(Fixtures.appPod())).build())
           .getBytes(StandardCharsets.UTF_8);
       Files.write(dir.resolve("review.json"), review);
+      if (distinct > 0) {
+        // pods of as many ReplicaSets (each its own owner uid): no two alike, so none answered from the memo
+        Files.createDirectories(dir.resolve("distinct"));
+        for (int i = 0; i < distinct; i++) {
+          Files.write(dir.resolve("distinct").resolve(i + ".json"), serialization.asJson(new AdmissionReviewBuilder()
+              .withApiVersion("admission.k8s.io/v1").withKind("AdmissionReview")
+              .withRequest(Fixtures.podCreate(Fixtures.appPod())).build()).getBytes(StandardCharsets.UTF_8));
+        }
+      }
       String provider;
       try {
         provider = (String) AdmissionServer.class.getMethod("tlsProvider").invoke(server);
