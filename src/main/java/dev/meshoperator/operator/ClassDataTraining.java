@@ -2,16 +2,21 @@ package dev.meshoperator.operator;
 
 import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.inject.InjectionSettings;
 import dev.meshoperator.inject.KubeJson;
 import dev.meshoperator.reconcile.MeshInstallReconciler;
 import dev.meshoperator.reconcile.OperatorSettings;
+import dev.meshoperator.webhook.AdmissionCodec;
 import dev.meshoperator.webhook.AdmissionHandler;
 import dev.meshoperator.webhook.AdmissionServer;
 import dev.meshoperator.webhook.CertificateManager;
 import dev.meshoperator.webhook.CertificatePolicy;
 import dev.meshoperator.webhook.InMemoryCertificateStore;
+import dev.meshoperator.webhook.InjectionAdmissionHandler;
 import dev.meshoperator.webhook.InjectorWebhookRenderer;
+import dev.meshoperator.webhook.PatchMemo;
 import dev.meshoperator.webhook.WebhookEndpoint;
+import dev.meshoperator.webhook.WebhookMetrics;
 import dev.meshoperator.webhook.WebhookWarmUp;
 import dev.meshoperator.wiring.InjectionSettingsFactory;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -23,6 +28,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -107,9 +113,14 @@ public final class ClassDataTraining {
         // The admission server and its warm-up over TLS, as WebhookRuntime starts them.
         AdmissionHandler handler = WebhookWarmUp.operatorHandler(
             cfg -> InjectionSettingsFactory.from(cfg, true), serialization);
+        // with the metrics and the patch memo WebhookRuntime gives it
+        var metrics = new WebhookMetrics();
+        var memo = new PatchMemo(PatchMemo.DEFAULT_BYTES);
+        metrics.patchMemo(memo);
         WebhookWarmUp.Result warmed;
         try (AdmissionServer server = AdmissionServer.builder()
             .handlers(rev -> handler)
+            .metrics(metrics)
             .identity(read::servingIdentity)
             .readiness(read::isReady)
             .inlineDecisions(true)
@@ -124,6 +135,17 @@ public final class ClassDataTraining {
           }
           int management = server.managementPort().orElseThrow();
           managementRequest(management, "/readyz");
+          // a ReplicaSet's pods: the third is answered from the memo
+          var codec = new AdmissionCodec(serialization);
+          var replicas = new InjectionAdmissionHandler(
+              InjectionSettings.defaults().toBuilder().serverSupportsNativeSidecars(true).build(),
+              ns -> WebhookWarmUp.namespaceLabels(), serialization, memo);
+          for (int i = 0; i < 3; i++) {
+            codec.writeReview(replicas.handle(codec.parseRequest(replicaPodReview(i))));
+          }
+          if (memo.hits() != 1) {
+            throw new IllegalStateException("patch memo: " + memo.hits() + " hits of 3 alike pods, expected 1");
+          }
           managementRequest(management, "/metrics");
         }
 
@@ -178,5 +200,17 @@ public final class ClassDataTraining {
     } finally {
       connection.disconnect();
     }
+  }
+
+  /** The review of a ReplicaSet's pod as the API server sends it (its own uid and managedFields time). */
+  private static byte[] replicaPodReview(int n) {
+    return ("""
+        {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"training-%d",
+         "kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},
+         "namespace":"%s","operation":"CREATE","object":{"apiVersion":"v1","kind":"Pod",
+         "metadata":{"generateName":"web-5d8f7b9c4d-","namespace":"%s","labels":{"app":"web"},
+          "managedFields":[{"manager":"kube-controller-manager","operation":"Update","time":"2026-01-01T00:00:0%dZ"}]},
+         "spec":{"containers":[{"name":"web","image":"nginx:1.27"}]}}}}
+        """).formatted(n, "training", "training", n).getBytes(StandardCharsets.UTF_8);
   }
 }
