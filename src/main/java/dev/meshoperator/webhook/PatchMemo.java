@@ -158,36 +158,82 @@ public final class PatchMemo {
 
   /**
    * The look into the memo for a pod's admission, or null when the pod is not one to look for
-   * (namespace or labels unknown). {@code sent} is the pod's JSON as the API server sent it; the
+   * (namespace or labels unknown, or its JSON longer than about MAX_POD_BYTES). {@code sent} is the pod's JSON as the API server sent it; the
    * caller must not change it until done with the lookup.
    */
   Lookup lookup(InjectionSettings settings, String namespace, Map<String, String> labels, JsonNode sent) {
     if (settings == null || namespace == null || labels == null || !(sent instanceof ObjectNode pod)) {
       return null;
     }
-    return new Lookup(new Key(settings, namespace, labels, hashWithoutManagedFields(pod)), sent);
+    long hash = hashWithoutManagedFields(pod);
+    if (hash == TOO_LARGE) {
+      return null;
+    }
+    return new Lookup(new Key(settings, namespace, labels, (int) hash), sent);
   }
 
-  /** The pod's hash as JsonNode's (deep), its metadata's managedFields left out. */
-  private static int hashWithoutManagedFields(ObjectNode pod) {
-    int h = 0;
+  /**
+   * The pod's hash, its metadata's managedFields left out, in one walk that also adds up about how
+   * long its JSON is; {@link #TOO_LARGE} once that passes MAX_POD_BYTES (the walk stops there).
+   */
+  private static long hashWithoutManagedFields(ObjectNode pod) {
+    long[] length = {0};
+    int h = 1;
     for (Iterator<Map.Entry<String, JsonNode>> it = pod.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> member = it.next();
       int value;
       if (member.getKey().equals(METADATA) && member.getValue() instanceof ObjectNode meta) {
-        value = 0;
+        value = 1;
         for (Iterator<Map.Entry<String, JsonNode>> m = meta.fields(); m.hasNext(); ) {
           Map.Entry<String, JsonNode> field = m.next();
           if (!field.getKey().equals(MANAGED_FIELDS)) {
-            value += field.getKey().hashCode() ^ field.getValue().hashCode();
+            length[0] += field.getKey().length() + 4;
+            value = 31 * value + (field.getKey().hashCode() ^ hash(field.getValue(), length));
           }
         }
       } else {
-        value = member.getValue().hashCode();
+        value = hash(member.getValue(), length);
       }
-      h += member.getKey().hashCode() ^ value;
+      length[0] += member.getKey().length() + 4;
+      h = 31 * h + (member.getKey().hashCode() ^ value);
+      if (length[0] > MAX_POD_BYTES) {
+        return TOO_LARGE;
+      }
     }
     return h;
+  }
+
+  /** What {@link #hashWithoutManagedFields} returns for a pod too large to keep. */
+  private static final long TOO_LARGE = Long.MIN_VALUE;
+
+  /** A node's hash (order matters, as in the bytes compared later); adds about its JSON's length to {@code length[0]}. */
+  private static int hash(JsonNode node, long[] length) {
+    if (length[0] > MAX_POD_BYTES) {
+      return 0;
+    }
+    if (node.isObject()) {
+      int h = 1;
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        length[0] += field.getKey().length() + 4;
+        h = 31 * h + (field.getKey().hashCode() ^ hash(field.getValue(), length));
+      }
+      return h;
+    }
+    if (node.isArray()) {
+      int h = 2;
+      for (JsonNode element : node) {
+        length[0] += 1;
+        h = 31 * h + hash(element, length);
+      }
+      return h;
+    }
+    if (node.isTextual()) {
+      length[0] += node.textValue().length() + 2;
+      return node.textValue().hashCode();
+    }
+    length[0] += 8;
+    return node.hashCode();
   }
 
   /** The pod's JSON, its metadata without managedFields, or null when longer than MAX_POD_BYTES. */
