@@ -45,7 +45,10 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
     this(settings, namespaceLabels, namespaceLabels, serialization, List.of());
   }
 
-  /** As {@link #InjectionAdmissionHandler(InjectionSettings, Function, KubernetesSerialization)}, reusing patches from {@code memo}. */
+  /**
+   * As {@link #InjectionAdmissionHandler(InjectionSettings, Function, KubernetesSerialization)},
+   * reusing patches from {@code memo}.
+   */
   public InjectionAdmissionHandler(InjectionSettings settings,
       Function<String, Map<String, String>> namespaceLabels, KubernetesSerialization serialization, PatchMemo memo) {
     this(settings, namespaceLabels, namespaceLabels, serialization, List.of(), memo);

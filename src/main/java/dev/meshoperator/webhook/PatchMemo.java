@@ -165,8 +165,9 @@ public final class PatchMemo {
 
   /**
    * The look into the memo for a pod's admission, or null when the pod is not one to look for
-   * (namespace or labels unknown, or its JSON longer than about MAX_POD_BYTES). {@code sent} is the pod's JSON as the API server sent it; the
-   * caller must not change it until done with the lookup.
+   * (namespace or labels unknown, or its JSON longer than about MAX_POD_BYTES). {@code sent} is
+   * the pod's JSON as the API server sent it; the caller must not change it until done with the
+   * lookup.
    */
   Lookup lookup(InjectionSettings settings, String namespace, Map<String, String> labels, JsonNode sent) {
     if (settings == null || namespace == null || labels == null || !(sent instanceof ObjectNode pod)) {
@@ -213,7 +214,10 @@ public final class PatchMemo {
   /** What {@link #hashWithoutManagedFields} returns for a pod too large to keep. */
   private static final long TOO_LARGE = Long.MIN_VALUE;
 
-  /** A node's hash (order matters, as in the bytes compared later); adds about its JSON's length to {@code length[0]}. */
+  /**
+   * A node's hash (order matters, as in the bytes compared later); adds about its JSON's length to
+   * {@code length[0]}.
+   */
   private static int hash(JsonNode node, long[] length) {
     if (length[0] > MAX_POD_BYTES) {
       return 0;
@@ -255,7 +259,8 @@ public final class PatchMemo {
         }
       });
       ObjectNode copy = JSON.createObjectNode();
-      sent.fields().forEachRemaining(f -> copy.set(f.getKey(), f.getKey().equals(METADATA) ? withoutManaged : f.getValue()));
+      sent.fields().forEachRemaining(f ->
+          copy.set(f.getKey(), f.getKey().equals(METADATA) ? withoutManaged : f.getValue()));
       pod = copy;
     }
     Bounded out = new Bounded(MAX_POD_BYTES);
