@@ -124,8 +124,12 @@ public final class WebhookServerMain {
       AdmissionServer.Builder.class.getMethod("shedAfter", Duration.class).invoke(builder, Duration.ofMillis(shedAfter));
     }
     if (!warmUp.isZero()) {
-      // The bench handler has no side effects (fixed namespace labels), so it answers the warm-up too.
-      builder.warmUp(new WebhookWarmUp.Plan(handler, warmUp, warmUpRequests));
+      // The bench handler has no side effects (fixed namespace labels), so it answers the warm-up too, without
+      // the memo as in the operator (WebhookWarmUp.operatorHandler): the warm-up's few sample pods come back
+      // every few requests, and answered from a memo they would leave the injection path cold.
+      builder.warmUp(new WebhookWarmUp.Plan(
+          new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization),
+          warmUp, warmUpRequests));
     }
     try (AdmissionServer server = builder.start()) {
       WebhookWarmUp.Result warmed = server.warmUp().get();
