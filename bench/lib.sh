@@ -105,8 +105,13 @@ wait_for() {
 # CPU per answered request holds up better than latency on a shared machine.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# webhook_targets FILE PORT REVIEW: a vegeta targets file that POSTs REVIEW (an AdmissionReview) to the
-# webhook at https://127.0.0.1:PORT/inject.
+# webhook_targets FILE PORT REVIEW...: a vegeta targets file that POSTs each REVIEW (an AdmissionReview) in
+# turn to the webhook at https://127.0.0.1:PORT/inject.
 webhook_targets() {
-  printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n' "$2" "$3" > "$1"
+  local file=$1 port=$2 review
+  shift 2
+  : > "$file"
+  for review in "$@"; do
+    printf 'POST https://127.0.0.1:%s/inject\nContent-Type: application/json\n@%s\n\n' "$port" "$review" >> "$file"
+  done
 }

@@ -10,7 +10,10 @@
 #   SMOKE=1 bench/webhook-load.sh      a few seconds per row (what BenchHarnessIT runs)
 # Environment: JVM_FLAGS (default -Xmx512m), DURATION (open-loop rows, default 10s), STEP (each
 # step of the max-rate search, default 5s), RATES (max-rate search, default 1000..10000 step 1000),
-# SERVER_ARGS (passed to WebhookServerMain: --tls JDK, --pool, --gate 1 for the handshake gate off),
+# SERVER_ARGS (passed to WebhookServerMain: --tls JDK, --pool, --gate 1 for the handshake gate off,
+# --no-memo for every patch computed), DISTINCT (N: send the reviews of N pods no two alike in turn;
+# with N over 256, the admissions within which the patch memo must see a pod twice, it never
+# answers; default: the typical pod's review every time, as a ReplicaSet's pods arrive),
 # CLASSPATH_OVERRIDE (skip mvn).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,10 +47,16 @@ trap cleanup EXIT
 
 # shellcheck disable=SC2086
 java $JVM_FLAGS -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work" ${SERVER_ARGS:-} \
-  < /dev/null > "$work/server.log" 2>&1 &
+  ${DISTINCT:+--distinct "$DISTINCT"} < /dev/null > "$work/server.log" 2>&1 &
 server_pid=$!
 wait_for "$work/port" "$server_pid" "$work/server.log"
-webhook_targets "$work/targets" "$(cat "$work/port")" "$work/review.json"
+if [[ -n "${DISTINCT:-}" ]]; then
+  webhook_targets "$work/targets" "$(cat "$work/port")" "$work"/distinct/*.json
+  reviews="$DISTINCT unlike pods in turn (over 256: the patch memo never answers; fewer: from their second turn on)"
+else
+  webhook_targets "$work/targets" "$(cat "$work/port")" "$work/review.json"
+  reviews="the typical pod again and again (a ReplicaSet's pods: the patch memo answers)"
+fi
 
 tick=$(getconf CLK_TCK)
 
@@ -83,6 +92,7 @@ echo "## webhook under load ($(date -u +%Y-%m-%dT%H:%MZ))"
 echo "machine: $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/{print $2}') GiB;" \
   "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -1)"
 echo "server: JVM flags '$JVM_FLAGS', options '${SERVER_ARGS:-}', TLS $(cat "$work/tls"); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "reviews: $reviews"
 echo "load: vegeta $VEGETA_VERSION on the same machine, HTTP/1.1 over TLS, keep-alive, idle pool 25, $(wc -c < "$work/review.json")-byte AdmissionReview"
 echo "RSS at start: $(rss)"
 

@@ -23,8 +23,11 @@ class BenchHarnessIT {
 
     @Test
     void loadHarnessRunsAndPrintsItsTable() throws Exception {
-        String out = smoke("bench/webhook-load.sh", Map.of("WARMUP", "1s", "JVM_FLAGS", "-Xmx256m"), 10);
-        assertThat(out).contains("TLS OpenSSL").contains("machine: ").contains("JVM flags '-Xmx256m'");
+        // unlike pods (DISTINCT): the targets file with many reviews; profile.sh's smoke sends the one review
+        String out = smoke("bench/webhook-load.sh",
+                Map.of("WARMUP", "1s", "JVM_FLAGS", "-Xmx256m", "DISTINCT", "300"), 10);
+        assertThat(out).contains("TLS OpenSSL").contains("machine: ").contains("JVM flags '-Xmx256m'")
+                .contains("reviews: 300 unlike pods in turn");
         // Every measured row carries a positive throughput and latencies; the 200/s rows must have
         // been answered (a harness that measured errors only would print zero 200s).
         List<String> rows = out.lines().filter(l -> l.startsWith("| closed loop") || l.startsWith("| open loop")

@@ -36,7 +36,8 @@ import java.util.List;
  * "before" of bench/warm-start.sh), {@code --threads N} and {@code --queue N} (the decision pool and
  * its queue; defaults: the builder's), {@code --no-memo} (every patch computed: the handler without the
  * operator's {@link PatchMemo}), {@code --distinct N} (also writes {@code distinct/0.json} to
- * {@code distinct/<N-1>.json}: reviews of N pods no two alike, so the memo never answers).
+ * {@code distinct/<N-1>.json}: reviews of N pods no two alike; sent in turn with N over 256, the memo
+ * never answers).
  *
  * <p>Warms up as the operator does ({@link WebhookWarmUp}: synthetic reviews over loopback TLS, kept
  * out of the admission metrics) and writes {@code port} only once the warm-up has ended, i.e.
@@ -141,7 +142,7 @@ public final class WebhookServerMain {
           .getBytes(StandardCharsets.UTF_8);
       Files.write(dir.resolve("review.json"), review);
       if (distinct > 0) {
-        // pods of as many ReplicaSets (each its own owner uid): no two alike, so none answered from the memo
+        // pods of as many ReplicaSets (each its own owner uid): no two alike
         Files.createDirectories(dir.resolve("distinct"));
         for (int i = 0; i < distinct; i++) {
           Files.write(dir.resolve("distinct").resolve(i + ".json"), serialization.asJson(new AdmissionReviewBuilder()
