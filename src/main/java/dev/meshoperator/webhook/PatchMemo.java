@@ -97,19 +97,20 @@ public final class PatchMemo {
   /** One admission's look into the memo: {@link #get}, then {@link #put} if it had no patch. */
   final class Lookup {
     private final Key key;
-    private final JsonNode sent;
+    /** The pod as sent, managedFields left out. */
+    private final ObjectNode compared;
     private byte[] pod;
     private boolean tooLarge;
 
-    private Lookup(Key key, JsonNode sent) {
+    private Lookup(Key key, ObjectNode compared) {
       this.key = key;
-      this.sent = sent;
+      this.compared = compared;
     }
 
-    /** The pod's JSON without managedFields, written once; null when larger than MAX_POD_BYTES. */
+    /** The JSON of the pod compared, written once; null when longer than MAX_POD_BYTES. */
     private byte[] pod() {
       if (pod == null && !tooLarge) {
-        pod = withoutManagedFields(sent);
+        pod = json(compared);
         tooLarge = pod == null;
       }
       return pod;
@@ -173,50 +174,38 @@ public final class PatchMemo {
     if (settings == null || namespace == null || labels == null || !(sent instanceof ObjectNode pod)) {
       return null;
     }
-    long hash = hashWithoutManagedFields(pod);
-    if (hash == TOO_LARGE) {
+    ObjectNode compared = withoutManagedFields(pod);
+    long[] length = {0};
+    int hash = hash(compared, length);
+    if (length[0] > MAX_POD_BYTES) {
       return null;
     }
-    return new Lookup(new Key(settings, namespace, labels, (int) hash), sent);
+    return new Lookup(new Key(settings, namespace, labels, hash), compared);
   }
 
   /**
-   * The pod's hash, its metadata's managedFields left out, in one walk that also adds up about how
-   * long its JSON is; {@link #TOO_LARGE} once that passes MAX_POD_BYTES (the walk stops there).
+   * The pod without its metadata's managedFields: the pod itself when it has none, else shallow
+   * copies of the pod and its metadata (the request's tree is not changed).
    */
-  private static long hashWithoutManagedFields(ObjectNode pod) {
-    long[] length = {0};
-    int h = 1;
-    for (Iterator<Map.Entry<String, JsonNode>> it = pod.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> member = it.next();
-      int value;
-      if (member.getKey().equals(METADATA) && member.getValue() instanceof ObjectNode meta) {
-        value = 1;
-        for (Iterator<Map.Entry<String, JsonNode>> m = meta.fields(); m.hasNext(); ) {
-          Map.Entry<String, JsonNode> field = m.next();
-          if (!field.getKey().equals(MANAGED_FIELDS)) {
-            length[0] += field.getKey().length() + 4;
-            value = 31 * value + (field.getKey().hashCode() ^ hash(field.getValue(), length));
-          }
-        }
-      } else {
-        value = hash(member.getValue(), length);
-      }
-      length[0] += member.getKey().length() + 4;
-      h = 31 * h + (member.getKey().hashCode() ^ value);
-      if (length[0] > MAX_POD_BYTES) {
-        return TOO_LARGE;
-      }
+  private static ObjectNode withoutManagedFields(ObjectNode sent) {
+    if (!(sent.get(METADATA) instanceof ObjectNode meta) || !meta.has(MANAGED_FIELDS)) {
+      return sent;
     }
-    return h;
+    ObjectNode withoutManaged = JSON.createObjectNode();
+    meta.fields().forEachRemaining(f -> {
+      if (!f.getKey().equals(MANAGED_FIELDS)) {
+        withoutManaged.set(f.getKey(), f.getValue());
+      }
+    });
+    ObjectNode copy = JSON.createObjectNode();
+    sent.fields().forEachRemaining(f ->
+        copy.set(f.getKey(), f.getKey().equals(METADATA) ? withoutManaged : f.getValue()));
+    return copy;
   }
-
-  /** What {@link #hashWithoutManagedFields} returns for a pod too large to keep. */
-  private static final long TOO_LARGE = Long.MIN_VALUE;
 
   /**
    * A node's hash (order matters, as in the bytes compared later); adds about its JSON's length to
-   * {@code length[0]}.
+   * {@code length[0]}, and stops walking once that passes MAX_POD_BYTES.
    */
   private static int hash(JsonNode node, long[] length) {
     if (length[0] > MAX_POD_BYTES) {
@@ -247,22 +236,8 @@ public final class PatchMemo {
     return node.hashCode();
   }
 
-  /** The pod's JSON, its metadata without managedFields, or null when longer than MAX_POD_BYTES. */
-  private static byte[] withoutManagedFields(JsonNode sent) {
-    JsonNode pod = sent;
-    if (sent.get(METADATA) instanceof ObjectNode meta && meta.has(MANAGED_FIELDS)) {
-      // shallow copies: the request's tree is not changed
-      ObjectNode withoutManaged = JSON.createObjectNode();
-      meta.fields().forEachRemaining(f -> {
-        if (!f.getKey().equals(MANAGED_FIELDS)) {
-          withoutManaged.set(f.getKey(), f.getValue());
-        }
-      });
-      ObjectNode copy = JSON.createObjectNode();
-      sent.fields().forEachRemaining(f ->
-          copy.set(f.getKey(), f.getKey().equals(METADATA) ? withoutManaged : f.getValue()));
-      pod = copy;
-    }
+  /** The pod's JSON, or null when longer than MAX_POD_BYTES. */
+  private static byte[] json(ObjectNode pod) {
     Bounded out = new Bounded(MAX_POD_BYTES);
     try {
       JSON.writeValue(out, pod);
