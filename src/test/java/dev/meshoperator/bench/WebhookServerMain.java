@@ -91,10 +91,12 @@ public final class WebhookServerMain {
       WebhookWarmUp.startEarly(warmUp, 400); // as the operator does at its start
     }
     var settings = InjectionSettings.defaults().toBuilder().serverSupportsNativeSidecars(true).build();
+    // every patch computed: the warm-up's handler, and the server's with --no-memo
+    var computing = new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization);
     var handler = memo
         ? new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization,
             new PatchMemo(PatchMemo.DEFAULT_BYTES))
-        : new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization);
+        : computing;
     AdmissionServer.Builder builder = AdmissionServer.builder().handler(handler).identity(() -> identity)
         .bindAddress(InetAddress.getLoopbackAddress()).port(0);
     if (threads != null) {
@@ -128,9 +130,7 @@ public final class WebhookServerMain {
       // The bench handler has no side effects (fixed namespace labels), so it answers the warm-up too, without
       // the memo as in the operator (WebhookWarmUp.operatorHandler): the warm-up's few sample pods come back
       // every few requests, and answered from a memo they would leave the injection path cold.
-      builder.warmUp(new WebhookWarmUp.Plan(
-          new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization),
-          warmUp, warmUpRequests));
+      builder.warmUp(new WebhookWarmUp.Plan(computing, warmUp, warmUpRequests));
     }
     try (AdmissionServer server = builder.start()) {
       WebhookWarmUp.Result warmed = server.warmUp().get();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meshoperator.inject.InjectionSettings;
-import dev.meshoperator.inject.KubeJson;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
@@ -20,11 +19,10 @@ import net.jqwik.api.lifecycle.AfterProperty;
 
 /** {@link PatchMemo}: whatever the pod, an answer from the memo is the answer computed afresh. */
 class PatchMemoPropertyTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final KubernetesSerialization SERIALIZATION = KubeJson.serialization();
-  private static final AdmissionCodec CODEC = new AdmissionCodec(SERIALIZATION);
-  private static final InjectionSettings SETTINGS =
-      InjectionSettings.defaults().toBuilder().serverSupportsNativeSidecars(true).build();
+  private static final ObjectMapper JSON = PatchMemoTest.JSON;
+  private static final KubernetesSerialization SERIALIZATION = PatchMemoTest.SERIALIZATION;
+  private static final AdmissionCodec CODEC = PatchMemoTest.CODEC;
+  private static final InjectionSettings SETTINGS = PatchMemoTest.SETTINGS;
   private static final LongAdder HITS = new LongAdder();
 
   /**

@@ -20,11 +20,12 @@ import org.junit.jupiter.api.Test;
  * (jqwik's engine runs a class's properties and JUnit's its tests: one kind per class).
  */
 class PatchMemoTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // also PatchMemoPropertyTest's
+  static final ObjectMapper JSON = new ObjectMapper();
   // the operator's serialization: with it the codec keeps the pod's JSON as sent, which the memo keys on
-  private static final KubernetesSerialization SERIALIZATION = KubeJson.serialization();
-  private static final AdmissionCodec CODEC = new AdmissionCodec(SERIALIZATION);
-  private static final InjectionSettings SETTINGS =
+  static final KubernetesSerialization SERIALIZATION = KubeJson.serialization();
+  static final AdmissionCodec CODEC = new AdmissionCodec(SERIALIZATION);
+  static final InjectionSettings SETTINGS =
       InjectionSettings.defaults().toBuilder().serverSupportsNativeSidecars(true).build();
 
   private final Map<String, String> labels = new HashMap<>(Map.of("istio-injection", "enabled"));
