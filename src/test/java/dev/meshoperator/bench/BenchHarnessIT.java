@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -75,10 +76,26 @@ class BenchHarnessIT {
         }
     }
 
+    @Test
+    void flagsAbHarnessRunsEachCandidateAndPrintsItsRowsAndSummary() throws Exception {
+        String out = smoke("bench/flags-ab.sh", Map.of(), 5, "shipped", "serial:MALLOC_ARENA_MAX=2 -XX:+UseSerialGC -Xmx256m");
+        // "shipped" is the Deployment's options, read from the file
+        assertThat(out).containsPattern("candidate shipped: MALLOC_ARENA_MAX=2 -XX:TieredStopAtLevel=1 ");
+        // one round: a row for each candidate with answers, no errors, latencies, CPU per answer and
+        // RSS; then a summary line for each
+        for (String name : List.of("shipped", "serial")) {
+            assertThat(out).containsPattern("\\| 1 \\| " + name + " \\| [1-9][0-9]* \\| 0 \\| [0-9.]+ ms \\| [0-9.]+ ms \\| "
+                    + "[0-9.]+ ms \\| [0-9.]+ ms \\| [0-9]+ \\| [0-9]+ \\| [0-9.]+ ms \\| [1-9][0-9]* MiB \\|");
+            assertThat(out).containsPattern("\\| " + name + " \\| 1 \\| [0-9.]+ ms \\| [0-9.]+ ms \\| [0-9]+ \\|");
+        }
+    }
+
     /** Runs a bench script with SMOKE=1 on the test classpath; its output, once it ended with status 0. */
-    private static String smoke(String script, Map<String, String> env, int minutes) throws Exception {
+    private static String smoke(String script, Map<String, String> env, int minutes, String... args) throws Exception {
         Path log = Files.createTempFile(Path.of(script).getFileName().toString(), ".log");
-        ProcessBuilder pb = new ProcessBuilder("bash", BASEDIR.resolve(script).toString())
+        List<String> command = new ArrayList<>(List.of("bash", BASEDIR.resolve(script).toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SMOKE", "1");
         pb.environment().put("CLASSPATH_OVERRIDE", System.getProperty("java.class.path"));
