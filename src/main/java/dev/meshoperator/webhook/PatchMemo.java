@@ -32,12 +32,16 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #MAX_POD_BYTES} are left out (comparing them would cost more than it saves). The patches
  * and pods kept are bounded by {@code maxBytes}; the least recently used go first.
  *
- * <p>A pod unlike those before costs a walk of its JSON for a hash, and nothing is kept for it: a
- * patch is kept the second time its pod's hash is seen within about {@value #SEEN_WINDOW}
- * admissions. Kept at once, patches of pods no two alike (each of another workload, more than the
- * memo holds) came and went with every admission, outlived young collections and filled the serial
- * collector's old generation: p99 35 ms at 1,000/s against 2.6 ms without a memo. The pod's JSON is
- * written out only to compare it with a kept one or to keep it. Thread-safe.
+ * <p>A patch is kept for good (up to {@code maxBytes}) the second time its pod's hash is seen
+ * within about {@value #SEEN_WINDOW} admissions. Kept at once, patches of pods no two alike (each of
+ * another workload, more than the memo holds) came and went with every admission, outlived young
+ * collections and filled the serial collector's old generation: p99 35 ms at 1,000/s against 2.6 ms
+ * without a memo. Until then a patch is on probation: the last {@value #PROBATION} patches made
+ * are held apart, and a pod like one of them is answered with its patch, which is then kept for
+ * good. The ReplicaSet controller creates a workload's first pod alone and the next ones right
+ * after it succeeded, so the second pod gets the first one's patch; the Bloom filter alone kept only
+ * the second's, for the third. The entries on probation live for a few dozen admissions, less than
+ * the time between two young collections, so they do not reach the old generation. Thread-safe.
  */
 public final class PatchMemo {
 
@@ -51,15 +55,23 @@ public final class PatchMemo {
    * only after more others than the memo can hold are never kept, so they cannot make it churn.
    */
   static final int SEEN_WINDOW = 256;
+  /**
+   * Patches of pods seen once, held for as many admissions after theirs as this (pods of at most
+   * MAX_POD_BYTES, not counted against {@code maxBytes}).
+   */
+  static final int PROBATION = 32;
   /** Per entry beyond its keys' and patch's bytes: the map entry, the key, the arrays' headers. */
   private static final int ENTRY_OVERHEAD = 160;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MANAGED_FIELDS = "managedFields";
   private static final String METADATA = "metadata";
+  private static final String MANAGED_FIELDS_PATH = "/" + METADATA + "/" + MANAGED_FIELDS;
 
   private final long maxBytes;
   private final LinkedHashMap<Key, Kept> patches = new LinkedHashMap<>(64, 0.75f, true);
+  /** The last PROBATION patches of pods seen once, oldest first; guarded by {@code patches}. */
+  private final LinkedHashMap<Key, Held> probation = new LinkedHashMap<>(64);
   private long bytes;
   /** Hashes seen lately, as a two-probe Bloom filter cleared every SEEN_WINDOW admissions. */
   private final long[] seen = new long[1024];
@@ -94,6 +106,12 @@ public final class PatchMemo {
     }
   }
 
+  /**
+   * A patch on probation, with the pod it belongs to as compared (managedFields left out), kept as
+   * the request's tree: its JSON is written only if a pod like it comes, not for every pod.
+   */
+  private record Held(ObjectNode pod, byte[] patch) {}
+
   /** One admission's look into the memo: {@link #get}, then {@link #put} if it had no patch. */
   final class Lookup {
     private final Key key;
@@ -119,8 +137,25 @@ public final class PatchMemo {
     /** The patch of the same pod admitted before, or null. */
     byte[] get() {
       Kept kept;
+      Held held = null;
       synchronized (patches) {
         kept = patches.get(key);
+        if (kept == null) {
+          held = probation.get(key);
+        }
+      }
+      if (held != null) {
+        if (pod() == null || !Arrays.equals(json(held.pod()), pod)) {
+          return null;
+        }
+        Key k = stored();
+        synchronized (patches) {
+          if (probation.remove(k, held)) {
+            keep(k, new Kept(pod, held.patch()));
+          }
+        }
+        hits.increment();
+        return held.patch();
       }
       if (kept == null || pod() == null || !Arrays.equals(kept.pod(), pod)) {
         return null;
@@ -130,45 +165,68 @@ public final class PatchMemo {
     }
 
     /**
-     * Keeps {@code patch} (the caller must not change it) if a pod like this one was seen lately and
-     * the patch leaves managedFields alone; else only remembers having seen it.
+     * Keeps {@code patch} (the caller must not change it) if the patch leaves managedFields alone:
+     * for good if a pod like this one was seen lately, else on probation.
      */
     void put(byte[] patch, ArrayNode ops) {
-      if (!seenBefore(key.podHash())) {
-        return;
-      }
+      boolean again = seenBefore(key.podHash());
       for (JsonNode op : ops) {
-        if (op.path("path").asText().startsWith("/" + METADATA + "/" + MANAGED_FIELDS)) {
+        JsonNode path = op.get("path");
+        if (path != null && path.asText().startsWith(MANAGED_FIELDS_PATH)) {
           return;
         }
+      }
+      Key k = stored();
+      if (!again) {
+        synchronized (patches) {
+          probation.put(k, new Held(compared, patch));
+          if (probation.size() > PROBATION) {
+            Iterator<Key> eldest = probation.keySet().iterator();
+            eldest.next();
+            eldest.remove();
+          }
+        }
+        return;
       }
       if (pod() == null) {
         return;
       }
-      Key k = new Key(key.settings(), key.namespace(), Collections.unmodifiableMap(new HashMap<>(key.labels())),
-          key.podHash());
-      Kept kept = new Kept(pod, patch);
-      long size = kept.size(k);
-      if (size > maxBytes) {
-        return;
-      }
       synchronized (patches) {
-        Kept before = patches.put(k, kept);
-        bytes += size - (before == null ? 0 : before.size(k));
-        for (Iterator<Map.Entry<Key, Kept>> it = patches.entrySet().iterator(); bytes > maxBytes && it.hasNext(); ) {
-          Map.Entry<Key, Kept> eldest = it.next();
-          bytes -= eldest.getValue().size(eldest.getKey());
-          it.remove();
-        }
+        probation.remove(k);
+        keep(k, new Kept(pod, patch));
       }
+    }
+
+    /** The key to store: the namespace's labels copied (the caller's map may change later). */
+    private Key stored() {
+      return new Key(key.settings(), key.namespace(), Collections.unmodifiableMap(new HashMap<>(key.labels())),
+          key.podHash());
+    }
+  }
+
+  /**
+   * Keeps {@code kept} for good unless larger than the bound alone, the least recently used out
+   * while over the bound; holding {@code patches}.
+   */
+  private void keep(Key k, Kept kept) {
+    long size = kept.size(k);
+    if (size > maxBytes) {
+      return;
+    }
+    Kept before = patches.put(k, kept);
+    bytes += size - (before == null ? 0 : before.size(k));
+    for (Iterator<Map.Entry<Key, Kept>> it = patches.entrySet().iterator(); bytes > maxBytes && it.hasNext(); ) {
+      Map.Entry<Key, Kept> eldest = it.next();
+      bytes -= eldest.getValue().size(eldest.getKey());
+      it.remove();
     }
   }
 
   /**
    * The look into the memo for a pod's admission, or null when the pod is not one to look for
    * (namespace or labels unknown, or its JSON longer than about MAX_POD_BYTES). {@code sent} is
-   * the pod's JSON as the API server sent it; the caller must not change it until done with the
-   * lookup.
+   * the pod's JSON as the API server sent it; the caller must not change it afterwards (the memo
+   * may hold it, on probation, for the next admissions).
    */
   Lookup lookup(InjectionSettings settings, String namespace, Map<String, String> labels, JsonNode sent) {
     if (settings == null || namespace == null || labels == null || !(sent instanceof ObjectNode pod)) {
@@ -272,10 +330,17 @@ public final class PatchMemo {
     return hits.sum();
   }
 
-  /** Patches kept now. */
+  /** Patches kept for good now (not counting those on probation). */
   public int size() {
     synchronized (patches) {
       return patches.size();
+    }
+  }
+
+  /** Patches on probation now. */
+  int onProbation() {
+    synchronized (patches) {
+      return probation.size();
     }
   }
 

@@ -51,7 +51,7 @@ class PatchMemoTest {
   }
 
   @Test
-  void theThirdPodOfAReplicaSetGetsThePatchOfTheSecondAndEveryAnswerIsTheComputedOne() throws Exception {
+  void theSecondPodOfAReplicaSetGetsThePatchOfTheFirstAndEveryAnswerIsTheComputedOne() throws Exception {
     PatchMemo memo = new PatchMemo(PatchMemo.DEFAULT_BYTES);
     InjectionAdmissionHandler memorizing = handler(memo);
     InjectionAdmissionHandler computing = handler(null);
@@ -62,9 +62,10 @@ class PatchMemoTest {
       assertThat(AdmissionCodec.decodedPatch(CODEC.readReview(answered).getResponse())).get().asString()
           .contains("istio-proxy");
     }
-    // the first pod is only remembered, the second's patch is kept, the other three get it
-    assertThat(memo.hits()).isEqualTo(3);
+    // the first pod's patch goes on probation, the second gets it (and it is kept), so do the others
+    assertThat(memo.hits()).isEqualTo(4);
     assertThat(memo.size()).isEqualTo(1);
+    assertThat(memo.onProbation()).isZero();
     assertThat(memo.bytes()).isPositive().isLessThan(32 * 1024);
   }
 
@@ -75,6 +76,7 @@ class PatchMemoTest {
       answer(handler(memo), replicaReview("web", i));
     }
     assertThat(memo.size()).isEqualTo(1);
+    assertThat(memo.hits()).isEqualTo(1);
 
     ObjectNode shop = replicaReview("shop", 3);
     assertThat(new String(answer(handler(memo), shop))).isEqualTo(new String(answer(handler(null), shop)));
@@ -86,10 +88,10 @@ class PatchMemoTest {
     InjectionSettings edited = SETTINGS.toBuilder().build();
     answer(new InjectionAdmissionHandler(edited, ns -> labels, ns -> labels, SERIALIZATION, List.of(), memo),
         replicaReview("web", 5));
-    assertThat(memo.hits()).as("none of those three came from the memo").isZero();
+    assertThat(memo.hits()).as("none of those three came from the memo").isEqualTo(1);
 
     answer(handler(memo), replicaReview("web", 6));
-    assertThat(memo.hits()).as("the same pod, labels and settings again").isEqualTo(1);
+    assertThat(memo.hits()).as("the same pod, labels and settings again").isEqualTo(2);
   }
 
   @Test
@@ -99,11 +101,25 @@ class PatchMemoTest {
     for (int i = 0; i < PatchMemo.SEEN_WINDOW + 1; i++) {
       answer(handler(memo), replicaReview("app-" + i, 1));
     }
-    assertThat(memo.size()).as("pods seen once are not kept").isZero();
+    assertThat(memo.size()).as("pods seen once are not kept for good").isZero();
+    assertThat(memo.onProbation()).as("only the last ones are on probation").isEqualTo(PatchMemo.PROBATION);
     answer(handler(memo), replicaReview("web", 2));
     assertThat(memo.size()).as("web came back after more than the window: forgotten").isZero();
+    assertThat(memo.hits()).isZero();
     answer(handler(memo), replicaReview("web", 3));
     assertThat(memo.size()).as("web came back at once").isEqualTo(1);
+    assertThat(memo.hits()).as("with the patch on probation").isEqualTo(1);
+
+    // past the probation but within the window: computed again, then kept for good
+    answer(handler(memo), replicaReview("shop", 0));
+    for (int i = 0; i < PatchMemo.PROBATION; i++) {
+      answer(handler(memo), replicaReview("job-" + i, 1));
+    }
+    answer(handler(memo), replicaReview("shop", 1));
+    assertThat(memo.hits()).as("shop's first patch went off probation").isEqualTo(1);
+    answer(handler(memo), replicaReview("shop", 2));
+    assertThat(memo.hits()).as("shop's second patch was kept").isEqualTo(2);
+    assertThat(memo.size()).isEqualTo(2);
 
     PatchMemo large = new PatchMemo(PatchMemo.DEFAULT_BYTES);
     for (int pod = 0; pod < 3; pod++) {
@@ -116,6 +132,7 @@ class PatchMemoTest {
       assertThat(new String(answer(handler(large), review))).isEqualTo(new String(answer(handler(null), review)));
     }
     assertThat(large.size()).as("a pod of more than %d bytes", PatchMemo.MAX_POD_BYTES).isZero();
+    assertThat(large.onProbation()).isZero();
     assertThat(large.hits()).isZero();
   }
 
@@ -129,10 +146,11 @@ class PatchMemoTest {
       assertThat(memo.bytes()).isLessThanOrEqualTo(16 * 1024);
     }
     assertThat(memo.size()).isBetween(1, 3);
+    assertThat(memo.hits()).as("each second pod from probation").isEqualTo(4);
     answer(handler(memo), replicaReview("d", 2));
-    assertThat(memo.hits()).as("the last kept").isEqualTo(1);
+    assertThat(memo.hits()).as("the last kept").isEqualTo(5);
     answer(handler(memo), replicaReview("a", 2));
-    assertThat(memo.hits()).as("the first kept went out").isEqualTo(1);
+    assertThat(memo.hits()).as("the first kept went out").isEqualTo(5);
 
     assertThatThrownBy(() -> new PatchMemo(0)).isInstanceOf(IllegalArgumentException.class);
   }
@@ -150,6 +168,7 @@ class PatchMemoTest {
       lookup.put(patch, ops);
     }
     assertThat(memo.size()).isZero();
+    assertThat(memo.onProbation()).isZero();
 
     // the control: the same without managedFields in the patch is kept
     ArrayNode plain = JSON.createArrayNode();

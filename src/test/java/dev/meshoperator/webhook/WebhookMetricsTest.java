@@ -57,6 +57,6 @@ class WebhookMetricsTest {
             handler.handle(codec.parseRequest(TestTls.podReview("u" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
         assertThat(metrics.scrape()).contains("# TYPE sidecar_injection_patch_reused_total counter")
-                .contains("sidecar_injection_patch_reused_total 2.0");
+                .contains("sidecar_injection_patch_reused_total 3.0");
     }
 }
