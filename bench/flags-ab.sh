@@ -41,13 +41,7 @@ for candidate in "$@"; do
   names+=("${candidate%%:*}"); flag_sets+=("${candidate#*:}")
 done
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+server_work
 
 # run INDEX: one fresh server with candidate INDEX's options; prints its row and appends
 # "name p99 over50" to $work/summary.

@@ -67,6 +67,14 @@ stop() {
   wait "$pid" 2>/dev/null || true
 }
 
+# server_work: sets $work to a new temporary directory and $server_pid to ""; on exit, the server whose
+# pid is in $server_pid then is killed and waited for, and $work is removed.
+server_work() {
+  work=$(mktemp -d)
+  server_pid=""
+  trap 'if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+}
+
 # kube_binaries_on_path: puts the newest Kubernetes binaries of hack/kube-testenv.sh (kubectl among them;
 # under $KUBE_API_TEST_DIR, else ~/.kubeapitest) first on PATH.
 kube_binaries_on_path() {

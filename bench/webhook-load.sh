@@ -37,13 +37,7 @@ ensure_vegeta "$root"
 # ---- the server's classpath ----
 bench_classpath
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+server_work
 
 # shellcheck disable=SC2086
 java $JVM_FLAGS -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work" ${SERVER_ARGS:-} \
