@@ -29,7 +29,7 @@ source "$root/bench/lib.sh"
 ensure_vegeta "$root"
 bench_classpath
 
-shipped="MALLOC_ARENA_MAX=$(deployment_env MALLOC_ARENA_MAX) $(deployment_env JAVA_TOOL_OPTIONS)"
+shipped=$(deployment_flags)
 if (( $# < 2 )); then
   echo "usage: bench/flags-ab.sh NAME:FLAGS NAME:FLAGS... (two or more; a bare 'shipped' is the Deployment's options)" >&2
   exit 2
@@ -47,11 +47,8 @@ server_work
 # "name p99 over50" to $work/summary.
 run() {
   local i=$1 name=${names[$1]} dir="$work/run"
-  local -a envs=() jvm=()
-  local word
-  for word in ${flag_sets[$i]}; do
-    if (( ${#jvm[@]} == 0 )) && [[ "$word" =~ ^[A-Z_][A-Z0-9_]*= ]]; then envs+=("$word"); else jvm+=("$word"); fi
-  done
+  local -a envs jvm
+  split_flags "${flag_sets[$i]}"
   rm -rf "$dir"; mkdir -p "$dir"
   # shellcheck disable=SC2086
   env ${envs[@]+"${envs[@]}"} java ${jvm[@]+"${jvm[@]}"} -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$dir" \
@@ -59,12 +56,14 @@ run() {
   server_pid=$!
   wait_for "$dir/port" "$server_pid" "$dir/server.log"
   webhook_targets "$dir/targets" "$(cat "$dir/port")" "$dir/review.json"
-  "$vegeta" attack -targets="$dir/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s -connections=25 \
-    -rate="$RATE/s" -duration="$WARM" > /dev/null
+  attack() {
+    "$vegeta" attack -targets="$dir/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s -connections=25 \
+      -rate="$RATE/s" -duration="$1"
+  }
+  attack "$WARM" > /dev/null
   local t0 t1
   t0=$(cpu_ticks "$server_pid")
-  "$vegeta" attack -targets="$dir/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s -connections=25 \
-    -rate="$RATE/s" -duration="$DURATION" > "$dir/row.bin"
+  attack "$DURATION" > "$dir/row.bin"
   t1=$(cpu_ticks "$server_pid")
   local rss
   rss=$(awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$server_pid/status")

@@ -67,6 +67,25 @@ stop() {
   wait "$pid" 2>/dev/null || true
 }
 
+# deployment_flags: the Deployment's JAVA_TOOL_OPTIONS, after MALLOC_ARENA_MAX=N if it sets that: a
+# candidate's FLAGS as memory.sh and flags-ab.sh take them. Run from the repository's root.
+deployment_flags() {
+  local arenas
+  arenas=$(deployment_env MALLOC_ARENA_MAX)
+  echo "${arenas:+MALLOC_ARENA_MAX=$arenas }$(deployment_env JAVA_TOOL_OPTIONS)"
+}
+
+# split_flags FLAGS: sets the arrays envs (the leading VAR=value words of FLAGS, for the process's
+# environment) and jvm (the rest, JVM options); declare them local in the caller to keep them there.
+split_flags() {
+  local word
+  envs=()
+  jvm=()
+  for word in $1; do
+    if [[ ${#jvm[@]} -eq 0 && "$word" =~ ^[A-Z_][A-Z0-9_]*= ]]; then envs+=("$word"); else jvm+=("$word"); fi
+  done
+}
+
 # server_work: sets $work to a new temporary directory and $server_pid to ""; on exit, the server whose
 # pid is in $server_pid then is killed and waited for, and $work is removed.
 server_work() {

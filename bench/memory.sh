@@ -41,9 +41,7 @@ kube_binaries_on_path
 
 # ---- what ships: flags and memory limit of deploy/03-deployment.yaml ----
 deployment=deploy/03-deployment.yaml
-shipped_flags=$(deployment_env JAVA_TOOL_OPTIONS)
-arenas=$(deployment_env MALLOC_ARENA_MAX)
-if [[ -n "$arenas" ]]; then shipped_flags="MALLOC_ARENA_MAX=$arenas $shipped_flags"; fi
+shipped_flags=$(deployment_flags)
 limit=$(awk '/limits:/{l=1; next} l && /memory:/{print $2; exit}' "$deployment")
 case "$limit" in
   *Mi) limit_mib=${limit%Mi} ;;
@@ -184,11 +182,7 @@ for candidate in "${candidates[@]}"; do
   n=$((n + 1))
   name=${candidate%%:*}
   flags=${candidate#*:}
-  envs=()
-  jvm=()
-  for word in $flags; do
-    if [[ ${#jvm[@]} -eq 0 && "$word" =~ ^[A-Z_][A-Z0-9_]*= ]]; then envs+=("$word"); else jvm+=("$word"); fi
-  done
+  split_flags "$flags"
   # OPERATOR_JAR=path among the leading words: that jar instead of target/mesh-operator.jar (to
   # compare two builds in one run).
   jar=target/mesh-operator.jar
