@@ -145,24 +145,24 @@ public final class PatchMemo {
           held = probation.get(key);
         }
       }
+      if (kept == null && held == null) {
+        return null;
+      }
+      // a patch on probation has its pod's JSON written only now, when a pod like it came
+      byte[] before = kept != null ? kept.pod() : json(held.pod());
+      if (pod() == null || !Arrays.equals(before, pod)) {
+        return null;
+      }
       if (held != null) {
-        if (pod() == null || !Arrays.equals(json(held.pod()), pod)) {
-          return null;
-        }
         Key k = stored();
         synchronized (patches) {
           if (probation.remove(k, held)) {
             keep(k, new Kept(pod, held.patch()));
           }
         }
-        hits.increment();
-        return held.patch();
-      }
-      if (kept == null || pod() == null || !Arrays.equals(kept.pod(), pod)) {
-        return null;
       }
       hits.increment();
-      return kept.patch();
+      return kept != null ? kept.patch() : held.patch();
     }
 
     /**
