@@ -6,31 +6,40 @@
 # TLS, a typical pod's AdmissionReview, as bench/webhook-load.sh sends it) and after. One operator run
 # per candidate set of JVM flags; prints one table. Benchmarks never gate CI.
 #
-#   bench/memory.sh                                  the shipped flags (and current, if different)
+#   bench/memory.sh                                  the shipped flags, as the image runs and as a jar
 #   bench/memory.sh 'serial:-XX:+UseSerialGC -Xmx128m' 'g1:-XX:+UseG1GC -Xmx128m'
+#   SMOKE=1 bench/memory.sh                          the image only, short phases (BenchHarnessIT)
 #
 # A candidate is NAME:FLAGS. FLAGS are JVM options; leading VAR=value words are set in the operator's
 # environment instead (e.g. MALLOC_ARENA_MAX=2), except OPERATOR_JAR=path, which runs that jar
-# instead of target/mesh-operator.jar (two builds compared in one run). Every candidate runs with -XX:MaxRAM=<the Deployment's
+# instead of target/mesh-operator.jar (two builds compared in one run), and IMAGE=1, which runs the
+# jar as the image does: from a path of its own, with the class data archive the Dockerfile makes
+# (bench/lib.sh's image_archive) mapped by -XX:SharedArchiveFile. Every candidate runs with -XX:MaxRAM=<the Deployment's
 # memory limit> first, so that percentages and ergonomics size the JVM as the container's cgroup limit
 # would (a later -XX:MaxRAM in FLAGS wins), and with -XX:NativeMemoryTracking=summary (costs a little
 # memory itself: about 1-3 MiB, counted in the rows).
-# The candidate "shipped" is the JAVA_TOOL_OPTIONS (and MALLOC_ARENA_MAX) of deploy/03-deployment.yaml,
-# read from the file.
+# The default candidates, "image" and "jar", are the JAVA_TOOL_OPTIONS (and MALLOC_ARENA_MAX) of
+# deploy/03-deployment.yaml, read from the file, with and without IMAGE=1.
 # Environment: RATES (open-loop rates, default "1000 3000"), DURATION (each, default 15s), WARMUP
 # (closed loop, 8 workers, default 10s), REST (seconds from Ready to the at-rest sample, default 30),
-# AFTER (seconds idle after the load, default 30), CLASSPATH_OVERRIDE (skip mvn), WEBHOOK_PORT,
+# AFTER (seconds idle after the load, default 30), CHURN (rounds of control-plane work after that,
+# default 2, 0 for none: see churn below), CLASSPATH_OVERRIDE (skip mvn), WEBHOOK_PORT,
 # HEALTH_PORT (default 29443, 28080), DUMP_DIR (if set: at every row, the full NMT summary,
 # /proc/<pid>/smaps_rollup, the threads by name, the loaded class count and what a malloc trim
 # gives back (after the row's sample) go to DUMP_DIR/<candidate number>-<phase>.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# SMOKE=1: the wiring only (BenchHarnessIT): the image candidate, 200/s for 2 s, one round of control-plane work.
+if [[ "${SMOKE:-0}" == 1 ]]; then
+  : "${RATES:=200}" "${DURATION:=2s}" "${WARMUP:=2s}" "${REST:=1}" "${AFTER:=1}" "${CHURN:=1}"
+fi
 RATES=${RATES:-"1000 3000"}
 DURATION=${DURATION:-15s}
 WARMUP=${WARMUP:-10s}
 REST=${REST:-30}
 AFTER=${AFTER:-30}
+CHURN=${CHURN:-2}
 WEBHOOK_PORT=${WEBHOOK_PORT:-29443}
 HEALTH_PORT=${HEALTH_PORT:-28080}
 
@@ -48,14 +57,12 @@ case "$limit" in
   *Gi) limit_mib=$(( ${limit%Gi} * 1024 )) ;;
   *) echo "memory limit '$limit' in $deployment: expected NNNMi or NGi" >&2; exit 1 ;;
 esac
-# The flags before this change, for the before/after rows.
-current_flags="-XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp"
 if [[ $# -gt 0 ]]; then
   candidates=("$@")
-elif [[ "$shipped_flags" == "$current_flags" ]]; then
-  candidates=("shipped:$shipped_flags")
+elif [[ "${SMOKE:-0}" == 1 ]]; then
+  candidates=("image:IMAGE=1 $shipped_flags")
 else
-  candidates=("before (512Mi limit):-XX:MaxRAM=512m $current_flags" "shipped:$shipped_flags")
+  candidates=("image:IMAGE=1 $shipped_flags" "jar:$shipped_flags")
 fi
 
 # ---- vegeta, from its Go module (bench/lib.sh) ----
@@ -176,6 +183,63 @@ ca_pem() {
     | base64 -d
 }
 
+# ---- control-plane work, as a user does it by hand ----
+# ready_at_generation: until demo's status has observed its current generation and says Ready.
+ready_at_generation() {
+  local s
+  for _ in $(seq 1 600); do
+    s=$(kubectl get meshinstall demo -o jsonpath='{.metadata.generation} {.status.observedGeneration} {.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)
+    [[ "$s" =~ ^([0-9]+)\ ([0-9]+)\ True$ && "${BASH_REMATCH[1]}" == "${BASH_REMATCH[2]}" ]] && return 0
+    sleep 0.2
+  done
+  echo "meshinstall/demo not Ready at its generation: $s" >&2; exit 1
+}
+# wait_pods NS TOTAL HUBBED: until NS has TOTAL pods, each with an istio-proxy container (injected by
+# the webhook, called by the API server; a native sidecar, among the init containers, where the
+# cluster has them), HUBBED of them with the proxy image from registry.example.
+wait_pods() {
+  local got
+  for _ in $(seq 1 600); do
+    got=$(kubectl -n "$1" get pods -o json | jq -r '[.items[] | [(.spec.initContainers // [])[], .spec.containers[] | select(.name == "istio-proxy") | .image][0] // ""]
+      | "\(length) \(map(select(. != "")) | length) \(map(select(startswith("registry.example/"))) | length)"')
+    [[ "$got" == "$2 $2 $3" ]] && return 0
+    sleep 0.2
+  done
+  echo "namespace $1: expected '$2 $2 $3' (pods, injected, with the edited hub), got '$got'" >&2; exit 1
+}
+# churn TAG: CHURN rounds of what stop 29 did by hand, each in a new labelled namespace: Deployments of
+# 3 and 5 replicas; the MeshInstall's hub set, web scaled to 5 (its new pods carry that hub); the hub
+# removed, web scaled to 7 (theirs the default again); the MeshInstall deleted (everything it made goes)
+# and applied again, Ready. Every step waits for its outcome and checks it, so the row after it stands
+# for work done. Sets churned to the number of pods injected.
+churn() {
+  local r ns
+  churned=0
+  for r in $(seq 1 "$CHURN"); do
+    ns="churn-$1-$r"
+    kubectl create namespace "$ns" > /dev/null
+    kubectl label namespace "$ns" istio-injection=enabled > /dev/null
+    kubectl -n "$ns" create deployment web --image=nginx --replicas=3 > /dev/null
+    kubectl -n "$ns" create deployment api --image=nginx --replicas=5 > /dev/null
+    wait_pods "$ns" 8 0
+    kubectl patch meshinstall demo --type=merge -p '{"spec":{"hub":"registry.example/istio"}}' > /dev/null
+    ready_at_generation
+    kubectl -n "$ns" scale deployment web --replicas=5 > /dev/null
+    wait_pods "$ns" 10 2
+    kubectl patch meshinstall demo --type=json -p '[{"op":"remove","path":"/spec/hub"}]' > /dev/null
+    ready_at_generation
+    kubectl -n "$ns" scale deployment web --replicas=7 > /dev/null
+    wait_pods "$ns" 12 2
+    kubectl delete meshinstall demo --timeout=120s > /dev/null
+    kubectl get namespace istio-system > /dev/null 2>&1 && { echo "istio-system left after deleting the MeshInstall" >&2; exit 1; }
+    kubectl apply -f examples/meshinstall-demo.yaml > /dev/null
+    ready_at_generation
+    kubectl delete namespace "$ns" --wait=false > /dev/null
+    churned=$((churned + 12))
+    log "control-plane round $r of $CHURN done: 12 pods injected, hub set and removed, MeshInstall deleted and applied"
+  done
+}
+
 first=1
 n=0
 for candidate in "${candidates[@]}"; do
@@ -186,10 +250,17 @@ for candidate in "${candidates[@]}"; do
   # OPERATOR_JAR=path among the leading words: that jar instead of target/mesh-operator.jar (to
   # compare two builds in one run).
   jar=target/mesh-operator.jar
+  image=0
   for i in "${!envs[@]}"; do
     if [[ "${envs[$i]}" == OPERATOR_JAR=* ]]; then jar=${envs[$i]#OPERATOR_JAR=}; unset 'envs[i]'; fi
+    if [[ "${envs[$i]:-}" == IMAGE=* ]]; then image=${envs[$i]#IMAGE=}; unset 'envs[i]'; fi
   done
   envs=("${envs[@]}")
+  if [[ "$image" == 1 ]]; then
+    log "class data training for '$name' (as the Dockerfile's RUN): $(image_archive "$jar" "$work/image-$n")"
+    jar="$work/image-$n/mesh-operator.jar"
+    jvm=("-XX:SharedArchiveFile=$work/image-$n/mesh-operator.jsa" "${jvm[@]}")
+  fi
   log "candidate '$name': ${envs[*]:-} ${jvm[*]:-} -jar $jar"
   env -u KUBECONFIG -u JAVA_TOOL_OPTIONS "${envs[@]}" POD_NAMESPACE=mesh-operator POD_NAME="memory-$n" \
     java -XX:MaxRAM="${limit_mib}m" -XX:NativeMemoryTracking=summary "${jvm[@]}" -jar "$jar" operator \
@@ -199,6 +270,10 @@ for candidate in "${candidates[@]}"; do
   operator_pid=$!
   for _ in $(seq 1 180); do curl -sf "localhost:$HEALTH_PORT/readyz" > /dev/null && break; kill -0 "$operator_pid" || break; sleep 1; done
   curl -sf "localhost:$HEALTH_PORT/readyz" > /dev/null || { tail -40 "$work/operator-$n.log" >&2; exit 1; }
+  # The archive mapped (a java that cannot map it starts without it, and the rows would lie).
+  if [[ "$image" == 1 ]] && ! grep -q "image-$n/mesh-operator.jsa" "/proc/$operator_pid/maps"; then
+    echo "the operator did not map its class data archive" >&2; exit 1
+  fi
   gc=$(jcmd "$operator_pid" VM.flags | grep -o -- '-XX:+Use[A-Za-z0-9]*GC' | sed 's/-XX:+Use//' | head -1 || true)
   # This replica leads (the previous one's Lease has been released or has expired) ...
   for _ in $(seq 1 120); do
@@ -243,6 +318,13 @@ for candidate in "${candidates[@]}"; do
   sleep "$AFTER"
   row "$name" "${AFTER}s after the load" "$(sample "$operator_pid")"
   dump "$n" after "$operator_pid"
+  if [[ "$CHURN" -gt 0 ]]; then
+    before=$(cpu_ticks "$operator_pid")
+    churn "$n"
+    cpu_ms=$(( ($(cpu_ticks "$operator_pid") - before) * 1000 / tick ))
+    row "$name" "after $CHURN $( ((CHURN == 1)) && echo round || echo rounds) of control-plane work ($churned pods injected; operator CPU ${cpu_ms} ms)" "$(sample "$operator_pid")"
+    dump "$n" churn "$operator_pid"
+  fi
   echo "$name|$gc|${envs[*]:-} -XX:MaxRAM=${limit_mib}m ${jvm[*]:-} -jar $jar" >> "$work/flags"
   stop "$operator_pid"; operator_pid=""
 done

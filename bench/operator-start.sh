@@ -46,15 +46,14 @@ cleanup() { stop "$helper_pid"; stop "$operator_pid"; stop "$cluster_pid"; rm -r
 trap cleanup EXIT
 
 # ---- the image's jar and class data archive, made as the Dockerfile makes them ----
-mkdir -p "$work/app"
-cp "${OPERATOR_JAR:-target/mesh-operator.jar}" "$work/app/mesh-operator.jar"
 jar="$work/app/mesh-operator.jar"
 archive="$work/app/mesh-operator.jsa"
 if [[ " $CONFIGS " == *" image "* ]]; then
   log "class data training (as the Dockerfile's RUN)"
-  env -u JAVA_TOOL_OPTIONS java -Djava.io.tmpdir="$work" -XX:ArchiveClassesAtExit="$archive" -cp "$jar" \
-    dev.meshoperator.operator.ClassDataTraining > "$work/training.log" 2>&1 || { cat "$work/training.log" >&2; exit 1; }
-  log "$(grep -o 'class data training: .*' "$work/training.log"); archive $(du -m "$archive" | cut -f1) MiB"
+  log "$(image_archive "${OPERATOR_JAR:-target/mesh-operator.jar}" "$work/app")"
+else
+  mkdir -p "$work/app"
+  cp "${OPERATOR_JAR:-target/mesh-operator.jar}" "$jar"
 fi
 
 # ---- the AdmissionReview webhook-load.sh sends (written by the bench's WebhookServerMain) ----

@@ -77,6 +77,20 @@ class BenchHarnessIT {
     }
 
     @Test
+    void memoryHarnessRunsTheImageThroughLoadAndControlPlaneWorkAndPrintsItsRows() throws Exception {
+        String out = smoke("bench/memory.sh", Map.of(), 8);
+        // the image's candidate: the Deployment's options with the class data archive (the script exits 1
+        // when the operator did not map it)
+        assertThat(out).containsPattern("- image: GC SerialGC; MALLOC_ARENA_MAX=2 -XX:MaxRAM=[0-9]+m -XX:SharedArchiveFile=");
+        // rows with an RSS: at rest, the load's (answered, no errors), after, and after the control-plane
+        // round, whose 12 pods were all injected (the script checks each step and exits 1 otherwise)
+        assertThat(out).containsPattern("\\| image \\| at rest, 1s after Ready \\| [1-9][0-9]* MiB \\|")
+                .containsPattern("\\| image \\| end of open loop 200/s, 2s \\| [1-9][0-9]* MiB \\|.*\\| [1-9][0-9]* req/s \\| [0-9.]+ ms \\| 0 \\|")
+                .containsPattern("\\| image \\| 1s after the load \\| [1-9][0-9]* MiB \\|")
+                .containsPattern("\\| image \\| after 1 round of control-plane work \\(12 pods injected; operator CPU [1-9][0-9]* ms\\) \\| [1-9][0-9]* MiB \\|");
+    }
+
+    @Test
     void flagsAbHarnessRunsEachCandidateAndPrintsItsRowsAndSummary() throws Exception {
         String out = smoke("bench/flags-ab.sh", Map.of(), 5, "shipped", "serial:MALLOC_ARENA_MAX=2 -XX:+UseSerialGC -Xmx256m");
         // "shipped" is the Deployment's options, read from the file
