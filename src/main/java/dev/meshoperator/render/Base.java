@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,10 +72,9 @@ final class Base implements ComponentRenderer {
    * columns), with our labels in place of Istio's Helm labels and annotations.
    */
   private static CustomResourceDefinition crd(CustomResourceDefinition published, Map<String, String> labels) {
-    // A deep copy: builders share nested maps, and rendered objects must never alias the cache.
-    CustomResourceDefinition copy = Serialization.clone(published);
-    copy.setMetadata(Meta.cluster(published.getMetadata().getName(), labels));
-    return copy;
+    // IstioCrds.of gives new objects on every call: nothing rendered aliases another install's.
+    published.setMetadata(Meta.cluster(published.getMetadata().getName(), labels));
+    return published;
   }
 
   private static List<HasMetadata> clusterRole(EffectiveConfig config, String name, List<PolicyRule> rules, String serviceAccount, Map<String, String> labels) {

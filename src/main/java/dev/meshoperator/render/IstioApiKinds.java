@@ -15,10 +15,10 @@ final class IstioApiKinds {
    * (config, authentication, rbac.istio.io) have no kind among the CRDs installed here.
    */
   static List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> readRules() {
-    var crds = IstioCrds.of(dev.meshoperator.profile.IstioVersions.crdSource());
-    return crds.stream().map(c -> c.getSpec().getGroup()).distinct().sorted()
-        .map(group -> Rbac.rule(group, crds.stream().filter(c -> c.getSpec().getGroup().equals(group))
-            .map(c -> c.getSpec().getNames().getPlural()).sorted().toList(), Rbac.READ))
+    var kinds = IstioCrds.kinds(dev.meshoperator.profile.IstioVersions.crdSource());
+    return kinds.stream().map(IstioCrds.Kind::group).distinct().sorted()
+        .map(group -> Rbac.rule(group, kinds.stream().filter(k -> k.group().equals(group))
+            .map(IstioCrds.Kind::plural).sorted().toList(), Rbac.READ))
         .toList();
   }
 

@@ -148,4 +148,23 @@ class IstioCrdsTest {
     assertThat(crds).flatExtracting(c -> c.getSpec().getNames().getShortNames() == null ? List.of() : c.getSpec().getNames().getShortNames())
         .contains("vs", "dr", "gw", "se", "we", "wg", "ap", "pa", "ra", "telemetry");
   }
+
+  @ParameterizedTest
+  @MethodSource("minors")
+  void everyCallGivesNewObjectsThatTheCallerMayChange(IstioVersions.Minor minor) {
+    List<CustomResourceDefinition> first = IstioCrds.of(minor);
+    String before = Serialization.asJson(first.get(0));
+    first.get(0).getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().setDescription("changed by a caller");
+    first.get(0).getMetadata().setName("changed");
+    List<CustomResourceDefinition> second = IstioCrds.of(minor);
+    assertThat(second.get(0)).isNotSameAs(first.get(0));
+    assertThat(Serialization.asJson(second.get(0))).isEqualTo(before);
+  }
+
+  @ParameterizedTest
+  @MethodSource("minors")
+  void kindsAreTheGroupAndPluralOfEachCrdInTheFilesOrder(IstioVersions.Minor minor) {
+    assertThat(IstioCrds.kinds(minor)).hasSize(15).isEqualTo(IstioCrds.of(minor).stream()
+        .map(c -> new IstioCrds.Kind(c.getSpec().getGroup(), c.getSpec().getNames().getPlural())).toList());
+  }
 }
