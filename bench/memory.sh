@@ -257,7 +257,8 @@ for candidate in "${candidates[@]}"; do
   done
   envs=("${envs[@]}")
   if [[ "$image" == 1 ]]; then
-    log "class data training for '$name' (as the Dockerfile's RUN): $(image_archive "$jar" "$work/image-$n")"
+    trained=$(image_archive "$jar" "$work/image-$n")  # a failed training ends the script
+    log "class data training for '$name' (as the Dockerfile's RUN): $trained"
     jar="$work/image-$n/mesh-operator.jar"
     jvm=("-XX:SharedArchiveFile=$work/image-$n/mesh-operator.jsa" "${jvm[@]}")
   fi

@@ -50,7 +50,8 @@ jar="$work/app/mesh-operator.jar"
 archive="$work/app/mesh-operator.jsa"
 if [[ " $CONFIGS " == *" image "* ]]; then
   log "class data training (as the Dockerfile's RUN)"
-  log "$(image_archive "${OPERATOR_JAR:-target/mesh-operator.jar}" "$work/app")"
+  trained=$(image_archive "${OPERATOR_JAR:-target/mesh-operator.jar}" "$work/app")  # a failed training ends the script
+  log "$trained"
 else
   mkdir -p "$work/app"
   cp "${OPERATOR_JAR:-target/mesh-operator.jar}" "$jar"
