@@ -2,15 +2,11 @@ package dev.meshoperator.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.meshoperator.testenv.TestClasses;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,16 +51,7 @@ class TestEnginesTest {
     assertThat(mixesEngines(MixedForControl.class)).as("the check sees a mixed class").isTrue();
     assertThat(mixesEngines(TestEnginesTest.class)).as("Jupiter alone").isFalse();
 
-    Path root = Path.of(TestEnginesTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    List<String> names;
-    try (Stream<Path> files = Files.walk(root)) {
-      names = files.map(f -> root.relativize(f).toString().replace('\\', '/'))
-          .filter(f -> f.endsWith(".class") && !f.contains("module-info"))
-          .map(f -> f.substring(0, f.length() - ".class".length()).replace('/', '.'))
-          .toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    List<String> names = TestClasses.names();
     ClassLoader loader = TestEnginesTest.class.getClassLoader();
     List<Class<?>> classes = names.stream().<Class<?>>map(n -> load(n, loader)).toList();
     // Both engines are in use here: the scan finds the classes of each.

@@ -2,11 +2,8 @@ package dev.meshoperator.testenv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -34,14 +31,7 @@ class KubeTestTagTest {
     assertThat(runsInTheK3sPass(UntaggedForControl.class)).isFalse();
     assertThat(runsInTheK3sPass(KubeTestExtensionUser.class)).isTrue();
 
-    Path root = Path.of(KubeTestTagTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    List<String> its;
-    try (Stream<Path> files = Files.walk(root)) {
-      its = files.map(f -> root.relativize(f).toString().replace('\\', '/'))
-          .filter(f -> f.endsWith("IT.class"))
-          .map(f -> f.substring(0, f.length() - ".class".length()).replace('/', '.'))
-          .toList();
-    }
+    List<String> its = TestClasses.names().stream().filter(n -> n.endsWith("IT")).toList();
     assertThat(its).as("the scan finds the end-to-end tests").hasSizeGreaterThan(40)
         .containsAll(WITHOUT_THE_SHARED_CLUSTER.keySet());
     ClassLoader loader = KubeTestTagTest.class.getClassLoader();
