@@ -65,6 +65,56 @@ import org.slf4j.LoggerFactory;
 public final class WebhookWarmUp {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookWarmUp.class);
 
+  /**
+   * What {@link #collectStartGarbage} did: how many times it asked for a collection, how many the
+   * collectors ran (0 when every request was skipped), and how long it took.
+   */
+  public record Collection(int attempts, long collections, Duration elapsed) {}
+
+  /** Asks for a full collection at most this many times; a request can be skipped (below). */
+  static final int COLLECTION_ATTEMPTS = 5;
+
+  /**
+   * One full collection, run when the warm-up has ended and before the webhook reports ready. The
+   * start (the client, the informers' lists, the renderer's and the webhook's warm-ups) promotes
+   * objects that die soon after into the old generation: with the Deployment's serial collector
+   * and 96 MiB heap (old generation 64 MiB) it held 50-59 MiB at ready against a live set of
+   * 42-46 MiB, so the first full collection, 100-130 ms, came in the first 10 s of traffic (4 runs
+   * of 4). Collected here, before ready, it came in none of 3 (bench/RESULTS.md, 2026-12-05 06:24).
+   * The JVM skips a requested collection while a thread is in a JNI critical region (netty-tcnative
+   * uses them); one was, once in 4 starts, so the request is repeated, a little later, until a
+   * collector has run.
+   */
+  public static Collection collectStartGarbage() {
+    long begin = System.nanoTime();
+    long before = collectionCount();
+    int attempts = 0;
+    long ran = 0;
+    while (attempts < COLLECTION_ATTEMPTS) {
+      attempts++;
+      System.gc();
+      ran = collectionCount() - before;
+      if (ran > 0) {
+        break;
+      }
+      try {
+        Thread.sleep(10L * attempts);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return new Collection(attempts, ran, Duration.ofNanos(System.nanoTime() - begin));
+  }
+
+  private static long collectionCount() {
+    long count = 0;
+    for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      count += Math.max(0, gc.getCollectionCount());
+    }
+    return count;
+  }
+
   /** Default time budget: warm-up ends at this deadline even if it has not sent every request. */
   public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(2);
   /** Default request count; about where the request path's methods are compiled by C1 and queued for C2. */

@@ -179,6 +179,16 @@ class WebhookWarmUpTest {
   }
 
   @Test
+  void theStartsGarbageIsCollectedBeforeReady() {
+    // Garbage the collection must find: reachable only through a weak reference.
+    var weak = new java.lang.ref.WeakReference<>(new byte[1 << 20]);
+    WebhookWarmUp.Collection gc = WebhookWarmUp.collectStartGarbage();
+    assertThat(gc.collections()).as("a collector ran").isPositive();
+    assertThat(gc.attempts()).isBetween(1, WebhookWarmUp.COLLECTION_ATTEMPTS);
+    assertThat(weak.get()).as("a full collection clears what only a weak reference holds").isNull();
+  }
+
+  @Test
   void theTlsShareOfTheWarmUpFollowsTheJit() {
     assertThat(AdmissionServer.tlsShare(800, true)).isEqualTo(300);
     assertThat(AdmissionServer.tlsShare(800, false)).isEqualTo(100);
