@@ -5,7 +5,10 @@
 # namespace is labelled for injection. Per row: start the operator, time fork to /readyz 200, then at
 # once open-loop webhook load (vegeta, HTTP/1.1 over TLS, kept-alive pool of 25, a typical pod's
 # AdmissionReview, as bench/webhook-load.sh sends it) for WINDOW, and print p50/p99/max over that
-# window, p99 from 1 s on, errors, the operator's RSS after it and the load average. Two
+# window, p99 from 1 s on, errors, the operator's RSS after it, its collections in the window (from
+# -Xlog:gc: pauses, their total and longest, and how many were full collections; a full collection
+# of the old generation is the stall a heap too small for the start's garbage makes) and the load
+# average. Two
 # configurations, alternated: the jar alone, and the jar with the class data archive the image
 # makes (trained as the Dockerfile does: ClassDataTraining, no cluster, no JVM options, the jar at
 # a path of its own), mapped with -XX:SharedArchiveFile as the image's ENTRYPOINT does.
@@ -23,6 +26,7 @@ if [[ "${SMOKE:-0}" == 1 ]]; then : "${RATES=200}" "${REPEAT:=1}" "${WINDOW:=2s}
 RATES=${RATES-"200 1000"}
 REPEAT=${REPEAT:-3}
 WINDOW=${WINDOW:-10s}
+[[ $WINDOW =~ ^[0-9]+s$ ]] || { echo "WINDOW: whole seconds, e.g. 10s, not $WINDOW" >&2; exit 2; }
 CONFIGS=${CONFIGS:-"jar image"}
 WEBHOOK_PORT=${WEBHOOK_PORT:-29443}
 HEALTH_PORT=${HEALTH_PORT:-28080}
@@ -74,13 +78,15 @@ sa_kubeconfig "$work"
 sa="$SAKC"
 webhook_targets "$work/targets" "$WEBHOOK_PORT" "$work/review.json"
 
-# start_operator EXTRA_FLAGS -> operator_pid, ready_ms (fork to /readyz 200); the Deployment's args
+# start_operator EXTRA_FLAGS -> operator_pid, ready_ms (fork to /readyz 200), ready_at (epoch ms);
+# the Deployment's args; the JVM's collections logged to $work/gc.log (epoch ms per line)
 start_operator() {
   local t0 t1
+  rm -f "$work/gc.log"
   t0=$(date +%s%N)
   # shellcheck disable=SC2086
   env -u KUBECONFIG JAVA_TOOL_OPTIONS="$flags" ${arenas:+MALLOC_ARENA_MAX=$arenas} POD_NAMESPACE=mesh-operator \
-    POD_NAME=operator-start-0 java $1 -jar "$jar" operator --kubeconfig "$sa" --webhook-port="$WEBHOOK_PORT" \
+    POD_NAME=operator-start-0 java $1 -Xlog:gc:file="$work/gc.log":timemillis -jar "$jar" operator --kubeconfig "$sa" --webhook-port="$WEBHOOK_PORT" \
     --health-port="$HEALTH_PORT" --webhook-bind-address=127.0.0.1 --webhook-url-host=127.0.0.1 --leader-election \
     --default-failure-policy=Fail < /dev/null > "$work/operator.log" 2>&1 &
   operator_pid=$!
@@ -90,6 +96,20 @@ start_operator() {
   done
   t1=$(date +%s%N)
   ready_ms=$(( (t1 - t0) / 1000000 ))
+  ready_at=$(( t1 / 1000000 ))
+}
+
+# gc_window FROM_MS SECONDS: "pauses / total / longest / full" of $work/gc.log's pauses that ended in
+# [FROM_MS, FROM_MS + SECONDS s], e.g. "29 / 95 ms / 9.8 ms / 0 full"
+gc_window() {
+  awk -v from="$1" -v to="$(( $1 + $2 * 1000 ))" '
+    match($0, /^\[[0-9]+ms\]/) && / Pause / {
+      t = substr($0, 2, RLENGTH - 4) + 0
+      if (t < from || t > to) next
+      ms = $NF; sub(/ms$/, "", ms); n++; total += ms; if (ms + 0 > longest) longest = ms + 0
+      if (/ Pause Full /) full++
+    }
+    END { printf "%d / %.0f ms / %.1f ms / %d full", n, total, longest, full }' "$work/gc.log"
 }
 
 # ---- the demo MeshInstall, Ready; the webhook's CA ----
@@ -113,8 +133,8 @@ echo "machine: $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc
 echo "the operator as its ServiceAccount, the demo MeshInstall Ready; load: vegeta open loop, HTTP/1.1 over TLS,"
 echo "kept-alive pool of 25, $WINDOW from the moment /readyz answers 200"
 echo
-echo "| operator | rate | start to ready | p50 | p99 | max | p99 from 1 s on | errors | RSS after | warm-up (its log) | load before | load after |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| operator | rate | start to ready | p50 | p99 | max | p99 from 1 s on | errors | RSS after | warm-up (its log: requests, the full collection before ready) | collections in the window: pauses / total / longest / full | load before | load after |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for i in $(seq 1 "$REPEAT"); do
   for rate in $RATES; do
     for config in $CONFIGS; do
@@ -135,10 +155,12 @@ for i in $(seq 1 "$REPEAT"); do
       fi
       stop "$operator_pid"; operator_pid=""
       r=$("$vegeta" report -type=json < "$work/row.bin")
-      printf '| %s | %s/s | %s ms | %s ms | %s ms | %s ms | %s ms | %s | %s MiB | %s | %s | %s |\n' "$config" "$rate" \
+      printf '| %s | %s/s | %s ms | %s ms | %s ms | %s ms | %s ms | %s | %s MiB | %s | %s | %s | %s |\n' "$config" "$rate" \
         "$ready_ms" "$(ms 50th <<<"$r")" "$(ms 99th <<<"$r")" "$(ms max <<<"$r")" "$(late_p99 "$work/row.bin")" \
         "$(jq -r '(.requests - (.status_codes["200"] // 0))' <<<"$r")" "$rss" \
-        "$(grep -o 'warm-up: [0-9]* requests' "$work/operator.log" | head -1 | sed 's/warm-up: //')" "$before" "$(load)"
+        "$(grep -o 'warm-up: [0-9]* requests' "$work/operator.log" | head -1 | sed 's/warm-up: //')$(grep -o \
+          "collected the start's garbage before reporting ready, in [0-9]* ms" "$work/operator.log" | sed 's/.*, in /, collected in /')" \
+        "$(gc_window "$ready_at" "${WINDOW%s}")" "$before" "$(load)"
     done
   done
 done

@@ -69,10 +69,12 @@ class BenchHarnessIT {
         String out = smoke("bench/operator-start.sh", Map.of(), 8);
         assertThat(out).contains("class data training: 4 API objects read").contains("JAVA_TOOL_OPTIONS '-XX:");
         // one row each: ready after a positive time, latencies, no errors, an RSS, the warm-up's requests
+        // and its full collection before ready, the collections in the window read from the GC log
         // (the script itself exits 1 when the image row's operator did not map the archive)
         for (String config : List.of("jar", "image")) {
             assertThat(out).containsPattern("\\| " + config + " \\| 200/s \\| [1-9][0-9]* ms \\| [0-9.]+ ms \\| "
-                    + "[0-9.]+ ms \\| [0-9.]+ ms \\| [0-9.]+ ms \\| 0 \\| [1-9][0-9]* MiB \\| [1-9][0-9]* requests \\|");
+                    + "[0-9.]+ ms \\| [0-9.]+ ms \\| [0-9.]+ ms \\| 0 \\| [1-9][0-9]* MiB \\| [1-9][0-9]* requests, "
+                    + "collected in [0-9]+ ms \\| [0-9]+ / [0-9]+ ms / [0-9.]+ ms / [0-9]+ full \\|");
         }
     }
 
