@@ -66,8 +66,8 @@ public final class WebhookWarmUp {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookWarmUp.class);
 
   /**
-   * What {@link #collectStartGarbage} did: how many times it asked for a collection, how many the
-   * collectors ran (0 when every request was skipped), and how long it took.
+   * What {@link #collectStartGarbage} did: how many times it asked for a collection, how many
+   * collections of the old generation ran (0 when every request was skipped), and how long it took.
    */
   public record Collection(int attempts, long collections, Duration elapsed) {}
 
@@ -107,10 +107,23 @@ public final class WebhookWarmUp {
     return new Collection(attempts, ran, Duration.ofNanos(System.nanoTime() - begin));
   }
 
-  private static long collectionCount() {
+  /** The collectors that collect the old generation (serial, parallel, G1), whose count a full collection raises. */
+  private static final java.util.Set<String> FULL_COLLECTORS = java.util.Set.of("MarkSweepCompact", "PS MarkSweep",
+      "G1 Old Generation");
+
+  /**
+   * Collections of the old generation so far: a young collection another thread's allocation
+   * starts meanwhile does not count as the full one asked for. With a collector not named in
+   * FULL_COLLECTORS, every collection counts.
+   */
+  static long collectionCount() {
+    var collectors = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans();
+    boolean known = collectors.stream().anyMatch(gc -> FULL_COLLECTORS.contains(gc.getName()));
     long count = 0;
-    for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
-      count += Math.max(0, gc.getCollectionCount());
+    for (var gc : collectors) {
+      if (!known || FULL_COLLECTORS.contains(gc.getName())) {
+        count += Math.max(0, gc.getCollectionCount());
+      }
     }
     return count;
   }
