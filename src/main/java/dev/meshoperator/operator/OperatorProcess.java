@@ -91,6 +91,38 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   /**
+   * How long a stop tries to give up the Lease. Against a reachable API server the release (a get
+   * and an update) takes milliseconds; against one that is gone, the client's retries took about
+   * 19 s by hand, after JOSDK's stop (up to 5 s) and before the webhook's (up to 5 s of grace for
+   * in-flight admissions), so the whole stop came close to OperatorMain's 25 s wait, after which
+   * the JVM halts in the middle of it. Given up, the Lease runs out as if never released (15 s).
+   */
+  static final Duration LEASE_RELEASE_BOUND = Duration.ofSeconds(3);
+
+  /**
+   * {@link #releaseLease(KubernetesClient, String, String)} given at most {@code bound}: the
+   * release runs on a daemon thread of its own, left to the client's close when it overruns.
+   *
+   * @throws java.util.concurrent.TimeoutException when it has not ended within {@code bound}
+   * @throws RuntimeException what the release threw
+   */
+  static boolean releaseLease(KubernetesClient client, String namespace, String identity, Duration bound)
+      throws java.util.concurrent.TimeoutException, InterruptedException {
+    var release = new java.util.concurrent.FutureTask<>(() -> releaseLease(client, namespace, identity));
+    Thread thread = new Thread(release, "lease-release");
+    thread.setDaemon(true);
+    thread.start();
+    try {
+      return release.get(bound.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      release.cancel(true);
+      throw e;
+    }
+  }
+
+  /**
    * JOSDK's defaults, except who exits: a replica that loses the Lease while running ends the
    * process (so two never reconcile at once), but one giving it up because it is being closed
    * does not (JOSDK's own exit would also end a JVM that only embeds the operator, like the tests).
@@ -182,9 +214,14 @@ public final class OperatorProcess implements AutoCloseable {
       operator.stop();
       options.leaderElectionIdentity().ifPresent(identity -> {
         try {
-          if (releaseLease(client, options.webhook().operatorNamespace(), identity)) {
+          if (releaseLease(client, options.webhook().operatorNamespace(), identity, LEASE_RELEASE_BOUND)) {
             LOG.info("released the leader election Lease {}/{}", options.webhook().operatorNamespace(), LEASE_NAME);
           }
+        } catch (java.util.concurrent.TimeoutException e) {
+          LOG.warn("gave up releasing the leader election Lease {}/{} after {} s (the next leader waits for it to run out)",
+              options.webhook().operatorNamespace(), LEASE_NAME, LEASE_RELEASE_BOUND.toSeconds());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
           LOG.warn("could not release the leader election Lease {}/{} (the next leader waits for it to run out): {}",
               options.webhook().operatorNamespace(), LEASE_NAME, e.toString());
