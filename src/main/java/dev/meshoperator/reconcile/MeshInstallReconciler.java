@@ -244,8 +244,10 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     }
     Applier.Result applied = applier.apply(desired, context, () -> stillWanted(install, context));
     if (applied.stopped()) {
-      // deleted while this pass ran: the clean-up (its own call) removes what is left
-      log.info("MeshInstall {}: being deleted; stopped applying after {} objects", name, applied.applied().size());
+      // deleted while this pass ran (the clean-up, its own call, removes what is left), or the
+      // operator is stopping (its cache is gone; the next leader reconciles)
+      log.info("MeshInstall {}: {}; stopped applying after {} objects", name,
+          stopping(install, context) ? "the operator is stopping" : "being deleted", applied.applied().size());
       return UpdateControl.noUpdate();
     }
     Set<ObjectKey> desiredKeys = desired.stream().map(ObjectKey::of).collect(Collectors.toSet());
@@ -437,6 +439,12 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   }
 
   /** Whether the install, as the primary cache has it now, is still there and not being deleted. */
+  /** Whether the MeshInstall is missing from the cache altogether: the informers have stopped. */
+  private static boolean stopping(MeshInstall install, Context<MeshInstall> context) {
+    return context.getPrimaryCache().get(io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(install))
+        .isEmpty();
+  }
+
   private static boolean stillWanted(MeshInstall install, Context<MeshInstall> context) {
     return context.getPrimaryCache().get(io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(install))
         .map(current -> current.getMetadata().getDeletionTimestamp() == null)
