@@ -438,13 +438,13 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     }
   }
 
-  /** Whether the install, as the primary cache has it now, is still there and not being deleted. */
   /** Whether the MeshInstall is missing from the cache altogether: the informers have stopped. */
   private static boolean stopping(MeshInstall install, Context<MeshInstall> context) {
     return context.getPrimaryCache().get(io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(install))
         .isEmpty();
   }
 
+  /** Whether the install, as the primary cache has it now, is still there and not being deleted. */
   private static boolean stillWanted(MeshInstall install, Context<MeshInstall> context) {
     return context.getPrimaryCache().get(io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(install))
         .map(current -> current.getMetadata().getDeletionTimestamp() == null)
