@@ -438,17 +438,19 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
     }
   }
 
+  /** The install as the primary cache has it now; empty once the informers have stopped. */
+  private static Optional<MeshInstall> cached(MeshInstall install, Context<MeshInstall> context) {
+    return context.getPrimaryCache().get(io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(install));
+  }
+
   /** Whether the MeshInstall is missing from the cache altogether: the informers have stopped. */
   private static boolean stopping(MeshInstall install, Context<MeshInstall> context) {
-    return context.getPrimaryCache().get(io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(install))
-        .isEmpty();
+    return cached(install, context).isEmpty();
   }
 
   /** Whether the install, as the primary cache has it now, is still there and not being deleted. */
   private static boolean stillWanted(MeshInstall install, Context<MeshInstall> context) {
-    return context.getPrimaryCache().get(io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(install))
-        .map(current -> current.getMetadata().getDeletionTimestamp() == null)
-        .orElse(false);
+    return cached(install, context).map(current -> current.getMetadata().getDeletionTimestamp() == null).orElse(false);
   }
 
   @Override
