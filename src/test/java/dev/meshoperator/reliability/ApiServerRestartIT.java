@@ -47,7 +47,7 @@ class ApiServerRestartIT {
   }
 
   @Test
-  void operatorReconnectsConvergesWithoutDuplicatesAndItsWatchesResume(TestCluster cluster, KubernetesClient client) {
+  void operatorReconnectsConvergesWithoutDuplicatesAndItsWatchesResume(TestCluster cluster, KubernetesClient client) throws Exception {
     Assumptions.assumeTrue(cluster instanceof LocalTestCluster,
         "restarting the API server needs the local test cluster's processes, not " + cluster);
     LocalTestCluster local = (LocalTestCluster) cluster;
@@ -63,6 +63,9 @@ class ApiServerRestartIT {
     // long outage ends in a refused renewal makes it exit by design.
     SupervisedOperator operator = Faults.supervisedOperator(cluster, kubeconfig, "restart-" + suffix, operatorNs,
         List.of("--default-failure-policy=Ignore", "--leader-election", "--resync-interval=1h"), MAX_RESTARTS);
+    // Nodes cordoned until the restart: the install's pods stay Pending, so it is still unfinished
+    // when the API server goes down (on kwok nodes it used to be Ready within the loop below).
+    AutoCloseable cordon = Faults.cordonNodes(client);
     try {
       await().atMost(Duration.ofSeconds(60)).until(() -> operator.current().logText().contains("mesh-operator started"));
       client.resources(MeshInstall.class).resource(Faults.meshInstall("""
@@ -88,6 +91,7 @@ class ApiServerRestartIT {
           seen, expected, stateAtRestart, downMs / 1000.0);
       assertThat(seen).as("the install had begun").isPositive();
       assertThat(stateAtRestart).as("the install was not finished").isNotEqualTo("Ready");
+      cordon.close();
 
       double converge = Faults.awaitReady(client, name, Duration.ofSeconds(180), operator);
       int[] after = Faults.compare("restart: mid-install, converged", client, name);
@@ -135,6 +139,7 @@ class ApiServerRestartIT {
       Faults.uninstall(client, name, Duration.ofSeconds(120));
       System.out.println("[restart] uninstall left 0 objects labelled with the install");
     } finally {
+      cordon.close();
       Faults.forget(client, name);
       operator.close();
       System.out.printf("[restart] operator restarts by the supervisor during the test: %d%n", operator.restarts());

@@ -21,11 +21,14 @@ import dev.meshoperator.webhook.WebhookEndpoint;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -270,6 +273,32 @@ final class Faults {
   static boolean injected(Pod pod) {
     return pod.getSpec().getInitContainers() != null
         && pod.getSpec().getInitContainers().stream().anyMatch(c -> c.getName().equals("istio-proxy"));
+  }
+
+  /**
+   * Marks every schedulable node unschedulable until the returned handle is closed (closing it
+   * again does nothing): new pods stay Pending, so no install reaches Ready meanwhile. A test that
+   * needs an install unfinished at a given moment then does not race the operator, which on the
+   * local cluster's kwok nodes can apply everything and be Ready within one pass over the
+   * managed kinds.
+   */
+  static AutoCloseable cordonNodes(KubernetesClient client) {
+    List<String> cordoned = new ArrayList<>();
+    for (Node node : client.nodes().list().getItems()) {
+      if (!Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
+        client.nodes().withName(node.getMetadata().getName())
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"unschedulable\":true}}");
+        cordoned.add(node.getMetadata().getName());
+      }
+    }
+    assertThat(cordoned).as("schedulable nodes to cordon").isNotEmpty();
+    var open = new java.util.concurrent.atomic.AtomicBoolean(true);
+    return () -> {
+      if (open.getAndSet(false)) {
+        cordoned.forEach(name -> client.nodes().withName(name)
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"unschedulable\":null}}"));
+      }
+    };
   }
 
   static void sleep(long millis) {
