@@ -140,10 +140,20 @@ public final class OperatorProcess implements AutoCloseable {
         identity, callbacks, false);
   }
 
-  /** The operator's own client: {@code base}'s configuration with {@code userAgent}. */
+  /**
+   * The operator's own client: {@code base}'s configuration with {@code userAgent}, and its
+   * watches as HTTP streams rather than WebSockets.
+   */
   static KubernetesClient clientFor(KubernetesClient base, String userAgent) {
     return new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder(base.getConfiguration()).withUserAgent(userAgent).build())
+        .withConfig(new ConfigBuilder(base.getConfiguration()).withUserAgent(userAgent)
+            // A WebSocket needs a connection of its own (HTTP/1.1 upgrade): 22 connections, each
+            // with its own TLS handshake at start, one per informer. As HTTP streams (client-go's
+            // way) every watch shares the client's one HTTP/2 connection with the other requests
+            // (bench/RESULTS.md, 2026-12-05 14:20: 23 connections to 1, about 0.3 s less CPU
+            // before ready). Where HTTP/2 is off (http2Disable) each watch still gets a connection.
+            .withOnlyHttpWatches(true)
+            .build())
         // Both the JDK and the Vert.x client are on the classpath; say which, rather than let
         // fabric8 pick one at random (and warn about it).
         .withHttpClientFactory(new JdkHttpClientFactory())
