@@ -150,8 +150,11 @@ public final class OperatorProcess implements AutoCloseable {
             // A WebSocket needs a connection of its own (HTTP/1.1 upgrade): 22 connections, each
             // with its own TLS handshake at start, one per informer. As HTTP streams (client-go's
             // way) every watch shares the client's one HTTP/2 connection with the other requests
-            // (bench/RESULTS.md, 2026-12-05 14:20: 23 connections to 1, about 0.3 s less CPU
-            // before ready). Where HTTP/2 is off (http2Disable) each watch still gets a connection.
+            // (bench/RESULTS.md, section "2026-12-05 14:23-15:20 UTC": 23 connections to 1, ready
+            // earlier, less CPU). The streams in use stay far below the API server's limit per
+            // connection (Go's 250; beyond it the JDK's client fails a request, JDK-8225647):
+            // 22 watches, Applier.CONCURRENCY applies, OperatorSettings.RECONCILE_THREADS
+            // reconciles. Where HTTP/2 is off (http2Disable) each watch gets a connection again.
             .withOnlyHttpWatches(true)
             .build())
         // Both the JDK and the Vert.x client are on the classpath; say which, rather than let

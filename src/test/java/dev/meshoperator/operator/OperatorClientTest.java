@@ -42,4 +42,15 @@ class OperatorClientTest {
       assertThat(base.getKubernetesSerialization()).isNotSameAs(KubeJson.serialization());
     }
   }
+
+  /** Its informers' watches are HTTP streams on the client's HTTP/2 connection, not a WebSocket (and a connection) each. */
+  @Test
+  void theOperatorsClientWatchesOverHttpAndKeepsHttp2() {
+    try (KubernetesClient base = base(); KubernetesClient client = OperatorProcess.clientFor(base, "agent-x")) {
+      assertThat(client.getConfiguration().isOnlyHttpWatches()).isTrue();
+      assertThat(client.getConfiguration().isHttp2Disable()).isFalse();
+      // positive control: fabric8's default is a WebSocket per watch
+      assertThat(base.getConfiguration().isOnlyHttpWatches()).isFalse();
+    }
+  }
 }
