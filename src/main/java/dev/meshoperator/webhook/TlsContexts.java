@@ -3,6 +3,7 @@ package dev.meshoperator.webhook;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -10,7 +11,12 @@ import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -117,7 +123,7 @@ final class TlsContexts {
     }
 
     private SslContext build(ServingIdentity id) throws SSLException {
-        SslContextBuilder b = SslContextBuilder.forServer(id.key(), id.chain())
+        SslContextBuilder b = SslContextBuilder.forServer(keyManagers(id))
                 .sslProvider(provider)
                 .protocols(PROTOCOLS)
                 .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE);
@@ -128,5 +134,30 @@ final class TlsContexts {
                     ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
         }
         return b.build();
+    }
+
+    /** Protects the key entry of a store that never leaves this process's memory. */
+    private static final char[] STORE_PASSWORD = "in-memory".toCharArray();
+
+    /**
+     * The identity's key and chain as a KeyManagerFactory over an in-memory store, not Netty's
+     * {@code forServer(key, chain)}: that one puts the key into a PKCS#12 store, whose entry is
+     * encrypted with 10,000 rounds of PBKDF2 (JDK 17's default: about 150 ms of SHA-256 under the
+     * quick JIT, on the event loop of the first handshake), and with BoringSSL it then writes the
+     * key and chain as PEM and has them parsed natively for every handshake. The store here is
+     * JKS (a cheap protection of its entry), and with BoringSSL Netty's caching factory keeps the
+     * parsed key material for the context's life (bench/RESULTS.md, 2026-12-05 14:23-15:20).
+     */
+    private KeyManagerFactory keyManagers(ServingIdentity id) throws SSLException {
+        try {
+            KeyStore store = KeyStore.getInstance("JKS");
+            store.load(null, null);
+            store.setKeyEntry("serving", id.key(), STORE_PASSWORD, id.chain().toArray(new X509Certificate[0]));
+            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            factory.init(store, STORE_PASSWORD);
+            return provider == SslProvider.OPENSSL ? new OpenSslCachingX509KeyManagerFactory(factory) : factory;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new SSLException("cannot use the serving certificate: " + e.getMessage(), e);
+        }
     }
 }

@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -249,6 +250,34 @@ class AdmissionServerLimitsTest {
         assertThat(response.body()).contains("\"uid\":\"jdk\"");
         assertThat(server.enabledCipherSuites()).isNotEmpty()
                 .allSatisfy(suite -> assertThat(suite).doesNotContain("_CBC_").doesNotStartWith("TLS_RSA_"));
+    }
+
+    /**
+     * The key reaches either TLS implementation through our in-memory key store (TlsContexts), for
+     * both key types the operator makes: each handshake presents the identity's own certificate.
+     */
+    @Test
+    void bothProvidersServeAnEcAndAnRsaIdentity() throws Exception {
+        var rsa = new Certificates(java.time.Clock.systemUTC(), KeyAlgorithm.RSA_2048);
+        IssuedCertificate rsaCa = rsa.createCa("rsa-ca", Duration.ofDays(1));
+        IssuedCertificate rsaServing = rsa.createServing(rsaCa, "webhook", List.of("localhost"), List.of("127.0.0.1"),
+                Duration.ofDays(1));
+        ServingIdentity rsaIdentity = new ServingIdentity(rsaServing.key(), List.of(rsaServing.certificate()));
+        assertThat(rsaServing.key().getAlgorithm()).isEqualTo("RSA");
+        assertThat(identity.key().getAlgorithm()).isEqualTo("EC");
+        for (String provider : List.of("OPENSSL", "JDK")) {
+            for (ServingIdentity served : List.of(identity, rsaIdentity)) {
+                IssuedCertificate issuer = served == identity ? ca : rsaCa;
+                server = builder().identity(() -> served).tlsProvider(provider).start();
+                X509Certificate presented = TestTls.servedCertificate(List.of(issuer.certificate()), "127.0.0.1", server.port());
+                assertThat(presented).as(provider + ", " + served.key().getAlgorithm()).isEqualTo(served.chain().get(0));
+                HttpResponse<String> response = post(TestTls.client(TestTls.trusting(List.of(issuer.certificate()))),
+                        TestTls.podReview("uid-" + provider));
+                assertThat(response.statusCode()).as(provider + ", " + served.key().getAlgorithm()).isEqualTo(200);
+                server.close();
+                server = null;
+            }
+        }
     }
 
     // ---- helpers ----
