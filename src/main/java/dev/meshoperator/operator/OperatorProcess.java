@@ -150,7 +150,7 @@ public final class OperatorProcess implements AutoCloseable {
             // A WebSocket needs a connection of its own (HTTP/1.1 upgrade): 22 connections, each
             // with its own TLS handshake at start, one per informer. As HTTP streams (client-go's
             // way) every watch shares the client's one HTTP/2 connection with the other requests
-            // (bench/RESULTS.md, section "2026-12-05 14:23-15:20 UTC": 23 connections to 1, ready
+            // (bench/RESULTS.md, section "2026-12-05 14:23-15:35 UTC": 23 connections to 1, ready
             // earlier, less CPU). The streams in use stay far below the API server's limit per
             // connection (Go's 250; beyond it the JDK's client fails a request, JDK-8225647):
             // 22 watches, Applier.CONCURRENCY applies, OperatorSettings.RECONCILE_THREADS

@@ -146,7 +146,7 @@ final class TlsContexts {
      * quick JIT, on the event loop of the first handshake), and with BoringSSL it then writes the
      * key and chain as PEM and has them parsed natively for every handshake. The store here is
      * JKS (a cheap protection of its entry), and with BoringSSL Netty's caching factory keeps the
-     * parsed key material for the context's life (bench/RESULTS.md, 2026-12-05 14:23-15:20).
+     * parsed key material for the context's life (bench/RESULTS.md, 2026-12-05 14:23-15:35).
      */
     private KeyManagerFactory keyManagers(ServingIdentity id) throws SSLException {
         try {
