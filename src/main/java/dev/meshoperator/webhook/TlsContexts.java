@@ -142,8 +142,8 @@ final class TlsContexts {
     /**
      * The identity's key and chain as a KeyManagerFactory over an in-memory store, not Netty's
      * {@code forServer(key, chain)}: that one puts the key into a PKCS#12 store, whose entry is
-     * encrypted with 10,000 rounds of PBKDF2 (JDK 17's default: about 150 ms of SHA-256 under the
-     * quick JIT, on the event loop of the first handshake), and with BoringSSL it then writes the
+     * encrypted with 10,000 rounds of PBKDF2 (JDK 17's default: 31-62 ms of SHA-256 under the quick
+     * JIT, on the event loop of the first handshake), and with BoringSSL it then writes the
      * key and chain as PEM and has them parsed natively for every handshake. The store here is
      * JKS (a cheap protection of its entry), and with BoringSSL Netty's caching factory keeps the
      * parsed key material for the context's life (bench/RESULTS.md, 2026-12-05 14:23-15:35).
