@@ -63,10 +63,11 @@ class ApiServerRestartIT {
     // long outage ends in a refused renewal makes it exit by design.
     SupervisedOperator operator = Faults.supervisedOperator(cluster, kubeconfig, "restart-" + suffix, operatorNs,
         List.of("--default-failure-policy=Ignore", "--leader-election", "--resync-interval=1h"), MAX_RESTARTS);
-    // Nodes cordoned until the restart: the install's pods stay Pending, so it is still unfinished
-    // when the API server goes down (on kwok nodes it used to be Ready within the loop below).
-    AutoCloseable cordon = Faults.cordonNodes(client);
+    AutoCloseable cordon = () -> { };
     try {
+      // Nodes cordoned until the restart: the install's pods stay Pending, so it is still unfinished
+      // when the API server goes down (on kwok nodes it used to be Ready within the loop below).
+      cordon = Faults.cordonNodes(client);
       await().atMost(Duration.ofSeconds(60)).until(() -> operator.current().logText().contains("mesh-operator started"));
       client.resources(MeshInstall.class).resource(Faults.meshInstall("""
           apiVersion: meshoperator.dev/v1alpha1
