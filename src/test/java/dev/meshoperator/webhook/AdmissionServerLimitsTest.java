@@ -260,10 +260,8 @@ class AdmissionServerLimitsTest {
     void bothProvidersServeAnEcAndAnRsaIdentity() throws Exception {
         var rsa = new Certificates(java.time.Clock.systemUTC(), KeyAlgorithm.RSA_2048);
         IssuedCertificate rsaCa = rsa.createCa("rsa-ca", Duration.ofDays(1));
-        IssuedCertificate rsaServing = rsa.createServing(rsaCa, "webhook", List.of("localhost"), List.of("127.0.0.1"),
-                Duration.ofDays(1));
-        ServingIdentity rsaIdentity = new ServingIdentity(rsaServing.key(), List.of(rsaServing.certificate()));
-        assertThat(rsaServing.key().getAlgorithm()).isEqualTo("RSA");
+        ServingIdentity rsaIdentity = TestTls.identity(TestTls.serving(rsa, rsaCa));
+        assertThat(rsaIdentity.key().getAlgorithm()).isEqualTo("RSA");
         assertThat(identity.key().getAlgorithm()).isEqualTo("EC");
         for (String provider : List.of("OPENSSL", "JDK")) {
             for (ServingIdentity served : List.of(identity, rsaIdentity)) {

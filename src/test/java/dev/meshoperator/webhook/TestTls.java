@@ -20,7 +20,12 @@ final class TestTls {
     }
 
     static IssuedCertificate serving(IssuedCertificate ca) {
-        return CERTS.createServing(ca, "webhook", List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+        return serving(CERTS, ca);
+    }
+
+    /** A serving certificate for localhost and 127.0.0.1 from {@code certs} (its key type), signed by {@code ca}. */
+    static IssuedCertificate serving(Certificates certs, IssuedCertificate ca) {
+        return certs.createServing(ca, "webhook", List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
     }
 
     static ServingIdentity identity(IssuedCertificate serving) {
