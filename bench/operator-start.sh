@@ -90,10 +90,7 @@ start_operator() {
     --health-port="$HEALTH_PORT" --webhook-bind-address=127.0.0.1 --webhook-url-host=127.0.0.1 --leader-election \
     --default-failure-policy=Fail < /dev/null > "$work/operator.log" 2>&1 &
   operator_pid=$!
-  until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HEALTH_PORT/readyz" 2>/dev/null)" == 200 ]]; do
-    kill -0 "$operator_pid" 2>/dev/null || { cat "$work/operator.log" >&2; exit 1; }
-    sleep 0.005
-  done
+  wait_ready "$HEALTH_PORT" "$operator_pid" "$work/operator.log"
   t1=$(date +%s%N)
   ready_ms=$(( (t1 - t0) / 1000000 ))
   ready_at=$(( t1 / 1000000 ))
