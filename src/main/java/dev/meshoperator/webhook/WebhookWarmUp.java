@@ -130,8 +130,20 @@ public final class WebhookWarmUp {
 
   /** Default time budget: warm-up ends at this deadline even if it has not sent every request. */
   public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(2);
-  /** Default request count; about where the request path's methods are compiled by C1 and queued for C2. */
+  /**
+   * Default request count when the JVM runs C2 as well: about where the request path's methods are
+   * compiled by C1 and queued for C2.
+   */
   public static final int DEFAULT_MAX_REQUESTS = 800;
+  /**
+   * Default request count when the JVM runs the quick JIT only (C1, the operator's Deployment).
+   * Each request before ready delays it, and fewer leave the first traffic colder: measured with
+   * bench/operator-start.sh (the image, 1,000 req/s from ready; bench/RESULTS.md, 2026-12-05
+   * 17:29-17:55 UTC, 9 starts of each count, alternated), ready took a median of 3.24 s with 800,
+   * 3.01 s with 600, 2.86-2.92 s with 500, 2.73 s with 400 and 2.52 s with 300, and p99 over the
+   * first 10 s stayed within 20 ms in 9 of 9, 9 of 9, 17 of 18, 6 of 9 and 0 of 9 starts.
+   */
+  public static final int QUICK_JIT_MAX_REQUESTS = 500;
   /** Header carrying the warm-up token; requests with a wrong or stale token are ordinary requests. */
   static final String TOKEN_HEADER = "x-mesh-operator-warm-up";
   /** Namespace of the synthetic pods (they never exist anywhere). */
@@ -158,9 +170,22 @@ public final class WebhookWarmUp {
       }
     }
 
+    /** A plan of {@link #defaultMaxRequests()} requests. */
     public static Plan of(AdmissionHandler handler, Duration budget) {
-      return new Plan(handler, budget, DEFAULT_MAX_REQUESTS);
+      return new Plan(handler, budget, defaultMaxRequests());
     }
+  }
+
+  /**
+   * The request count for this JVM: {@link #QUICK_JIT_MAX_REQUESTS} when it compiles with C1 only,
+   * else {@link #DEFAULT_MAX_REQUESTS}.
+   */
+  public static int defaultMaxRequests() {
+    return defaultMaxRequests(AdmissionServer.quickJitOnly());
+  }
+
+  static int defaultMaxRequests(boolean quickJitOnly) {
+    return quickJitOnly ? QUICK_JIT_MAX_REQUESTS : DEFAULT_MAX_REQUESTS;
   }
 
   /**

@@ -32,7 +32,7 @@ import java.util.List;
  * (AdmissionServer.Builder#keptConnectionBound), {@code --open-bound N} (#openConnectionBound),
  * {@code --accept-wait MILLIS} (#acceptWait), {@code --warm-up MILLIS} (the warm-up's budget,
  * default {@link WebhookWarmUp#DEFAULT_BUDGET}, the operator's), {@code --warm-up-requests N} (its request
- * count, default {@link WebhookWarmUp#DEFAULT_MAX_REQUESTS}), {@code --no-warm-up} (ready cold, the
+ * count, default {@link WebhookWarmUp#defaultMaxRequests()}), {@code --no-warm-up} (ready cold, the
  * "before" of bench/warm-start.sh), {@code --threads N} and {@code --queue N} (the decision pool and
  * its queue; defaults: the builder's), {@code --no-memo} (every patch computed: the handler without the
  * operator's {@link PatchMemo}), {@code --distinct N} (also writes {@code distinct/0.json} to
@@ -54,7 +54,7 @@ public final class WebhookServerMain {
     Integer openBound = null;
     Long acceptWait = null;
     Duration warmUp = WebhookWarmUp.DEFAULT_BUDGET;
-    int warmUpRequests = WebhookWarmUp.DEFAULT_MAX_REQUESTS;
+    int warmUpRequests = WebhookWarmUp.defaultMaxRequests();
     Integer threads = null;
     Integer queue = null;
     boolean memo = true;

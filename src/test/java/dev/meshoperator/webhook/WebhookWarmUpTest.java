@@ -189,6 +189,15 @@ class WebhookWarmUpTest {
   }
 
   @Test
+  void theWarmUpsRequestCountFollowsTheJit() {
+    assertThat(WebhookWarmUp.defaultMaxRequests(true)).isEqualTo(WebhookWarmUp.QUICK_JIT_MAX_REQUESTS).isEqualTo(500);
+    assertThat(WebhookWarmUp.defaultMaxRequests(false)).isEqualTo(WebhookWarmUp.DEFAULT_MAX_REQUESTS).isEqualTo(800);
+    AdmissionHandler handler = request -> AdmissionCodec.allow(request.getUid());
+    assertThat(WebhookWarmUp.Plan.of(handler, Duration.ofSeconds(1)).maxRequests())
+        .as("this JVM's plan").isEqualTo(WebhookWarmUp.defaultMaxRequests(AdmissionServer.quickJitOnly()));
+  }
+
+  @Test
   void theTlsShareOfTheWarmUpFollowsTheJit() {
     assertThat(AdmissionServer.tlsShare(800, true)).isEqualTo(300);
     assertThat(AdmissionServer.tlsShare(800, false)).isEqualTo(100);
