@@ -139,9 +139,10 @@ public final class WebhookWarmUp {
    * Default request count when the JVM runs the quick JIT only (C1, the operator's Deployment).
    * Each request before ready delays it, and fewer leave the first traffic colder: measured with
    * bench/operator-start.sh (the image, 1,000 req/s from ready; bench/RESULTS.md, 2026-12-05
-   * 17:29-17:55 UTC, 9 starts of each count, alternated), ready took a median of 3.24 s with 800,
-   * 3.01 s with 600, 2.86-2.92 s with 500, 2.73 s with 400 and 2.52 s with 300, and p99 over the
-   * first 10 s stayed within 20 ms in 9 of 9, 9 of 9, 17 of 18, 6 of 9 and 0 of 9 starts.
+   * 17:29-18:02 UTC, three sets of counts alternated, 9-12 starts of each count per set), ready took a
+   * median of 3.08-3.24 s with 800, 3.01 s with 600, 2.79-2.92 s with 500, 2.73 s with 400 and
+   * 2.52 s with 300, and p99 over the first 10 s stayed within 20 ms in 21 of 21, 9 of 9, 29 of 30,
+   * 6 of 9 and 0 of 9 starts.
    */
   public static final int QUICK_JIT_MAX_REQUESTS = 500;
   /** Header carrying the warm-up token; requests with a wrong or stale token are ordinary requests. */
