@@ -142,7 +142,10 @@ public final class WebhookWarmUp {
    * 17:29-18:02 UTC, three sets of counts alternated, 9-12 starts of each count per set), ready took a
    * median of 3.08-3.24 s with 800, 3.01 s with 600, 2.79-2.92 s with 500, 2.73 s with 400 and
    * 2.52 s with 300, and p99 over the first 10 s stayed within 20 ms in 21 of 21, 9 of 9, 29 of 30,
-   * 6 of 9 and 0 of 9 starts.
+   * 6 of 9 and 0 of 9 starts. Three slower sets later (19:03-19:13) gave 500 a median of 2.98-3.21 s,
+   * and one invocation a full collection under the first traffic in each of its three starts (p99
+   * 75-135 ms): over the day 51 of 57 starts within 20 ms with 500, 27 of 27 with 800; 37 of 57 and 5
+   * of 27 ready within 3 s.
    */
   public static final int QUICK_JIT_MAX_REQUESTS = 500;
   /** Header carrying the warm-up token; requests with a wrong or stale token are ordinary requests. */
