@@ -81,7 +81,8 @@ public final class CertificateManager implements AutoCloseable {
     }
 
     /**
-     * Called with the PEM CA bundle whenever it changes, on the reconciling thread; called at once
+     * Called with the PEM CA bundle whenever it changes, on the reconciling thread, before
+     * {@link #servingIdentity()} moves to a certificate that needs the new bundle; called at once
      * if a bundle is already known.
      */
     public void addCaBundleListener(Consumer<String> listener) {
@@ -216,12 +217,14 @@ public final class CertificateManager implements AutoCloseable {
                 policy.servingValidity());
     }
 
+    /**
+     * The bundle goes out first: listeners (the webhook configurations) have it before the server
+     * presents a certificate that may need it. When both change at once (a replaced CA, or a
+     * serving certificate that had to move to a new CA early), the other order would show new
+     * connections a certificate the API server does not trust yet. No step removes the CA of the
+     * certificate being presented while it is still valid, so this order never hurts.
+     */
     private void publish(ServingIdentity next, String bundle) {
-        ServingIdentity previous = identity.getAndSet(next);
-        if (previous == null || !previous.leaf().equals(next.leaf())) {
-            LOG.info("serving certificate {} valid until {}", next.leaf().getSerialNumber().toString(16),
-                    next.leaf().getNotAfter().toInstant());
-        }
         String old = caBundle.getAndSet(bundle);
         if (!bundle.equals(old)) {
             for (Consumer<String> listener : caBundleListeners) {
@@ -231,6 +234,11 @@ public final class CertificateManager implements AutoCloseable {
                     LOG.error("CA bundle listener failed", e);
                 }
             }
+        }
+        ServingIdentity previous = identity.getAndSet(next);
+        if (previous == null || !previous.leaf().equals(next.leaf())) {
+            LOG.info("serving certificate {} valid until {}", next.leaf().getSerialNumber().toString(16),
+                    next.leaf().getNotAfter().toInstant());
         }
     }
 

@@ -35,6 +35,11 @@ final class RotationPlanner {
             return new Plan(Action.REPLACE_ALL, "CA expired at " + ca.getNotAfter().toInstant());
         }
         if (Certificates.expiresWithin(ca, policy.caRenewBefore(), now)) {
+            if (renewFromTheCurrentCaFirst(ca, serving, policy, now)) {
+                return new Plan(Action.ISSUE_SERVING, "serving certificate expires at "
+                        + serving.getNotAfter().toInstant() + ", within the overlap of the coming CA rotation;"
+                        + " renewing it from the current CA first");
+            }
             return new Plan(Action.ROTATE_CA, "CA expires at " + ca.getNotAfter().toInstant());
         }
         if (!signedBy(serving, ca)) {
@@ -47,6 +52,7 @@ final class RotationPlanner {
                 return new Plan(Action.ISSUE_SERVING, "CA overlap ended; moving the serving certificate to the new CA");
             }
             if (Certificates.expiresWithin(serving, java.time.Duration.between(now, overlapEnds), now)) {
+                // The last resort: renewFromTheCurrentCaFirst avoids it whenever the old CA allows.
                 return new Plan(Action.ISSUE_SERVING, "serving certificate expires before the CA overlap ends");
             }
             // Any other renewal waits for the overlap to end: a certificate from the new CA
@@ -66,6 +72,29 @@ final class RotationPlanner {
             return new Plan(Action.PRUNE_EXPIRED_CAS, "expired CAs in the trust bundle");
         }
         return new Plan(Action.KEEP, "certificates are current");
+    }
+
+    /**
+     * A serving certificate that expires within the overlap would, once the CA is rotated, have to
+     * be renewed from the new CA at once (see "expires before the CA overlap ends"), before any
+     * webhook configuration or API server may trust that CA: the new bundle and a certificate that
+     * needs it would go out together. So when the rotation is due and the serving certificate would
+     * not last through the overlap, it is renewed from the current CA first, as long as a fresh one
+     * from that CA does last (the CA itself outlives the overlap). Otherwise, e.g. after the
+     * operator was down until the CA nearly expired, the renewal from the new CA stays the last resort.
+     */
+    private static boolean renewFromTheCurrentCaFirst(X509Certificate ca, X509Certificate serving,
+                                                      CertificatePolicy policy, Instant now) {
+        if (!Certificates.expiresWithin(serving, policy.caOverlap(), now)) {
+            return false;
+        }
+        Instant fresh = now.plus(policy.servingValidity());
+        Instant caEnds = ca.getNotAfter().toInstant();
+        if (caEnds.isBefore(fresh)) {
+            fresh = caEnds;
+        }
+        // Certificate times have whole seconds: a fresh certificate may end up to a second early.
+        return fresh.isAfter(now.plus(policy.caOverlap()).plusSeconds(1));
     }
 
     static boolean signedBy(X509Certificate cert, X509Certificate ca) {

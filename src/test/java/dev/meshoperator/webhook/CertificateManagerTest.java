@@ -180,6 +180,72 @@ class CertificateManagerTest {
                 .as("expired CAs are pruned").allSatisfy(c -> assertThat(c.getNotAfter().toInstant()).isAfter(clock.instant()));
     }
 
+    /**
+     * CA 100 days renewed 40 ahead, 5 days of overlap; serving 20 days renewed 5 ahead. The serving
+     * certificate of day 45 is due on day 60, the day the CA is rotated, and would not last through
+     * the overlap: it is renewed from the old CA first, and moves to the new CA only when the
+     * overlap ends. Every day, the presented certificate chains to the bundle of the day before.
+     */
+    @Test
+    void aServingRenewalDueWithTheCaRotationIsTakenFromTheOldCaFirst() {
+        CertificatePolicy coinciding = policy.withTimings(Duration.ofDays(100), Duration.ofDays(40), Duration.ofDays(5),
+                Duration.ofDays(20), Duration.ofDays(5));
+        CertificateManager m = manager(store, coinciding);
+        m.reconcile();
+        BigInteger firstCa = caSerial();
+        Instant firstSwitch = null;
+
+        for (int day = 1; day <= 80; day++) {
+            String bundleBefore = m.caBundle().orElseThrow();
+            clock.advance(Duration.ofDays(1));
+            m.reconcile();
+            X509Certificate leaf = m.servingIdentity().leaf();
+
+            assertThat(verifiesWith(leaf, bundleBefore)).as("day %d: leaf trusted by the previous bundle", day).isTrue();
+            assertThat(leaf.getNotAfter().toInstant()).as("day %d: serving certificate still valid", day).isAfter(clock.instant());
+            if (day == 60) {
+                assertThat(caSerial()).as("day 60: the CA is rotated").isNotEqualTo(firstCa);
+                assertThat(signedByCurrentCa(leaf)).as("day 60: the serving certificate still comes from the old CA").isFalse();
+                assertThat(leaf.getNotAfter().toInstant()).as("day 60: renewed, so it lasts through the overlap")
+                        .isAfter(clock.instant().plus(coinciding.caOverlap()));
+            }
+            if (firstSwitch == null && !caSerial().equals(firstCa) && signedByCurrentCa(leaf)) {
+                firstSwitch = clock.instant();
+            }
+        }
+        assertThat(firstSwitch).isEqualTo(START.plus(Duration.ofDays(65)));
+    }
+
+    /**
+     * The operator was down until the CA had half a day left, less than the overlap: the serving
+     * certificate must move to the new CA at once. Listeners (the webhook configurations) get the
+     * new bundle while the server still presents the old certificate, never after.
+     */
+    @Test
+    void listenersGetTheNewBundleBeforeTheServerPresentsACertificateThatNeedsIt() {
+        CertificateManager m = new CertificateManager(store, policy, CertificateManager.Mode.MANAGED, clock);
+        m.reconcile();
+        X509Certificate before = m.servingIdentity().leaf();
+        List<X509Certificate> presentedWhenPublished = new ArrayList<>();
+        m.addCaBundleListener(pem -> presentedWhenPublished.add(m.servingIdentity().leaf()));
+        presentedWhenPublished.clear();
+
+        clock.advance(policy.caValidity().minus(Duration.ofHours(12)));
+        m.reconcile();
+
+        X509Certificate after = m.servingIdentity().leaf();
+        assertThat(signedByCurrentCa(after)).as("moved to the new CA at once: the old one ends within the overlap").isTrue();
+        assertThat(Certificates.certificatesFromPem(m.caBundle().orElseThrow())).hasSize(2);
+        assertThat(presentedWhenPublished).as("what the server presented while the listener ran").containsExactly(before);
+
+        // A CA that has expired outright: the same order.
+        presentedWhenPublished.clear();
+        clock.advance(Duration.ofDays(3651));
+        m.reconcile();
+        assertThat(presentedWhenPublished).containsExactly(after);
+        assertThat(m.servingIdentity().leaf()).isNotEqualTo(after);
+    }
+
     @Test
     void anExpiredCaIsReplacedOutright() {
         CertificateManager m = manager(store, policy);
