@@ -67,8 +67,7 @@ env -u KUBECONFIG POD_NAMESPACE=mesh-operator POD_NAME=analyze-0 JAVA_TOOL_OPTIO
   --webhook-url-host=127.0.0.1 --default-failure-policy=Fail > "$W/operator.log" 2>&1 &
 OP=$!
 pids=("$OP" "${pids[@]}")
-for _ in $(seq 1 120); do curl -sf "localhost:$hport/readyz" >/dev/null && break; sleep 1; done
-curl -sf "localhost:$hport/readyz" >/dev/null || { tail -30 "$W/operator.log"; exit 1; }
+wait_ready "$hport" "$OP" "$W/operator.log" 120
 kubectl apply -f examples/meshinstall-demo.yaml >/dev/null
 kubectl wait meshinstall/demo --for=condition=Ready --timeout=600s >/dev/null
 log "demo MeshInstall Ready; creating namespaces and pods"

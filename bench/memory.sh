@@ -269,8 +269,7 @@ for candidate in "${candidates[@]}"; do
     --webhook-url-host=127.0.0.1 --leader-election --default-failure-policy=Fail \
     < /dev/null > "$work/operator-$n.log" 2>&1 &
   operator_pid=$!
-  for _ in $(seq 1 180); do curl -sf "localhost:$HEALTH_PORT/readyz" > /dev/null && break; kill -0 "$operator_pid" || break; sleep 1; done
-  curl -sf "localhost:$HEALTH_PORT/readyz" > /dev/null || { tail -40 "$work/operator-$n.log" >&2; exit 1; }
+  wait_ready "$HEALTH_PORT" "$operator_pid" "$work/operator-$n.log" 180
   # The archive mapped (a java that cannot map it starts without it, and the rows would lie).
   if [[ "$image" == 1 ]] && ! grep -q "image-$n/mesh-operator.jsa" "/proc/$operator_pid/maps"; then
     echo "the operator did not map its class data archive" >&2; exit 1

@@ -61,8 +61,7 @@ env -u KUBECONFIG POD_NAMESPACE=mesh-operator POD_NAME=scale-0 JAVA_TOOL_OPTIONS
   --webhook-url-host=127.0.0.1 --leader-election --default-failure-policy=Fail > "$W/operator.log" 2>&1 &
 OP=$!
 pids=("$OP" "${pids[@]}")
-for _ in $(seq 1 120); do curl -sf "localhost:$hport/readyz" >/dev/null && break; sleep 1; done
-curl -sf "localhost:$hport/readyz" >/dev/null || { tail -30 "$W/operator.log"; exit 1; }
+wait_ready "$hport" "$OP" "$W/operator.log" 120
 # Measure the install against a running controller: wait until it holds the Lease and has started.
 for _ in $(seq 1 120); do grep -q "New leader with identity: scale-0" "$W/operator.log" && grep -q "controller started" "$W/operator.log" && break; sleep 0.5; done
 log "operator pid $OP ready and leading (webhook :$wport, health :$hport)"
