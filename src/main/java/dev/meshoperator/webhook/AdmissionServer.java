@@ -408,14 +408,26 @@ public final class AdmissionServer implements AutoCloseable {
         return Math.max(1, maxRequests * (quickJitOnly ? 3 : 1) / 8);
     }
 
-    /** Whether this JVM compiles with C1 only ({@code -XX:TieredStopAtLevel} below 4). */
+    /**
+     * Whether this JVM compiles with C1 only ({@code -XX:TieredStopAtLevel} below 4). Read once: the
+     * warm-up's request count ({@link WebhookWarmUp#defaultMaxRequests()}) and its TLS share both ask.
+     */
     static boolean quickJitOnly() {
-        try {
-            var diagnostics = java.lang.management.ManagementFactory.getPlatformMXBean(
-                    com.sun.management.HotSpotDiagnosticMXBean.class);
-            return diagnostics != null && Integer.parseInt(diagnostics.getVMOption("TieredStopAtLevel").getValue()) < 4;
-        } catch (RuntimeException | LinkageError e) {
-            return false;
+        return Jit.QUICK_ONLY;
+    }
+
+    private static final class Jit {
+        static final boolean QUICK_ONLY = read();
+
+        private static boolean read() {
+            try {
+                var diagnostics = java.lang.management.ManagementFactory.getPlatformMXBean(
+                        com.sun.management.HotSpotDiagnosticMXBean.class);
+                return diagnostics != null
+                        && Integer.parseInt(diagnostics.getVMOption("TieredStopAtLevel").getValue()) < 4;
+            } catch (RuntimeException | LinkageError e) {
+                return false;
+            }
         }
     }
 
