@@ -26,10 +26,18 @@ public final class LiveStateMatcher extends SSABasedGenericKubernetesResourceMat
 
   private LiveStateMatcher() {}
 
+  /**
+   * JOSDK's {@code matches(actual, desired, context)} converts both objects to maps, keeps only our
+   * fields of the live one, and calls this with them. {@code desiredMap} has lost its name,
+   * namespace, kind and apiVersion by then, fields that server-side apply never records as owned,
+   * so the owned-fields check reads it as it is. Converting the desired object once more cost, for
+   * the demo profile's 40 objects (Istio's CRDs are 0.5 MB of JSON), 11-12 ms and 2.8 MB allocated
+   * per reconcile under the quick JIT.
+   */
   @Override
-  @SuppressWarnings("unchecked")
-  public boolean matches(HasMetadata actual, HasMetadata desired, Context<?> context) {
-    if (!super.matches(actual, desired, context)) {
+  protected boolean matches(Map<String, Object> actualMap, Map<String, Object> desiredMap,
+      HasMetadata actual, HasMetadata desired, Context<?> context) {
+    if (!LenientEquality.equal(actualMap, desiredMap)) {
       return false;
     }
     String manager = context.getControllerConfiguration().fieldManager();
@@ -37,7 +45,6 @@ public final class LiveStateMatcher extends SSABasedGenericKubernetesResourceMat
     if (owned.isEmpty()) {
       return false;
     }
-    Map<String, Object> desiredMap = context.getClient().getKubernetesSerialization().convertValue(desired, Map.class);
     List<String> removed = owned.get().absentFrom(desiredMap);
     if (!removed.isEmpty()) {
       log.debug("{} {}: {} owns {} which the desired object no longer has; applying removes it",
@@ -45,11 +52,5 @@ public final class LiveStateMatcher extends SSABasedGenericKubernetesResourceMat
       return false;
     }
     return true;
-  }
-
-  @Override
-  protected boolean matches(Map<String, Object> actualMap, Map<String, Object> desiredMap,
-      HasMetadata actual, HasMetadata desired, Context<?> context) {
-    return LenientEquality.equal(actualMap, desiredMap);
   }
 }
