@@ -19,6 +19,8 @@ class OwnershipTest {
     MeshInstall install = MeshInstalls.example(Profile.DEMO);
     install.getMetadata().setUid("uid-1");
     List<HasMetadata> rendered = new Renderer().render(Profiles.resolve(install));
+    var renderedMetadata = rendered.get(0).getMetadata();
+    var renderedLabels = new java.util.HashMap<>(renderedMetadata.getLabels());
     Ownership ownership = new Ownership(new KubernetesSerialization());
 
     List<HasMetadata> applied = rendered.stream().map(o -> ownership.forApply(o, install)).toList();
@@ -34,7 +36,32 @@ class OwnershipTest {
         assertThat(ref.getUid()).isEqualTo("uid-1");
       });
     });
-    assertThat(rendered.get(0).getMetadata().getOwnerReferences()).as("the rendered object is not modified").isNullOrEmpty();
+    assertThat(renderedMetadata.getOwnerReferences()).as("the rendered metadata is not modified").isNullOrEmpty();
+    assertThat(renderedMetadata.getLabels()).isEqualTo(renderedLabels);
+  }
+
+  @Test
+  void metadataSharedByTwoRenderedObjectsIsCopiedNotChanged() {
+    MeshInstall install = MeshInstalls.example(Profile.DEMO);
+    install.getMetadata().setUid("uid-1");
+    List<HasMetadata> rendered = new Renderer().render(Profiles.resolve(install));
+    HasMetadata crd = rendered.stream().filter(SharedObjects::isShared).findFirst().orElseThrow();
+    HasMetadata owned = rendered.stream().filter(o -> !SharedObjects.isShared(o)).findFirst().orElseThrow();
+    var shared = new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("x").addToLabels("app", "x").build();
+    crd.setMetadata(shared);
+    owned.setMetadata(shared);
+    Ownership ownership = new Ownership(new KubernetesSerialization());
+
+    HasMetadata appliedCrd = ownership.forApply(crd, install);
+    HasMetadata appliedOwned = ownership.forApply(owned, install);
+
+    assertThat(appliedCrd.getMetadata()).isNotSameAs(appliedOwned.getMetadata()).isNotSameAs(shared);
+    assertThat(appliedCrd.getMetadata().getLabels()).doesNotContainKey(Labels.INSTALL).containsEntry("app", "x");
+    assertThat(appliedCrd.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(appliedOwned.getMetadata().getLabels()).containsEntry(Labels.INSTALL, "demo").containsEntry("app", "x");
+    assertThat(appliedOwned.getMetadata().getOwnerReferences()).hasSize(1);
+    assertThat(shared.getLabels()).containsOnlyKeys("app");
+    assertThat(shared.getOwnerReferences()).isNullOrEmpty();
   }
 
   @Test
