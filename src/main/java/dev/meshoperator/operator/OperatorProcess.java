@@ -187,6 +187,9 @@ public final class OperatorProcess implements AutoCloseable {
       Operator operator = OperatorSettings.newOperator(client, options.leaderElectionIdentity().map(id ->
           leaderElection(options.webhook().operatorNamespace(), id, closing)));
       MeshInstallReconciler reconciler = new MeshInstallReconciler(List.of(w.renderer(options.defaultFailurePolicy())));
+      // Long before the warm-up ends (it has just begun): the first reconcile's work stays out of
+      // the first admissions.
+      w.alsoReadyWhen(new FirstReconcileGate(reconciler::reconcilesInFlight));
       // While the informers sync and the Lease is taken: the first reconcile then renders warm.
       Thread warmUp = new Thread(() -> {
         try {

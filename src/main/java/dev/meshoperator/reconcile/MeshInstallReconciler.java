@@ -84,6 +84,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   private static final Logger log = LoggerFactory.getLogger(MeshInstallReconciler.class);
 
   private final Renderer renderer;
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
   private final LiveObjects live = new LiveObjects();
   // the operator's one Kubernetes mapping (its client's too, see OperatorProcess)
   private final Ownership ownership = new Ownership(KubeJson.serialization());
@@ -199,6 +200,20 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
 
   @Override
   public UpdateControl<MeshInstall> reconcile(MeshInstall install, Context<MeshInstall> context) {
+    inFlight.incrementAndGet();
+    try {
+      return reconcilePass(install, context);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /** Reconciles running now (the operator's FirstReconcileGate asks). */
+  public int reconcilesInFlight() {
+    return inFlight.get();
+  }
+
+  private UpdateControl<MeshInstall> reconcilePass(MeshInstall install, Context<MeshInstall> context) {
     long started = System.nanoTime();
     KubernetesClient client = context.getClient();
     String name = install.getMetadata().getName();

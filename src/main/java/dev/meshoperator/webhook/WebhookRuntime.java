@@ -13,11 +13,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,11 +111,14 @@ public final class WebhookRuntime implements AutoCloseable {
   private final WebhookEndpoint endpoint;
   private final WebhookMetrics metrics;
   private final String operatorNamespace;
+  private final AtomicReference<BooleanSupplier> alsoReady;
 
   private WebhookRuntime(CertificateManager certificates, AdmissionServer server,
       SharedIndexInformer<Namespace> namespaces, SharedIndexInformer<MeshInstall> meshInstalls,
-      WebhookEndpoint endpoint, WebhookMetrics metrics, String operatorNamespace) {
+      WebhookEndpoint endpoint, WebhookMetrics metrics, String operatorNamespace,
+      AtomicReference<BooleanSupplier> alsoReady) {
     this.operatorNamespace = operatorNamespace;
+    this.alsoReady = alsoReady;
     this.certificates = certificates;
     this.server = server;
     this.namespaces = namespaces;
@@ -131,6 +136,7 @@ public final class WebhookRuntime implements AutoCloseable {
   public static WebhookRuntime start(KubernetesClient client, Options options,
       BiFunction<EffectiveConfig, Boolean, InjectionSettings> toSettings) {
     List<AutoCloseable> started = new ArrayList<>();
+    AtomicReference<BooleanSupplier> alsoReady = new AtomicReference<>(() -> true);
     try {
       List<String> dns = new ArrayList<>(List.of(options.serviceName(),
           options.serviceName() + "." + options.operatorNamespace(),
@@ -190,7 +196,7 @@ public final class WebhookRuntime implements AutoCloseable {
       var builder = AdmissionServer.builder()
           .handlers(rev -> new RevisionAdmissionHandler(rev, settings, labels, freshLabels, serialization, memo))
           .identity(certs::servingIdentity)
-          .readiness(certs::isReady)
+          .readiness(() -> certs.isReady() && alsoReady.get().getAsBoolean())
           .inlineDecisions(true)
           .bindAddress(options.bindAddress())
           .port(options.port())
@@ -212,7 +218,7 @@ public final class WebhookRuntime implements AutoCloseable {
           endpoint.isUrl() ? endpoint.urlBase() : "service " + options.serviceName(),
           native_ ? "supported" : "not supported");
       return new WebhookRuntime(certs, server, nsInformer, miInformer, endpoint, metrics,
-          options.operatorNamespace());
+          options.operatorNamespace(), alsoReady);
     } catch (RuntimeException e) {
       for (int i = started.size() - 1; i >= 0; i--) {
         try {
@@ -268,6 +274,14 @@ public final class WebhookRuntime implements AutoCloseable {
 
   public CertificateManager certificates() {
     return certificates;
+  }
+
+  /**
+   * One more condition for readiness, beside the certificates and the warm-up: the operator's
+   * {@code FirstReconcileGate}. Set it before the warm-up can end (right after {@link #start}).
+   */
+  public void alsoReadyWhen(BooleanSupplier condition) {
+    alsoReady.set(java.util.Objects.requireNonNull(condition, "condition"));
   }
 
   public AdmissionServer server() {
