@@ -15,14 +15,14 @@ import org.slf4j.LoggerFactory;
  * <p>Why: after a start, the leader's first reconcile of each MeshInstall runs beside the end of
  * the webhook's warm-up. When it ended after readiness, its work and garbage landed in the first
  * second of admissions: in 36 starts of bench/operator-start.sh (bench/RESULTS.md, 2026-12-05
- * 20:55-21:21 UTC) the 5 whose reconcile ended 46-197 ms after ready had p99 6.9-47.8 ms over the
+ * 20:55-21:55 UTC) the 5 whose reconcile ended 46-197 ms after ready had p99 6.9-47.8 ms over the
  * first 10 s at 1,000/s, and the 31 whose reconcile ended first had 1.7-7.5 ms. The bound keeps a
  * slow reconcile (a large cluster, a slow API server) from holding readiness: the gate opens
  * {@link #BOUND} after it first held. A replica that is not the leader reconciles nothing, so its
  * gate opens at the first question.
  */
 final class FirstReconcileGate implements BooleanSupplier {
-  /** Longest the gate holds; the reconciles above ended at most 197 ms after the warm-up. */
+  /** Longest the gate holds; the reconciles above ended at most 197 ms after ready. */
   static final Duration BOUND = Duration.ofMillis(500);
   private static final Logger LOG = LoggerFactory.getLogger(FirstReconcileGate.class);
 
