@@ -34,8 +34,9 @@ public final class Ownership {
   }
 
   public HasMetadata forApply(HasMetadata rendered, MeshInstall owner) {
+    boolean shared = SharedObjects.isShared(rendered);
     HasMetadata object;
-    if (SharedObjects.isShared(rendered)) {
+    if (shared) {
       object = rendered;
       object.setMetadata(rendered.getMetadata() == null ? new ObjectMeta() : serialization.clone(rendered.getMetadata()));
     } else {
@@ -43,7 +44,7 @@ public final class Ownership {
     }
     Map<String, String> labels = new TreeMap<>(object.getMetadata().getLabels() == null ? Map.of() : object.getMetadata().getLabels());
     labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
-    if (SharedObjects.isShared(object)) {
+    if (shared) {
       labels.remove(Labels.INSTALL);
       labels.put(SharedObjects.SHARED_LABEL, "true");
       object.getMetadata().setOwnerReferences(null);
