@@ -30,6 +30,7 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import org.awaitility.core.ConditionTimeoutException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -44,6 +45,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /** What the fault tests share: MeshInstalls, the operator as a separate JVM, counting objects. */
 final class Faults {
@@ -151,19 +153,79 @@ final class Faults {
 
   /** As above, with a supervised operator: its restarts are allowed, its giving up fails at once. */
   static double awaitReady(KubernetesClient client, String name, Duration timeout, SupervisedOperator operator) {
-    return awaitReady(client, name, timeout, operator::requireRunning);
+    try {
+      return awaitReady(client, name, timeout, operator::requireRunning);
+    } catch (ConditionTimeoutException e) {
+      System.out.println("[not ready] the operator's log, last 80 lines:\n" + operator.current().logTail(80));
+      throw e;
+    }
   }
 
   private static double awaitReady(KubernetesClient client, String name, Duration timeout, Runnable running) {
     long t0 = System.nanoTime();
-    await().atMost(timeout).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-      running.run();
-      MeshInstall mi = client.resources(MeshInstall.class).withName(name).get();
-      assertThat(mi.getStatus()).as("status of " + name).isNotNull();
-      assertThat(mi.getStatus().getObservedGeneration()).isEqualTo(mi.getMetadata().getGeneration());
-      assertThat(mi.getStatus().getState()).isEqualTo(MeshState.Ready);
-    });
+    try {
+      await().atMost(timeout).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+        running.run();
+        MeshInstall mi = client.resources(MeshInstall.class).withName(name).get();
+        assertThat(mi.getStatus()).as("status of " + name).isNotNull();
+        assertThat(mi.getStatus().getObservedGeneration()).isEqualTo(mi.getMetadata().getGeneration());
+        assertThat(mi.getStatus().getState()).as(() -> "state of " + name + "; " + conditions(mi)).isEqualTo(MeshState.Ready);
+      });
+    } catch (ConditionTimeoutException e) {
+      System.out.println(workloads(client, name));
+      throw e;
+    }
     return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static String conditions(MeshInstall mi) {
+    return mi.getStatus().getConditions().stream()
+        .map(c -> c.getType() + "=" + c.getStatus() + " " + c.getReason() + ": " + c.getMessage())
+        .collect(Collectors.joining("; "));
+  }
+
+  /**
+   * Why an install is not Ready, as the cluster has it: its MeshInstall's conditions, and per
+   * Deployment of its control-plane namespace the status, its ReplicaSets and its pods.
+   */
+  static String workloads(KubernetesClient client, String name) {
+    StringBuilder out = new StringBuilder("[not ready] ");
+    try {
+      MeshInstall mi = client.resources(MeshInstall.class).withName(name).get();
+      if (mi == null) {
+        return out.append("MeshInstall ").append(name).append(" is gone").toString();
+      }
+      out.append("MeshInstall ").append(name).append(" generation ").append(mi.getMetadata().getGeneration());
+      if (mi.getStatus() != null) {
+        out.append(", status at ").append(mi.getStatus().getObservedGeneration()).append(": ")
+            .append(mi.getStatus().getState()).append("; ").append(conditions(mi));
+      }
+      String ns = mi.getSpec().getNamespace();
+      for (var d : client.apps().deployments().inNamespace(ns).list().getItems()) {
+        var st = d.getStatus();
+        out.append("\n[not ready]   Deployment ").append(ns).append('/').append(d.getMetadata().getName())
+            .append(" generation ").append(d.getMetadata().getGeneration())
+            .append(st == null ? ", no status" : ", observed " + st.getObservedGeneration() + ", replicas " + st.getReplicas()
+                + ", updated " + st.getUpdatedReplicas() + ", ready " + st.getReadyReplicas() + ", available " + st.getAvailableReplicas()
+                + ", conditions " + (st.getConditions() == null ? "none" : st.getConditions().stream()
+                    .map(c -> c.getType() + "=" + c.getStatus() + " " + c.getReason())
+                    .collect(Collectors.joining(", "))));
+      }
+      for (var rs : client.apps().replicaSets().inNamespace(ns).list().getItems()) {
+        out.append("\n[not ready]   ReplicaSet ").append(rs.getMetadata().getName()).append(" replicas ")
+            .append(rs.getSpec().getReplicas()).append(", status ")
+            .append(rs.getStatus() == null ? "none" : rs.getStatus().getReplicas() + " ready " + rs.getStatus().getReadyReplicas());
+      }
+      for (Pod p : client.pods().inNamespace(ns).list().getItems()) {
+        out.append("\n[not ready]   Pod ").append(p.getMetadata().getName()).append(" node ").append(p.getSpec().getNodeName())
+            .append(", ").append(p.getStatus() == null ? "no status" : p.getStatus().getPhase() + " " + (p.getStatus().getConditions() == null
+                ? "" : p.getStatus().getConditions().stream().map(c -> c.getType() + "=" + c.getStatus()).collect(Collectors.joining(","))))
+            .append(p.getMetadata().getDeletionTimestamp() == null ? "" : ", deleting");
+      }
+    } catch (RuntimeException e) {
+      out.append(" (could not read it all: ").append(e).append(')');
+    }
+    return out.toString();
   }
 
   /** kind/namespace/name of what the operator should have made for {@code mi}, webhook configuration included. */
