@@ -14,7 +14,9 @@
 # --no-memo for every patch computed), DISTINCT (N: send the reviews of N pods no two alike in turn;
 # with N over 256, the admissions within which the patch memo must see a pod twice, it never
 # answers; default: the typical pod's review every time, as a ReplicaSet's pods arrive),
-# CLASSPATH_OVERRIDE (skip mvn).
+# CLASSPATH_OVERRIDE (skip mvn), REFERENCE=go (the same table against bench/refserver, a plain Go
+# net/http HTTPS server answering with a patch as long as ours, built into bench/.bin: what the same
+# client and machine do to a server without our bounds; JVM_FLAGS, SERVER_ARGS and DISTINCT unused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -39,9 +41,25 @@ bench_classpath
 
 server_work
 
-# shellcheck disable=SC2086
-java $JVM_FLAGS -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work" ${SERVER_ARGS:-} \
-  ${DISTINCT:+--distinct "$DISTINCT"} < /dev/null > "$work/server.log" 2>&1 &
+if [[ "${REFERENCE:-}" == go ]]; then
+  # the typical pod's review and the length of our answer's patch, from our webhook, then the reference
+  log "building bench/refserver into bench/.bin"
+  (cd bench/refserver && go build -o "$root/bench/.bin/refserver" .)
+  java -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work/ours" --no-warm-up < /dev/null > "$work/ours.log" 2>&1 &
+  server_pid=$!
+  wait_for "$work/ours/port" "$server_pid" "$work/ours.log"
+  cp "$work/ours/review.json" "$work/review.json"
+  patch_bytes=$(curl -sS --cacert "$work/ours/ca.pem" -H 'Content-Type: application/json' --data-binary @"$work/review.json" \
+    "https://127.0.0.1:$(cat "$work/ours/port")/inject" | jq -r '.response.patch | @base64d | length') || true
+  stop "$server_pid"
+  [[ $patch_bytes =~ ^[0-9]+$ ]] || { echo "could not read the length of our webhook's patch" >&2; exit 1; }
+  "$root/bench/.bin/refserver" "$work" "$patch_bytes" < /dev/null > "$work/server.log" 2>&1 &
+  server_line="bench/refserver, the Go reference (no injection: a fixed ${patch_bytes}-byte patch, as long as ours), $(go env GOVERSION)"
+else
+  # shellcheck disable=SC2086
+  java $JVM_FLAGS -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work" ${SERVER_ARGS:-} \
+    ${DISTINCT:+--distinct "$DISTINCT"} < /dev/null > "$work/server.log" 2>&1 &
+fi
 server_pid=$!
 wait_for "$work/port" "$server_pid" "$work/server.log"
 if [[ -n "${DISTINCT:-}" ]]; then
@@ -85,7 +103,7 @@ hwm() { awk '/^VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status"; }
 echo "## webhook under load ($(date -u +%Y-%m-%dT%H:%MZ))"
 echo "machine: $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/{print $2}') GiB;" \
   "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -1)"
-echo "server: JVM flags '$JVM_FLAGS', options '${SERVER_ARGS:-}', TLS $(cat "$work/tls"); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "server: ${server_line:-JVM flags '$JVM_FLAGS', options '${SERVER_ARGS:-}'}, TLS $(cat "$work/tls"); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "reviews: $reviews"
 echo "load: vegeta $VEGETA_VERSION on the same machine, HTTP/1.1 over TLS, keep-alive, idle pool 25, $(wc -c < "$work/review.json")-byte AdmissionReview"
 echo "RSS at start: $(rss)"

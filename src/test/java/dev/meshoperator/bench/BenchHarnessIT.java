@@ -45,6 +45,18 @@ class BenchHarnessIT {
     }
 
     @Test
+    void goReferenceServerRunsUnderTheSameTable() throws Exception {
+        String out = smoke("bench/webhook-load.sh", Map.of("WARMUP", "1s", "REFERENCE", "go"), 10);
+        // the reference, not our webhook, answered: its own TLS, a patch as long as ours (read off our
+        // webhook's answer to the same review), and the rows measured as ours are
+        assertThat(out).containsPattern("server: bench/refserver, the Go reference \\(no injection: a fixed [1-9][0-9]*-byte patch")
+                .contains("TLS Go crypto/tls").doesNotContain("TLS OpenSSL");
+        List<String> rows = out.lines().filter(l -> l.startsWith("| closed loop") || l.startsWith("| open loop")).toList();
+        assertThat(rows).hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(r -> assertThat(r).containsPattern("\\| [1-9][0-9]* req/s \\| .*200:[1-9]"));
+    }
+
+    @Test
     void overloadHarnessRunsAndPrintsItsRow() throws Exception {
         String out = smoke("bench/overload.sh", Map.of(), 5);
         // one run of 200/s for 2 s: answered, no errors of any kind (so no errors' p99), latencies

@@ -1,0 +1,3 @@
+module meshoperator.dev/bench/refserver
+
+go 1.26
