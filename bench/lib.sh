@@ -86,12 +86,13 @@ split_flags() {
   done
 }
 
-# server_work: sets $work to a new temporary directory and $server_pid to ""; on exit, the server whose
-# pid is in $server_pid then is killed and waited for, and $work is removed.
+# server_work: sets $work to a new temporary directory and $server_pid and $helper_pid to ""; on exit, the
+# processes whose pids are in them then (the server; admission_review's helper) are stopped, and $work is removed.
 server_work() {
   work=$(mktemp -d)
   server_pid=""
-  trap 'if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+  helper_pid=""
+  trap 'stop "$helper_pid"; stop "$server_pid"; rm -rf "$work"' EXIT
 }
 
 # kube_binaries_on_path: puts the newest Kubernetes binaries of hack/kube-testenv.sh (kubectl among them;
@@ -101,16 +102,25 @@ kube_binaries_on_path() {
   export PATH="$KUBE_VERSION_DIR:$PATH"
 }
 
-# admission_review W: W/review.json, the typical pod's AdmissionReview that webhook-load.sh sends, as the
-# bench's WebhookServerMain writes it (started for that, on $cp, and stopped); sets review_ns to its
-# namespace. helper_pid names the helper while it runs, for the caller's cleanup.
+# admission_review W [patch]: W/review.json, the typical pod's AdmissionReview that webhook-load.sh sends, as
+# the bench's WebhookServerMain writes it (started for that, on $cp, and stopped); sets review_ns to its
+# namespace. With "patch", also sets patch_bytes to the length of the JSONPatch the helper answers it with
+# (exits 1 if it cannot be read). helper_pid names the helper while it runs, for the caller's cleanup.
 admission_review() {
   local w=$1
   java -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$w/review" --no-warm-up < /dev/null > "$w/review.log" 2>&1 &
   helper_pid=$!
   wait_for "$w/review/port" "$helper_pid" "$w/review.log"
   cp "$w/review/review.json" "$w/review.json"
+  if [[ "${2:-}" == patch ]]; then
+    patch_bytes=$(curl -sS --cacert "$w/review/ca.pem" -H 'Content-Type: application/json' --data-binary @"$w/review.json" \
+      "https://127.0.0.1:$(cat "$w/review/port")/inject" | jq -r '.response.patch | @base64d | length') || true
+  fi
   stop "$helper_pid"; helper_pid=""
+  if [[ "${2:-}" == patch && ! $patch_bytes =~ ^[0-9]+$ ]]; then
+    echo "could not read the length of the helper webhook's patch; see $w/review.log" >&2
+    exit 1
+  fi
   review_ns=$(jq -r '.request.namespace' "$w/review.json")
 }
 

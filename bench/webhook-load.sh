@@ -45,14 +45,7 @@ if [[ "${REFERENCE:-}" == go ]]; then
   # the typical pod's review and the length of our answer's patch, from our webhook, then the reference
   log "building bench/refserver into bench/.bin"
   (cd bench/refserver && go build -o "$root/bench/.bin/refserver" .)
-  java -cp "$cp" dev.meshoperator.bench.WebhookServerMain "$work/ours" --no-warm-up < /dev/null > "$work/ours.log" 2>&1 &
-  server_pid=$!
-  wait_for "$work/ours/port" "$server_pid" "$work/ours.log"
-  cp "$work/ours/review.json" "$work/review.json"
-  patch_bytes=$(curl -sS --cacert "$work/ours/ca.pem" -H 'Content-Type: application/json' --data-binary @"$work/review.json" \
-    "https://127.0.0.1:$(cat "$work/ours/port")/inject" | jq -r '.response.patch | @base64d | length') || true
-  stop "$server_pid"
-  [[ $patch_bytes =~ ^[0-9]+$ ]] || { echo "could not read the length of our webhook's patch" >&2; exit 1; }
+  admission_review "$work" patch
   "$root/bench/.bin/refserver" "$work" "$patch_bytes" < /dev/null > "$work/server.log" 2>&1 &
   server_line="bench/refserver, the Go reference (no injection: a fixed ${patch_bytes}-byte patch, as long as ours), $(go env GOVERSION)"
 else
