@@ -66,7 +66,7 @@ final class FirstReconcileGate implements BooleanSupplier {
         return false;
       }
       if (now - heldSince >= boundNanos) {
-        LOG.info("readiness no longer waits for the first reconcile: still running after {} ms", BOUND.toMillis());
+        LOG.info("readiness no longer waits for the first reconcile: still running after {} ms", boundNanos / 1_000_000);
         open = true;
         return true;
       }
