@@ -188,7 +188,7 @@ final class Faults {
    * Why an install is not Ready, as the cluster has it: its MeshInstall's conditions, and per
    * Deployment of its control-plane namespace the status, its ReplicaSets and its pods.
    */
-  static String workloads(KubernetesClient client, String name) {
+  private static String workloads(KubernetesClient client, String name) {
     StringBuilder out = new StringBuilder("[not ready] ");
     try {
       MeshInstall mi = client.resources(MeshInstall.class).withName(name).get();
