@@ -1,6 +1,5 @@
 package dev.meshoperator.webhook;
 
-import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -75,9 +74,10 @@ public final class AdmissionCodec {
      * {@link #parseChecked} accepts and returns an equal request: the envelope holds apiVersion,
      * kind and request once each and nothing else, both strings as expected, the request an object
      * with a non-blank string uid; the request is read by the same mapping from the same tree. A
-     * {@code v1} Pod object is read as fabric8's KubernetesDeserializer reads it (tree to Pod) and
-     * its tree kept as the request's own JSON ({@link PodRequest}); the whole review never becomes
-     * a tree, and the tree-to-review conversion (through a token buffer) is gone.
+     * {@code v1} Pod object is kept as its tree, the request's own JSON ({@link PodRequest}), and read
+     * as fabric8's KubernetesDeserializer reads it (tree to Pod) only when asked for: a pod answered
+     * from {@link PatchMemo} never is. The whole review never becomes a tree, and the tree-to-review
+     * conversion (through a token buffer) is gone.
      */
     private AdmissionRequest parseWellFormed(byte[] body) {
         try (JsonParser p = mapper.createParser(body)) {
@@ -130,10 +130,7 @@ public final class AdmissionCodec {
             }
             request.remove("object");
             PodRequest parsed = mapper.treeToValue(request, PodRequest.class);
-            Pod pod = mapper.treeToValue(object, Pod.class);
-            parsed.setObject(pod);
-            parsed.pod = pod;
-            parsed.podJson = object;
+            parsed.sent(mapper, (ObjectNode) object);
             return parsed;
         } catch (IOException | RuntimeException e) {
             return null;
@@ -146,21 +143,100 @@ public final class AdmissionCodec {
 
     /**
      * A pod request as read from the API server's bytes, with the pod's JSON as sent: the object the
-     * API server applies the patch to. Equal to the plain request (same properties, no others).
+     * API server applies the patch to. Its pod is read from that JSON the first time
+     * {@link #getObject} is called; a pod that cannot be read is a malformed review, as it is when read
+     * at once ({@link #parseChecked}): {@link MalformedPod} says so, with that message and the uid.
+     * Equal to the plain request (same properties, no others).
      */
     public static final class PodRequest extends AdmissionRequest {
-        private Pod pod;
-        private JsonNode podJson;
+        private ObjectMapper mapper;
+        private ObjectNode podJson;
+        /** Whether the object is the pod read from {@link #podJson} (read or not yet), not one set since. */
+        private boolean sent;
 
         public PodRequest() {
+        }
+
+        private void sent(ObjectMapper mapper, ObjectNode podJson) {
+            this.mapper = mapper;
+            this.podJson = podJson;
+            this.sent = true;
+        }
+
+        /** The pod, read from its JSON on the first call. @throws MalformedPod when it cannot be read */
+        @Override
+        public Object getObject() {
+            if (sent && super.getObject() == null) {
+                super.setObject(read(podJson, Pod.class));
+            }
+            return super.getObject();
+        }
+
+        @Override
+        public void setObject(Object object) {
+            sent = false;
+            super.setObject(object);
+        }
+
+        /** Whether the pod was read from its JSON (tests). */
+        boolean podRead() {
+            return sent && super.getObject() != null;
         }
 
         /**
          * {@code request.object} as the API server sent it (the caller must not change it); null once
          * the object was replaced by another.
          */
-        JsonNode podJson() {
-            return getObject() == pod ? podJson : null;
+        ObjectNode podJson() {
+            return sent ? podJson : null;
+        }
+
+        /**
+         * Throws what {@link #getObject} would when the pod's {@code metadata.managedFields} cannot be
+         * read as a pod's. For a pod whose JSON but for its managedFields is that of a pod read before
+         * (PatchMemo): it can be read exactly when they can.
+         *
+         * @throws MalformedPod when they cannot be read
+         */
+        void checkManagedFields() {
+            JsonNode metadata = podJson.get("metadata");
+            JsonNode managed = metadata == null ? null : metadata.get("managedFields");
+            if (managed != null && !managed.isNull() && super.getObject() == null) {
+                read(managed, MANAGED_FIELDS);
+            }
+        }
+
+        private <T> T read(JsonNode json, Class<T> type) {
+            return read(json, mapper.constructType(type));
+        }
+
+        private <T> T read(JsonNode json, com.fasterxml.jackson.databind.JavaType type) {
+            try {
+                return mapper.treeToValue(json, type);
+            } catch (IOException | RuntimeException e) {
+                throw new MalformedPod(new InvalidAdmissionReviewException(MALFORMED, getUid(), e));
+            }
+        }
+    }
+
+    private static final String MALFORMED = "AdmissionReview request is malformed";
+    private static final com.fasterxml.jackson.databind.JavaType MANAGED_FIELDS = KubeJson.mapper().getTypeFactory()
+            .constructCollectionType(java.util.List.class, io.fabric8.kubernetes.api.model.ManagedFieldsEntry.class);
+
+    /**
+     * A {@link PodRequest}'s pod could not be read when it was asked for: the review is malformed, as
+     * {@link #reason()} says (what {@link #parseRequest} throws for it when it reads the pod at once).
+     */
+    public static final class MalformedPod extends RuntimeException {
+        private final InvalidAdmissionReviewException reason;
+
+        MalformedPod(InvalidAdmissionReviewException reason) {
+            super(reason.getMessage(), reason, false, false);
+            this.reason = reason;
+        }
+
+        public InvalidAdmissionReviewException reason() {
+            return reason;
         }
     }
 
@@ -197,7 +273,7 @@ public final class AdmissionCodec {
             AdmissionReview review = serialization.convertValue(root, AdmissionReview.class);
             return review.getRequest();
         } catch (RuntimeException e) {
-            throw new InvalidAdmissionReviewException("AdmissionReview request is malformed", uid, e);
+            throw new InvalidAdmissionReviewException(MALFORMED, uid, e);
         }
     }
 
@@ -225,14 +301,15 @@ public final class AdmissionCodec {
     /**
      * The review of a response that is nothing but uid, allowed, patchType and patch, written as the
      * mapper writes it (same properties, same order, same bytes: AdmissionCodecFastPathTest) but with
-     * the patch's bytes encoded straight into the output: no base64 String is made and then written
+     * the patch's base64 copied straight into the output: no base64 String is made and then written
      * (JMH with the quick JIT only: 13 % less time and 10 % less allocation per typical admission;
-     * bench/RESULTS.md, 2026-12-04 18:35). Buffers as the mapper's writeValueAsBytes takes them.
+     * bench/RESULTS.md, 2026-12-04 18:35), and a patch answered again (PatchMemo) is not encoded again.
+     * Buffers as the mapper's writeValueAsBytes takes them.
      */
     private byte[] writePatchReview(JsonPatchResponse response) {
-        byte[] patch = response.patchJson;
+        byte[] patch = response.patchBase64;
         BufferRecycler recycler = mapper.getFactory()._getBufferRecycler();
-        try (ByteArrayBuilder out = new ByteArrayBuilder(recycler, patch.length * 4 / 3 + 160)) {
+        try (ByteArrayBuilder out = new ByteArrayBuilder(recycler, patch.length + 160)) {
             writePatchReview(response, patch, out);
             return out.getClearAndRelease();
         } finally {
@@ -249,7 +326,8 @@ public final class AdmissionCodec {
             g.writeStartObject();
             g.writeBooleanField("allowed", true);
             g.writeFieldName("patch");
-            g.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, patch, 0, patch.length);
+            // base64's alphabet needs no escaping: the bytes go out between quotes as they are
+            g.writeRawUTF8String(patch, 0, patch.length);
             g.writeStringField("patchType", response.getPatchType());
             g.writeStringField("uid", response.getUid());
             g.writeEndObject();
@@ -298,59 +376,63 @@ public final class AdmissionCodec {
 
     /** Allowed with a JSON Patch already built as a JSON array (not parsed again). */
     public static AdmissionResponse patch(String uid, com.fasterxml.jackson.databind.node.ArrayNode jsonPatch) {
-        return new JsonPatchResponse(uid, patchBytes(jsonPatch));
+        return new JsonPatchResponse(uid, encodedPatch(jsonPatch));
     }
 
-    /** A JSON Patch's bytes, as {@link #patch(String, com.fasterxml.jackson.databind.node.ArrayNode)} keeps them. */
-    static byte[] patchBytes(com.fasterxml.jackson.databind.node.ArrayNode jsonPatch) {
+    /**
+     * A JSON Patch as {@link #patch(String, com.fasterxml.jackson.databind.node.ArrayNode)} keeps it:
+     * its JSON in base64 (US-ASCII bytes), the form a review carries it in.
+     */
+    static byte[] encodedPatch(com.fasterxml.jackson.databind.node.ArrayNode jsonPatch) {
         try {
-            return JSON.writeValueAsBytes(jsonPatch);
+            return Base64.getEncoder().encode(JSON.writeValueAsBytes(jsonPatch));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a JSON Patch", e);
         }
     }
 
     /**
-     * Allowed with a JSON Patch given as its bytes (a JSON array the caller built and will not
-     * change, as {@link #patchBytes} wrote it); several responses may share them.
+     * Allowed with a JSON Patch given as {@link #encodedPatch} made it (the caller will not change the
+     * bytes); several responses may share them.
      */
-    static AdmissionResponse patch(String uid, byte[] jsonPatch) {
-        return new JsonPatchResponse(uid, jsonPatch);
+    static AdmissionResponse encodedPatch(String uid, byte[] base64) {
+        return new JsonPatchResponse(uid, base64);
     }
 
     /**
-     * An allowed response with a JSON Patch that keeps the patch's bytes, so that {@link #writeReview}
-     * can encode them straight into the review. Otherwise an AdmissionResponse like any other: its
-     * patch (base64) is made the first time it is read, and equal to the plain response's.
+     * An allowed response with a JSON Patch that keeps the patch's base64 bytes, so that
+     * {@link #writeReview} can copy them straight into the review. Otherwise an AdmissionResponse like
+     * any other: its patch (a String) is made the first time it is read, and equal to the plain
+     * response's.
      */
     static final class JsonPatchResponse extends AdmissionResponse {
-        /** The patch's JSON; null once the patch was set to something else. */
-        private byte[] patchJson;
+        /** The patch's JSON in base64 (US-ASCII); null once the patch was set to something else. */
+        private byte[] patchBase64;
 
-        JsonPatchResponse(String uid, byte[] patchJson) {
+        JsonPatchResponse(String uid, byte[] patchBase64) {
             setUid(uid);
             setAllowed(true);
             setPatchType(PATCH_TYPE_JSON_PATCH);
-            this.patchJson = patchJson;
+            this.patchBase64 = patchBase64;
         }
 
         @Override
         public String getPatch() {
-            if (patchJson != null && super.getPatch() == null) {
-                super.setPatch(Base64.getEncoder().encodeToString(patchJson));
+            if (patchBase64 != null && super.getPatch() == null) {
+                super.setPatch(new String(patchBase64, StandardCharsets.US_ASCII));
             }
             return super.getPatch();
         }
 
         @Override
         public void setPatch(String patch) {
-            patchJson = null;
+            patchBase64 = null;
             super.setPatch(patch);
         }
 
         /** Nothing set but what the constructor set (handlers may add warnings and the like). */
         boolean plain() {
-            return patchJson != null && Boolean.TRUE.equals(getAllowed()) && getUid() != null
+            return patchBase64 != null && Boolean.TRUE.equals(getAllowed()) && getUid() != null
                     && PATCH_TYPE_JSON_PATCH.equals(getPatchType()) && getStatus() == null
                     && (getAuditAnnotations() == null || getAuditAnnotations().isEmpty())
                     && (getWarnings() == null || getWarnings().isEmpty())
@@ -367,7 +449,7 @@ public final class AdmissionCodec {
 
     /** Whether the response carries a patch (without making the base64 of a built one). */
     public static boolean hasPatch(AdmissionResponse response) {
-        return response instanceof JsonPatchResponse built && built.patchJson != null || response.getPatch() != null;
+        return response instanceof JsonPatchResponse built && built.patchBase64 != null || response.getPatch() != null;
     }
 
     /** The decoded JSON Patch of a response, if it carries one. */

@@ -117,21 +117,7 @@ final class InjectEndpoint {
         try {
             request = codec.parseRequest(body);
         } catch (InvalidAdmissionReviewException e) {
-            metrics.failed(WebhookMetrics.FAILURE_BAD_REQUEST);
-            if (e.uid().isPresent()) {
-                if (quiet) {
-                    LOG.debug("malformed AdmissionReview {}: {}", e.uid().get(), e.getMessage());
-                } else {
-                    LOG.warn("malformed AdmissionReview {}: {}", e.uid().get(), e.getMessage(), e.getCause());
-                }
-                return Reply.json(codec.writeReview(AdmissionCodec.deny(e.uid().get(), 400, e.getMessage())));
-            }
-            if (quiet) {
-                LOG.debug("rejected admission request from {}: {}", remote, e.getMessage());
-            } else {
-                LOG.warn("rejected admission request from {}: {}", remote, e.getMessage());
-            }
-            return Reply.text(400, e.getMessage());
+            return malformed(e, remote);
         }
         AdmissionResponse response;
         try {
@@ -141,8 +127,29 @@ final class InjectEndpoint {
                     request.getName(), request.getUid(), e.getMessage());
             metrics.failed(WebhookMetrics.FAILURE_UNAVAILABLE);
             return Reply.text(503, "mesh-operator sidecar injector: " + e.getMessage());
+        } catch (AdmissionCodec.MalformedPod e) {
+            // the pod is read when the handler first asks for it (AdmissionCodec.PodRequest)
+            return malformed(e.reason(), remote);
         }
         return Reply.json(codec.writeReview(response));
+    }
+
+    private Reply malformed(InvalidAdmissionReviewException e, Object remote) {
+        metrics.failed(WebhookMetrics.FAILURE_BAD_REQUEST);
+        if (e.uid().isPresent()) {
+            if (quiet) {
+                LOG.debug("malformed AdmissionReview {}: {}", e.uid().get(), e.getMessage());
+            } else {
+                LOG.warn("malformed AdmissionReview {}: {}", e.uid().get(), e.getMessage(), e.getCause());
+            }
+            return Reply.json(codec.writeReview(AdmissionCodec.deny(e.uid().get(), 400, e.getMessage())));
+        }
+        if (quiet) {
+            LOG.debug("rejected admission request from {}: {}", remote, e.getMessage());
+        } else {
+            LOG.warn("rejected admission request from {}: {}", remote, e.getMessage());
+        }
+        return Reply.text(400, e.getMessage());
     }
 
     private AdmissionResponse call(AdmissionHandler handler, AdmissionRequest request) {
@@ -153,7 +160,7 @@ final class InjectEndpoint {
             if (response == null) {
                 throw new IllegalStateException("handler returned no response");
             }
-        } catch (InjectorUnavailableException | Offload.Required e) {
+        } catch (InjectorUnavailableException | Offload.Required | AdmissionCodec.MalformedPod e) {
             throw e;
         } catch (VirtualMachineError e) {
             if (!(e instanceof StackOverflowError)) {

@@ -98,22 +98,28 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
         || !"CREATE".equals(request.getOperation())) {
       return AdmissionCodec.skip(uid, SKIP_NOT_POD_CREATE);
     }
-    if (!(request.getObject() instanceof Pod pod)) {
+    // The pod as the API server sent it; its patch may be known from an identical pod before, and
+    // then the pod is not read into the model at all.
+    AdmissionCodec.PodRequest podRequest = request instanceof AdmissionCodec.PodRequest r && r.podJson() != null
+        ? r : null;
+    JsonNode sent = podRequest == null ? null : podRequest.podJson();
+    if (sent == null && !(request.getObject() instanceof Pod)) {
       return AdmissionCodec.deny(uid, 400, "the admission request carries no pod object");
     }
     String namespace = request.getNamespace();
     Map<String, String> labels = namespaceLabels.apply(namespace);
-    // The pod as the API server sent it; its patch may be known from an identical pod before.
-    JsonNode sent = request instanceof AdmissionCodec.PodRequest r ? r.podJson() : null;
     PatchMemo.Lookup memorized = memo == null || sent == null ? null : memo.lookup(settings, namespace, labels, sent);
     byte[] known = memorized == null ? null : memorized.get();
     if (known != null) {
+      // the rest of the pod is byte for byte one that was read: it is readable if its managedFields are
+      podRequest.checkManagedFields();
       if (LOG.isDebugEnabled()) {
-        LOG.debug("injecting {} (revision {}): the patch of an identical pod", podName(pod, namespace),
-            settings.revisionName());
+        LOG.debug("injecting {} (revision {}): the patch of an identical pod", podName((Pod) request.getObject(),
+            namespace), settings.revisionName());
       }
-      return AdmissionCodec.patch(uid, known);
+      return AdmissionCodec.encodedPatch(uid, known);
     }
+    Pod pod = (Pod) request.getObject();
     Decision decision = InjectionPolicy.decide(pod, labels, namespace, settings);
     String podName = podName(pod, namespace);
     if (!decision.inject() && FROM_NAMESPACE_LABELS.contains(decision.code()) && freshNamespaceLabels != namespaceLabels) {
@@ -146,11 +152,11 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
     if (patch.isEmpty()) {
       return AdmissionCodec.allow(uid);
     }
-    byte[] json = AdmissionCodec.patchBytes(patch);
+    byte[] encoded = AdmissionCodec.encodedPatch(patch);
     if (memorized != null) {
-      memorized.put(json, patch);
+      memorized.put(encoded, patch);
     }
-    return AdmissionCodec.patch(uid, json);
+    return AdmissionCodec.encodedPatch(uid, encoded);
   }
 
   private static String podName(Pod pod, String namespace) {

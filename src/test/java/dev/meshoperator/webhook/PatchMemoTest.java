@@ -70,6 +70,42 @@ class PatchMemoTest {
   }
 
   @Test
+  void aPodAnsweredFromTheMemoIsNotReadIntoTheModelButMalformedManagedFieldsAreStillRefused() throws Exception {
+    PatchMemo memo = new PatchMemo(PatchMemo.DEFAULT_BYTES);
+    AdmissionCodec.PodRequest first = podRequest(replicaReview("web", 0));
+    byte[] computed = CODEC.writeReview(handler(memo).handle(first));
+    assertThat(first.podRead()).as("the first pod was injected: read").isTrue();
+
+    AdmissionCodec.PodRequest second = podRequest(replicaReview("web", 1));
+    byte[] answered = CODEC.writeReview(handler(memo).handle(second));
+    assertThat(memo.hits()).isEqualTo(1);
+    assertThat(second.podRead()).as("answered from the memo: never read").isFalse();
+    assertThat(new String(answered)).isEqualTo(new String(computed).replace("uid-1", "uid-2"));
+
+    // a pod the same but for managedFields that a pod's cannot be: malformed, as when read at once
+    ObjectNode bad = replicaReview("web", 2);
+    ((ObjectNode) bad.path("request").path("object").path("metadata").path("managedFields").get(0))
+        .putObject("time").put("not", "a time");
+    assertThatThrownBy(() -> CODEC.parseRequest(JSON.writeValueAsBytes(bad)).getObject())
+        .isInstanceOfSatisfying(AdmissionCodec.MalformedPod.class, e -> {
+          assertThat(e.reason().getMessage()).isEqualTo("AdmissionReview request is malformed");
+          assertThat(e.reason().uid()).contains("uid-3");
+        });
+    AdmissionCodec.PodRequest malformed = podRequest(bad);
+    assertThatThrownBy(() -> handler(memo).handle(malformed)).isInstanceOf(AdmissionCodec.MalformedPod.class);
+    assertThatThrownBy(() -> new AdmissionCodec(new KubernetesSerialization(new ObjectMapper(), true))
+        .parseRequest(JSON.writeValueAsBytes(bad)))
+        .as("the checked path reads the pod at once and refuses it alike")
+        .isInstanceOfSatisfying(InvalidAdmissionReviewException.class,
+            e -> assertThat(e.getMessage()).isEqualTo("AdmissionReview request is malformed"));
+    assertThat(memo.hits()).as("the malformed one's patch was found, and it was refused all the same").isEqualTo(2);
+  }
+
+  private static AdmissionCodec.PodRequest podRequest(ObjectNode review) throws Exception {
+    return (AdmissionCodec.PodRequest) CODEC.parseRequest(JSON.writeValueAsBytes(review));
+  }
+
+  @Test
   void anotherPodOrOtherNamespaceLabelsOrOtherSettingsAreInjectedAfresh() throws Exception {
     PatchMemo memo = new PatchMemo(PatchMemo.DEFAULT_BYTES);
     for (int i = 0; i < 2; i++) {
