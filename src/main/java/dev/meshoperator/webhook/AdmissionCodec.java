@@ -53,7 +53,9 @@ public final class AdmissionCodec {
     }
 
     /**
-     * Validates the envelope (apiVersion, kind, request, uid) and returns the request.
+     * Validates the envelope (apiVersion, kind, request, uid) and returns the request. A pod the
+     * one-pass read keeps as JSON ({@link PodRequest}) is read when first asked for; if it cannot be,
+     * that call throws {@link MalformedPod} with the exception this method throws for it otherwise.
      *
      * @throws InvalidAdmissionReviewException with a client-safe message; carries the uid when
      *                                         the envelope was sound but the request body was not
