@@ -113,6 +113,7 @@ public final class InjectionAdmissionHandler implements AdmissionHandler {
     if (known != null) {
       // the rest of the pod is byte for byte one that was read: it is readable if its managedFields are
       podRequest.checkManagedFields();
+      memorized.answered();
       if (LOG.isDebugEnabled()) {
         LOG.debug("injecting {} (revision {}): the patch of an identical pod", podName((Pod) request.getObject(),
             namespace), settings.revisionName());

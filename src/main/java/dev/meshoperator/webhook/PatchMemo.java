@@ -116,7 +116,10 @@ public final class PatchMemo {
    */
   private record Held(ObjectNode pod, byte[] patch) {}
 
-  /** One admission's look into the memo: {@link #get}, then {@link #put} if it had no patch. */
+  /**
+   * One admission's look into the memo: {@link #get}, then {@link #answered} if the admission is
+   * answered with the patch found, or {@link #put} if there was none.
+   */
   final class Lookup {
     private final Key key;
     /** The pod as sent, managedFields left out. */
@@ -164,8 +167,12 @@ public final class PatchMemo {
           }
         }
       }
-      hits.increment();
       return kept != null ? kept.patch() : held.patch();
+    }
+
+    /** The admission was answered with the patch {@link #get} found (counted in {@link #hits}). */
+    void answered() {
+      hits.increment();
     }
 
     /**
@@ -329,10 +336,7 @@ public final class PatchMemo {
     }
   }
 
-  /**
-   * Admissions that found a kept patch (answered with it, unless the request proved malformed:
-   * AdmissionCodec.PodRequest#checkManagedFields).
-   */
+  /** Admissions answered with a kept patch ({@link Lookup#answered}). */
   public long hits() {
     return hits.sum();
   }
