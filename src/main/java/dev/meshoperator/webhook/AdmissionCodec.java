@@ -152,9 +152,8 @@ public final class AdmissionCodec {
      */
     public static final class PodRequest extends AdmissionRequest {
         private ObjectMapper mapper;
+        /** The pod as sent, while the object is the pod read (or to be read) from it; null once another was set. */
         private ObjectNode podJson;
-        /** Whether the object is the pod read from {@link #podJson} (read or not yet), not one set since. */
-        private boolean sent;
 
         public PodRequest() {
         }
@@ -162,13 +161,12 @@ public final class AdmissionCodec {
         private void sent(ObjectMapper mapper, ObjectNode podJson) {
             this.mapper = mapper;
             this.podJson = podJson;
-            this.sent = true;
         }
 
         /** The pod, read from its JSON on the first call. @throws MalformedPod when it cannot be read */
         @Override
         public Object getObject() {
-            if (sent && super.getObject() == null) {
+            if (podJson != null && super.getObject() == null) {
                 super.setObject(read(podJson, Pod.class));
             }
             return super.getObject();
@@ -176,13 +174,13 @@ public final class AdmissionCodec {
 
         @Override
         public void setObject(Object object) {
-            sent = false;
+            podJson = null;
             super.setObject(object);
         }
 
         /** Whether the pod was read from its JSON (tests). */
         boolean podRead() {
-            return sent && super.getObject() != null;
+            return podJson != null && super.getObject() != null;
         }
 
         /**
@@ -190,7 +188,7 @@ public final class AdmissionCodec {
          * the object was replaced by another.
          */
         ObjectNode podJson() {
-            return sent ? podJson : null;
+            return podJson;
         }
 
         /**
