@@ -7,12 +7,21 @@ import dev.meshoperator.api.MeshState;
 import dev.meshoperator.reconcile.OperatorHarness;
 import dev.meshoperator.testenv.KubeTest;
 import dev.meshoperator.testenv.OperatorJvm;
+import dev.meshoperator.render.Labels;
 import dev.meshoperator.testenv.TestCluster;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +35,7 @@ class OperatorCrashIT {
 
   @Test
   void killedMidInstallTheRestartedOperatorConvergesToTheSameObjectsWithoutOrphans(TestCluster cluster,
-      KubernetesClient client) {
+      KubernetesClient client) throws InterruptedException {
     OperatorHarness.installCrd(client);
     String suffix = Faults.suffix();
     String operatorNs = Faults.createNamespace(client, "mesh-operator-crash-" + suffix);
@@ -37,32 +46,46 @@ class OperatorCrashIT {
     OperatorJvm first = Faults.operator(cluster, kubeconfig, "crash-a-" + suffix, operatorNs, args);
     OperatorJvm second = null;
     try {
-      // The default profile: istiod and the ingress gateway, the most objects of any profile.
-      client.resources(MeshInstall.class).resource(Faults.meshInstall("""
-          apiVersion: meshoperator.dev/v1alpha1
-          kind: MeshInstall
-          metadata: {name: %s}
-          spec: {profile: default, revision: crash%s, namespace: %s}
-          """.formatted(name, suffix, controlPlane))).create();
-      int expected = Faults.expected(client, name).size();
-      // Kill as soon as the install has begun: the first labelled objects are there, not all.
-      int seen = 0;
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      while (System.nanoTime() < deadline) {
-        assertThat(first.isAlive()).as(first + " is running").isTrue();
-        seen = Faults.labelledCounts(client, name).size();
-        if (seen > 0) {
-          break;
+      // A safety net for the timing below: the API server refuses this install's webhook
+      // configurations (the last apply steps) until the kill, so however late the kill falls, the
+      // install cannot have finished. Lifted before the restart.
+      holdBackWebhookConfigurations(client, name);
+      // Kill in the middle of the install: on the watch event of its first Deployment (the third of
+      // six apply steps), while the other Deployment and the later steps are in flight. (Polling
+      // every kind's list took long enough on a loaded machine for a whole install to fit between
+      // two polls.)
+      CountDownLatch begun = new CountDownLatch(1);
+      try (Watch watch = client.apps().deployments().inNamespace(controlPlane).watch(new Watcher<>() {
+        @Override
+        public void eventReceived(Action action, Deployment deployment) {
+          begun.countDown();
         }
-        Faults.sleep(20);
+
+        @Override
+        public void onClose(WatcherException cause) {}
+      })) {
+        // The default profile: istiod and the ingress gateway, the most objects of any profile.
+        client.resources(MeshInstall.class).resource(Faults.meshInstall("""
+            apiVersion: meshoperator.dev/v1alpha1
+            kind: MeshInstall
+            metadata: {name: %s}
+            spec: {profile: default, revision: crash%s, namespace: %s}
+            """.formatted(name, suffix, controlPlane))).create();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!begun.await(20, TimeUnit.MILLISECONDS)) {
+          assertThat(first.isAlive()).as(first + " is running").isTrue();
+          assertThat(System.nanoTime()).as("the install began within 120 s").isLessThan(deadline);
+        }
+        first.kill();
       }
-      first.kill();
+      int expected = Faults.expected(client, name).size();
       assertThat(first.isAlive()).isFalse();
       int[] atKill = Faults.compare("crash: at SIGKILL", client, name);
       MeshInstall killed = client.resources(MeshInstall.class).withName(name).get();
       System.out.printf("[crash] SIGKILL after %d of %d objects (state then: %s)%n", atKill[0], expected,
           killed.getStatus() == null ? "no status" : killed.getStatus().getState());
       assertThat(atKill[0]).as("the kill fell in the middle of the install").isGreaterThan(0).isLessThan(expected);
+      releaseWebhookConfigurations(client);
 
       second = Faults.operator(cluster, kubeconfig, "crash-b-" + suffix, operatorNs, args);
       double seconds = Faults.awaitReady(client, name, Duration.ofSeconds(180), second);
@@ -85,6 +108,7 @@ class OperatorCrashIT {
           (System.nanoTime() - t0) / 1e9);
     } finally {
       first.kill();
+      releaseWebhookConfigurations(client);
       if (second != null) {
         Faults.forget(client, name);
         second.close();
@@ -94,5 +118,43 @@ class OperatorCrashIT {
       client.namespaces().withName(operatorNs).delete();
       client.namespaces().withName(controlPlane).delete();
     }
+  }
+
+  private static final String HOLD = "operator-crash-it-hold";
+
+  /** A ValidatingAdmissionPolicy (CEL, in the API server) that refuses the install's webhook configurations. */
+  private static void holdBackWebhookConfigurations(KubernetesClient client, String installName) {
+    client.resource("""
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: %1$s}
+        spec:
+          failurePolicy: Fail
+          matchConstraints:
+            resourceRules:
+            - apiGroups: [admissionregistration.k8s.io]
+              apiVersions: ["*"]
+              operations: [CREATE, UPDATE]
+              resources: [mutatingwebhookconfigurations, validatingwebhookconfigurations]
+          validations:
+          - expression: "false"
+            message: held back by OperatorCrashIT until the operator is killed
+        """.formatted(HOLD)).create();
+    client.resource("""
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: %1$s}
+        spec:
+          policyName: %1$s
+          validationActions: [Deny]
+          matchResources:
+            objectSelector:
+              matchLabels: {%2$s: %3$s}
+        """.formatted(HOLD, Labels.INSTALL, installName)).create();
+  }
+
+  private static void releaseWebhookConfigurations(KubernetesClient client) {
+    client.resources(ValidatingAdmissionPolicyBinding.class).withName(HOLD).delete();
+    client.resources(ValidatingAdmissionPolicy.class).withName(HOLD).delete();
   }
 }
