@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -36,7 +36,7 @@ final class ClusterConnection implements AutoCloseable {
     // The JDK client explicitly: both it and Vert.x are on the classpath, and fabric8 warns when
     // it has to pick one at random.
     return new ClusterConnection(new KubernetesClientBuilder()
-        .withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build());
+        .withConfig(config).withHttpClientFactory(new ApiServerHttpClientFactory(config)).build());
   }
 
   /**

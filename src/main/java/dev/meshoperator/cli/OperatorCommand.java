@@ -4,7 +4,7 @@ import dev.meshoperator.operator.OperatorMain;
 import dev.meshoperator.operator.OperatorOptions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,7 +40,7 @@ final class OperatorCommand implements Callable<Integer> {
       probe.call("list the API groups of " + probe.server(), probe.client()::getApiGroups);
     }
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
-            .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
+            .withHttpClientFactory(new ApiServerHttpClientFactory(config)).build()) {
       try {
         OperatorMain.runUntilStopped(client, processOptions);
       } catch (RuntimeException e) {

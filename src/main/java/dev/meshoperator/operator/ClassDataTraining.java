@@ -23,10 +23,11 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceList;
 import io.fabric8.kubernetes.api.model.NamespaceListBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -90,10 +91,10 @@ public final class ClassDataTraining {
     WebhookWarmUp.startEarlyOnce(WebhookWarmUp.DEFAULT_BUDGET, OperatorProcess.EARLY_WARM_UP_REQUESTS);
 
     // The clients as the operator builds them; nothing connects (port 1 on loopback).
-    try (KubernetesClient base = new KubernetesClientBuilder()
-            .withConfig(new ConfigBuilder().withMasterUrl("https://127.0.0.1:1").withNamespace("mesh-operator")
-                .withRequestRetryBackoffLimit(0).withConnectionTimeout(2_000).build())
-            .withHttpClientFactory(new JdkHttpClientFactory()).build();
+    Config baseConfig = new ConfigBuilder().withMasterUrl("https://127.0.0.1:1").withNamespace("mesh-operator")
+        .withRequestRetryBackoffLimit(0).withConnectionTimeout(2_000).build();
+    try (KubernetesClient base = new KubernetesClientBuilder().withConfig(baseConfig)
+            .withHttpClientFactory(new ApiServerHttpClientFactory(baseConfig)).build();
         KubernetesClient client = OperatorProcess.clientFor(base, options.userAgent())) {
       var serialization = KubeJson.serialization();
       int objects = readApiObjects(serialization);

@@ -3,7 +3,7 @@ package dev.meshoperator.operator;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -75,8 +75,9 @@ public final class OperatorMain implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     OperatorProcess.Options processOptions = options.processOptions();
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config())
-        .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
+    Config config = config();
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
+        .withHttpClientFactory(new ApiServerHttpClientFactory(config)).build()) {
       runUntilStopped(client, processOptions);
     }
     return 0;

@@ -7,10 +7,11 @@ import dev.meshoperator.reconcile.OperatorSettings;
 import dev.meshoperator.webhook.WebhookRuntime;
 import dev.meshoperator.webhook.WebhookWarmUp;
 import dev.meshoperator.wiring.InjectionSettingsFactory;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.time.Duration;
@@ -145,21 +146,23 @@ public final class OperatorProcess implements AutoCloseable {
    * watches as HTTP streams rather than WebSockets.
    */
   static KubernetesClient clientFor(KubernetesClient base, String userAgent) {
+    Config config = new ConfigBuilder(base.getConfiguration()).withUserAgent(userAgent)
+        // A WebSocket needs a connection of its own (HTTP/1.1 upgrade): 22 connections, each
+        // with its own TLS handshake at start, one per informer. As HTTP streams (client-go's
+        // way) every watch shares the client's one HTTP/2 connection with the other requests
+        // (bench/RESULTS.md, section "2026-12-05 14:23-15:35 UTC": 23 connections to 1, ready
+        // earlier, less CPU). The streams in use stay far below the API server's limit per
+        // connection (Go's 250; beyond it the JDK's client fails a request, JDK-8225647):
+        // 22 watches, Applier.CONCURRENCY applies, OperatorSettings.RECONCILE_THREADS
+        // reconciles. Where HTTP/2 is off (http2Disable) each watch gets a connection again.
+        .withOnlyHttpWatches(true)
+        .build();
     return new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder(base.getConfiguration()).withUserAgent(userAgent)
-            // A WebSocket needs a connection of its own (HTTP/1.1 upgrade): 22 connections, each
-            // with its own TLS handshake at start, one per informer. As HTTP streams (client-go's
-            // way) every watch shares the client's one HTTP/2 connection with the other requests
-            // (bench/RESULTS.md, section "2026-12-05 14:23-15:35 UTC": 23 connections to 1, ready
-            // earlier, less CPU). The streams in use stay far below the API server's limit per
-            // connection (Go's 250; beyond it the JDK's client fails a request, JDK-8225647):
-            // 22 watches, Applier.CONCURRENCY applies, OperatorSettings.RECONCILE_THREADS
-            // reconciles. Where HTTP/2 is off (http2Disable) each watch gets a connection again.
-            .withOnlyHttpWatches(true)
-            .build())
+        .withConfig(config)
         // Both the JDK and the Vert.x client are on the classpath; say which, rather than let
-        // fabric8 pick one at random (and warn about it).
-        .withHttpClientFactory(new JdkHttpClientFactory())
+        // fabric8 pick one at random (and warn about it). Under the Deployment's C1-only JIT it
+        // offers ChaCha20 first (its javadoc says why).
+        .withHttpClientFactory(new ApiServerHttpClientFactory(config))
         // One Kubernetes JSON mapping for the whole process: the admission path's (KubeJson,
         // Blackbird). With the client's own mapper beside it, every model class the reconciler and
         // the informers read or write was mapped twice, and the client's reflection generated an

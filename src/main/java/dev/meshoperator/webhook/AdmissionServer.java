@@ -413,22 +413,7 @@ public final class AdmissionServer implements AutoCloseable {
      * warm-up's request count ({@link WebhookWarmUp#defaultMaxRequests()}) and its TLS share both ask.
      */
     static boolean quickJitOnly() {
-        return Jit.QUICK_ONLY;
-    }
-
-    private static final class Jit {
-        static final boolean QUICK_ONLY = read();
-
-        private static boolean read() {
-            try {
-                var diagnostics = java.lang.management.ManagementFactory.getPlatformMXBean(
-                        com.sun.management.HotSpotDiagnosticMXBean.class);
-                return diagnostics != null
-                        && Integer.parseInt(diagnostics.getVMOption("TieredStopAtLevel").getValue()) < 4;
-            } catch (RuntimeException | LinkageError e) {
-                return false;
-            }
-        }
+        return dev.meshoperator.wiring.Jit.quickOnly();
     }
 
     private void runWarmUp() {
