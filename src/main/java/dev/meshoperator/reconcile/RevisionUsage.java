@@ -1,8 +1,11 @@
 package dev.meshoperator.reconcile;
 
 import dev.meshoperator.render.Labels;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -10,17 +13,21 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpResponse;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.zip.GZIPInputStream;
 
 /**
  * What the cluster says about an install's revisions: how many pods carry each revision's sidecar
@@ -43,7 +50,9 @@ final class RevisionUsage {
    * what it needs and no more: metadata only (the annotations; a pod with its sidecar is some 9 KiB of
    * JSON, its metadata a small part of that), pods past Succeeded or Failed left out by the API server
    * (field selector), in pages of {@link #PAGE_SIZE}, so neither the bytes read nor the memory held
-   * grow with the size of the pods' specs, and memory not with the number of pods.
+   * grow with the size of the pods' specs, and memory not with the number of pods. The pages come
+   * gzip-compressed, and each pod's managedFields (most of its metadata) are skipped unparsed
+   * ({@link #readPage}).
    */
   static Map<String, Integer> podsByRevision(KubernetesClient client) {
     return podsByRevision(client, PAGE_SIZE);
@@ -77,27 +86,97 @@ final class RevisionUsage {
         + "&fieldSelector=" + URLEncoder.encode("status.phase!=Succeeded,status.phase!=Failed", StandardCharsets.UTF_8);
     String next = null;
     do {
-      JsonNode page = metadataPage(client, next == null ? base : base + "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
-      for (JsonNode item : page.path("items")) {
-        JsonNode annotations = item.path("metadata").path("annotations");
-        JsonNode rev = annotations.get(REV_ANNOTATION);
-        if (rev != null && rev.isTextual() && annotations.has("sidecar.istio.io/status")) {
-          counts.merge(rev.asText(), 1, Integer::sum);
-        }
-        if (rev != null && rev.isTextual() && inactive.contains(rev.asText())) {
-          onInactive.add(client.getKubernetesSerialization().convertValue(item.path("metadata"), ObjectMeta.class));
-        }
+      byte[] page = metadataPage(client, next == null ? base : base + "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
+      try {
+        next = readPage(page, item -> {
+          JsonNode annotations = item.path("annotations");
+          JsonNode rev = annotations.get(REV_ANNOTATION);
+          if (rev != null && rev.isTextual() && annotations.has("sidecar.istio.io/status")) {
+            counts.merge(rev.asText(), 1, Integer::sum);
+          }
+          if (rev != null && rev.isTextual() && inactive.contains(rev.asText())) {
+            onInactive.add(client.getKubernetesSerialization().convertValue(item, ObjectMeta.class));
+          }
+        });
+      } catch (IOException e) {
+        throw new KubernetesClientException("list pods (cluster-wide): unreadable answer: " + e.getMessage(), e);
       }
-      next = page.path("metadata").path("continue").asText("");
     } while (!next.isEmpty());
     return new Pods(counts, onInactive);
   }
 
-  private static JsonNode metadataPage(KubernetesClient client, String uri) {
+  /**
+   * Reads one page of the metadata-only list as a stream: each pod's metadata to {@code action}
+   * without its managedFields (most of a pod's metadata, and nothing here reads them: skipped
+   * unparsed), everything else of the page skipped but the continue token, which it returns ("" on
+   * the last page).
+   *
+   * @throws IOException when the page is not JSON, or not a PartialObjectMetadataList
+   */
+  static String readPage(byte[] json, java.util.function.Consumer<ObjectNode> action) throws IOException {
+    try (JsonParser parser = JSON.createParser(json)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException("expected a PartialObjectMetadataList, got no JSON object");
+      }
+      String kind = null;
+      String token = "";
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if ("kind".equals(field)) {
+          kind = parser.getValueAsString();
+        } else if ("metadata".equals(field) && value == JsonToken.START_OBJECT) {
+          token = Optional.ofNullable(objectWithout(parser, "managedFields").path("continue").asText(null)).orElse("");
+        } else if ("items".equals(field) && value == JsonToken.START_ARRAY) {
+          while (parser.nextToken() == JsonToken.START_OBJECT) {
+            ObjectNode metadata = null;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+              boolean isMetadata = "metadata".equals(parser.currentName());
+              if (parser.nextToken() == JsonToken.START_OBJECT && isMetadata) {
+                metadata = objectWithout(parser, "managedFields");
+              } else {
+                parser.skipChildren();
+              }
+            }
+            if (metadata != null) {
+              action.accept(metadata);
+            }
+          }
+        } else {
+          parser.skipChildren();
+        }
+      }
+      if (!"PartialObjectMetadataList".equals(kind)) {
+        throw new IOException("expected a PartialObjectMetadataList, got " + (kind == null ? "no kind" : kind));
+      }
+      return token;
+    }
+  }
+
+  /** The object the parser is at (on its START_OBJECT) as a tree, without the field {@code skipped}. */
+  private static ObjectNode objectWithout(JsonParser parser, String skipped) throws IOException {
+    ObjectNode node = JSON.createObjectNode();
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String name = parser.currentName();
+      parser.nextToken();
+      if (skipped.equals(name)) {
+        parser.skipChildren();
+      } else {
+        node.set(name, JSON.readTree(parser));
+      }
+    }
+    return node;
+  }
+
+  /** One page's JSON, inflated when the API server sent it gzip-compressed. */
+  private static byte[] metadataPage(KubernetesClient client, String uri) {
     HttpClient http = client.getHttpClient();
-    HttpResponse<String> response;
+    HttpResponse<byte[]> response;
     try {
-      response = http.sendAsync(http.newHttpRequestBuilder().uri(uri).header("Accept", METADATA_ONLY).build(), String.class)
+      // Compressed, as kubectl asks for it: at 10,000 pods a read is some 44 MB of JSON, and every
+      // byte that comes is decrypted in Java (bench/RESULTS.md, 2026-12-06).
+      response = http.sendAsync(http.newHttpRequestBuilder().uri(uri).header("Accept", METADATA_ONLY)
+              .header("Accept-Encoding", "gzip").build(), byte[].class)
           .get(client.getConfiguration().getRequestTimeout() > 0 ? client.getConfiguration().getRequestTimeout() : 60_000,
               TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -106,26 +185,26 @@ final class RevisionUsage {
     } catch (ExecutionException | TimeoutException e) {
       throw new KubernetesClientException("list pods (cluster-wide): " + e.getMessage(), e);
     }
+    byte[] body = response.body() == null ? new byte[0] : response.body();
+    if ("gzip".equalsIgnoreCase(response.header("Content-Encoding"))) {
+      try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body), 1 << 16)) {
+        body = in.readAllBytes();
+      } catch (IOException e) {
+        throw new KubernetesClientException("list pods (cluster-wide): unreadable compressed answer: " + e.getMessage(), e);
+      }
+    }
     if (response.code() != 200) {
+      String text = new String(body, StandardCharsets.UTF_8);
       Status status = null;
       try {
-        status = client.getKubernetesSerialization().unmarshal(response.body(), Status.class);
+        status = client.getKubernetesSerialization().unmarshal(text, Status.class);
       } catch (RuntimeException notStatus) {
         // not a Status: the code and body say it
       }
-      String message = status != null && status.getMessage() != null ? status.getMessage() : response.body();
+      String message = status != null && status.getMessage() != null ? status.getMessage() : text;
       throw new KubernetesClientException("list pods (cluster-wide): HTTP " + response.code() + ": " + message, response.code(), status);
     }
-    try {
-      JsonNode page = JSON.readTree(response.body());
-      if (!"PartialObjectMetadataList".equals(page.path("kind").asText())) {
-        throw new KubernetesClientException("list pods (cluster-wide): expected a PartialObjectMetadataList, got "
-            + page.path("kind").asText("no kind"));
-      }
-      return page;
-    } catch (IOException e) {
-      throw new KubernetesClientException("list pods (cluster-wide): unreadable answer: " + e.getMessage(), e);
-    }
+    return body;
   }
 
   /** The install's istiod Deployments not being deleted: revision to version. */
