@@ -1,11 +1,11 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

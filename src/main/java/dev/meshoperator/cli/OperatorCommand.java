@@ -2,9 +2,9 @@ package dev.meshoperator.cli;
 
 import dev.meshoperator.operator.OperatorMain;
 import dev.meshoperator.operator.OperatorOptions;
+import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,9 +1,9 @@
 package dev.meshoperator.operator;
 
+import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

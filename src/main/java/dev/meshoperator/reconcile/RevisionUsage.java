@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
@@ -126,9 +125,14 @@ final class RevisionUsage {
         if ("kind".equals(field)) {
           kind = parser.getValueAsString();
         } else if ("metadata".equals(field) && value == JsonToken.START_OBJECT) {
-          token = Optional.ofNullable(objectWithout(parser, "managedFields").path("continue").asText(null)).orElse("");
+          JsonNode listMetadata = JSON.readTree(parser);
+          token = listMetadata.path("continue").asText("");
         } else if ("items".equals(field) && value == JsonToken.START_ARRAY) {
-          while (parser.nextToken() == JsonToken.START_OBJECT) {
+          for (JsonToken item = parser.nextToken(); item != JsonToken.END_ARRAY; item = parser.nextToken()) {
+            if (item != JsonToken.START_OBJECT) {
+              parser.skipChildren(); // not a pod: nothing to read
+              continue;
+            }
             ObjectNode metadata = null;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
               boolean isMetadata = "metadata".equals(parser.currentName());

@@ -50,6 +50,15 @@ class RevisionUsagePageTest {
   }
 
   @Test
+  void anItemThatIsNotAnObjectIsPassedOver() throws IOException {
+    String page = "{\"kind\":\"PartialObjectMetadataList\",\"metadata\":{\"continue\":\"t\"},"
+        + "\"items\":[null,[1,{\"metadata\":{}}],{\"metadata\":{\"name\":\"c\"}}]}";
+    List<ObjectNode> seen = new ArrayList<>();
+    assertThat(RevisionUsage.readPage(page.getBytes(StandardCharsets.UTF_8), seen::add)).isEqualTo("t");
+    assertThat(seen).extracting(m -> m.path("name").asText()).containsExactly("c");
+  }
+
+  @Test
   void anAnswerThatIsNotAMetadataListIsRefused() {
     String full = "{\"kind\":\"PodList\",\"metadata\":{},\"items\":[{\"metadata\":{\"name\":\"x\"}}]}";
     assertThatThrownBy(() -> RevisionUsage.readPage(full.getBytes(StandardCharsets.UTF_8), m -> { }))
