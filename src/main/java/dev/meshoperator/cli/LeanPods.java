@@ -1,5 +1,6 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.wiring.GzipBodies;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -29,7 +30,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The pods of a namespace or of the cluster as {@code meshctl analyze} reads them: the raw list
@@ -130,14 +130,9 @@ final class LeanPods {
         while (pending != null && !stopped) {
           HttpResponse<byte[]> response = await(pending);
           pending = null;
-          byte[] body = response.body() == null ? new byte[0] : response.body();
-          long received = body.length;
-          boolean compressed = "gzip".equalsIgnoreCase(response.header("Content-Encoding"));
-          if (compressed) {
-            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body), 1 << 16)) {
-              body = in.readAllBytes();
-            }
-          }
+          long received = response.body() == null ? 0 : response.body().length;
+          boolean compressed = GzipBodies.compressed(response);
+          byte[] body = GzipBodies.inflated(response);
           if (!response.isSuccessful()) {
             pages.put(failure(client, response.code(), new String(body, StandardCharsets.UTF_8)));
             return;

@@ -1,6 +1,7 @@
 package dev.meshoperator.reconcile;
 
 import dev.meshoperator.render.Labels;
+import dev.meshoperator.wiring.GzipBodies;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,9 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpResponse;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,7 +25,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.zip.GZIPInputStream;
 
 /**
  * What the cluster says about an install's revisions: how many pods carry each revision's sidecar
@@ -189,13 +187,11 @@ final class RevisionUsage {
     } catch (ExecutionException | TimeoutException e) {
       throw new KubernetesClientException("list pods (cluster-wide): " + e.getMessage(), e);
     }
-    byte[] body = response.body() == null ? new byte[0] : response.body();
-    if ("gzip".equalsIgnoreCase(response.header("Content-Encoding"))) {
-      try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body), 1 << 16)) {
-        body = in.readAllBytes();
-      } catch (IOException e) {
-        throw new KubernetesClientException("list pods (cluster-wide): unreadable compressed answer: " + e.getMessage(), e);
-      }
+    byte[] body;
+    try {
+      body = GzipBodies.inflated(response);
+    } catch (IOException e) {
+      throw new KubernetesClientException("list pods (cluster-wide): unreadable compressed answer: " + e.getMessage(), e);
     }
     if (response.code() != 200) {
       String text = new String(body, StandardCharsets.UTF_8);
