@@ -1,6 +1,7 @@
 package dev.meshoperator.cli;
 
 import dev.meshoperator.api.MeshInstall;
+import dev.meshoperator.wiring.ServerSideApply;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import java.util.List;
@@ -8,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What install (and demo) write: server-side apply as field manager {@code meshctl}, forcing
- * conflicts the way {@code kubectl apply --server-side --force-conflicts} does, since the user
+ * conflicts the way {@code kubectl apply --server-side --force-conflicts} does ({@link ServerSideApply}), since the user
  * asked meshctl to make these objects what it carries.
  */
 final class ClusterApplier {
@@ -52,12 +53,12 @@ final class ClusterApplier {
     install.setStatus(null);
     install.getMetadata().setResourceVersion(null);
     return cluster.call("apply MeshInstall " + install.getMetadata().getName(), () ->
-        cluster.client().resource(install).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply());
+        ServerSideApply.forced(cluster.client(), install, FIELD_MANAGER));
   }
 
   void apply(HasMetadata object) {
     cluster.run("apply " + Refs.qualified(object), () ->
-        cluster.client().resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply());
+        ServerSideApply.forced(cluster.client(), object, FIELD_MANAGER));
     progress.line(Refs.kubectl(object) + " serverside-applied");
   }
 

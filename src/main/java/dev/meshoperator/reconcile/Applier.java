@@ -2,6 +2,7 @@ package dev.meshoperator.reconcile;
 
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.render.ApplyOrder;
+import dev.meshoperator.wiring.ServerSideApply;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -23,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Step 5: server-side apply, forced, as field manager {@value MeshInstallReconciler#FIELD_MANAGER},
+ * Step 5: server-side apply, forced ({@link ServerSideApply}), as field manager {@value MeshInstallReconciler#FIELD_MANAGER},
  * step by step ({@link ApplyOrder#steps}): the objects of one step at once, on a small pool of
  * {@value #CONCURRENCY} threads shared by all reconciles (so the API server never sees more than
  * that many applies of this operator at a time, and JOSDK's reconcile threads only wait), and the
@@ -141,7 +142,7 @@ public final class Applier implements AutoCloseable {
       Optional<HasMetadata> withoutInitialOnly = InitialOnlyFields.withoutThem(object);
       if (withoutInitialOnly.isPresent()) {
         if (current.isEmpty()) {
-          client.resource(object).fieldManager(InitialOnlyFields.FIELD_MANAGER).forceConflicts().serverSideApply();
+          ServerSideApply.forced(client, object, InitialOnlyFields.FIELD_MANAGER);
         }
         object = withoutInitialOnly.get();
       }
@@ -149,10 +150,7 @@ public final class Applier implements AutoCloseable {
           && LiveStateMatcher.INSTANCE.matches(current.get(), object, context)) {
         return false;
       }
-      HasMetadata written = client.resource(object)
-          .fieldManager(MeshInstallReconciler.FIELD_MANAGER)
-          .forceConflicts()
-          .serverSideApply();
+      HasMetadata written = ServerSideApply.forced(client, object, MeshInstallReconciler.FIELD_MANAGER);
       if (current.isPresent() && written.getMetadata().getResourceVersion().equals(current.get().getMetadata().getResourceVersion())) {
         // The matcher said "differs" but the server changed nothing: a normalization the matcher
         // does not know. Worth knowing, since it costs one write per reconcile.

@@ -1,6 +1,9 @@
 /**
  * Glue between what a MeshInstall resolves to ({@code profile}) and the injector's own settings
  * ({@code inject}). It lives apart from both so that inject never learns about profiles, and so
- * that the CLI, the webhook and the operator share one mapping instead of three copies.
+ * that the CLI, the webhook and the operator share one mapping instead of three copies. It also
+ * holds what the operator and meshctl share in talking to the API server: the HTTP client
+ * ({@link dev.meshoperator.wiring.ApiServerHttpClientFactory}), compressed answers
+ * ({@link dev.meshoperator.wiring.GzipBodies}) and the apply ({@link dev.meshoperator.wiring.ServerSideApply}).
  */
 package dev.meshoperator.wiring;

@@ -45,6 +45,13 @@ class MeshInstallProfilesIT {
         }
 
         int installWrites = cluster instanceof LocalTestCluster local ? AuditLog.writesBy(local.auditLog(), operator.userAgent()).size() : -1;
+        if (cluster instanceof LocalTestCluster local) {
+          // ServerSideApply: every apply asks the API server not to parse its body a second time
+          List<String> applies = AuditLog.requestsBy(local.auditLog(), operator.userAgent(), "patch").stream()
+              .filter(uri -> uri.contains("fieldManager=" + MeshInstallReconciler.FIELD_MANAGER)).toList();
+          assertThat(applies).as("the operator's applies").hasSizeGreaterThanOrEqualTo(expected.isEmpty() ? 0 : 1)
+              .allSatisfy(uri -> assertThat(uri).contains("fieldValidation=Ignore"));
+        }
         int quietWrites = steadyStateWrites(cluster, operator);
         System.out.printf("[reconcile-it] profile %s: Ready after %.1fs, %d objects labelled, %d operator writes to install (objects, finalizer, status, events), %d operator writes in 5s of steady state%n",
             profile.wireName(), secondsToReady, expected.size(), installWrites, quietWrites);
