@@ -14,9 +14,19 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 public final class KubeJson {
   private KubeJson() {}
 
-  private static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new BlackbirdModule());
+  private static final ObjectMapper MAPPER = new ObjectMapper();
   /** Configures {@link #MAPPER} in place (its modules, unknown fields, polymorphic kinds). */
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization(MAPPER, true);
+
+  static {
+    // Blackbird after fabric8's modules: Jackson runs the bean (de)serializer modifiers last
+    // registered first. Registered before them, Blackbird found every property of the model
+    // already wrapped by fabric8 (SettableBeanPropertyDelegating, BeanPropertyWriterDelegate)
+    // and left it to reflection: a first demo install generated 157 reflection accessor classes
+    // (JFR jdk.ClassDefine, 130 of them under SettableBeanPropertyDelegating.deserializeAndSet).
+    // Registered last, it replaces the plain properties first, and fabric8 wraps its versions.
+    MAPPER.registerModule(new BlackbirdModule());
+  }
 
   public static KubernetesSerialization serialization() {
     return SERIALIZATION;
