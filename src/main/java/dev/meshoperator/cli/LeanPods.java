@@ -1,9 +1,9 @@
 package dev.meshoperator.cli;
 
-import dev.meshoperator.wiring.GzipBodies;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.meshoperator.wiring.GzipBodies;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;

@@ -1,12 +1,12 @@
 package dev.meshoperator.reconcile;
 
-import dev.meshoperator.render.Labels;
-import dev.meshoperator.wiring.GzipBodies;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meshoperator.render.Labels;
+import dev.meshoperator.wiring.GzipBodies;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
