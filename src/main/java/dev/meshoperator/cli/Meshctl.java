@@ -1,5 +1,6 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.wiring.LogConfigurator;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -79,9 +80,9 @@ public final class Meshctl implements Runnable {
   static final String PKCS12_KEY_ROUNDS = "keystore.pkcs12.keyPbeIterationCount";
 
   public static void main(String[] args) {
-    if (ErrorReporter.debugRequested(args) && System.getProperty("meshctl.log.level") == null) {
-      // must happen before the first logger is created, which is when logback reads its config
-      System.setProperty("meshctl.log.level", "DEBUG");
+    if (ErrorReporter.debugRequested(args) && System.getProperty(LogConfigurator.LEVEL_PROPERTY) == null) {
+      // must happen before the first logger is created, which is when logback runs LogConfigurator
+      System.setProperty(LogConfigurator.LEVEL_PROPERTY, "DEBUG");
     }
     // A kubeconfig's client certificate key goes into an in-memory PKCS12 KeyStore (fabric8's
     // SSLUtils), where the JDK encrypts it with 10,000 PBKDF2 rounds and decrypts it again: some
