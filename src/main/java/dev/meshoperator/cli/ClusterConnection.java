@@ -1,6 +1,7 @@
 package dev.meshoperator.cli;
 
 import dev.meshoperator.wiring.ApiServerHttpClientFactory;
+import dev.meshoperator.wiring.KubeconfigExtensions;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

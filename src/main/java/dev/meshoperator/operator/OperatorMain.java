@@ -1,6 +1,7 @@
 package dev.meshoperator.operator;
 
 import dev.meshoperator.wiring.ApiServerHttpClientFactory;
+import dev.meshoperator.wiring.KubeconfigExtensions;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -84,6 +85,9 @@ public final class OperatorMain implements Callable<Integer> {
   }
 
   private Config config() {
+    // Out of the cluster (a kubeconfig): without it the kubeconfig's parse would build fabric8's
+    // registry of every model type on this thread, beside the early warm-up building its own.
+    KubeconfigExtensions.deferTypeRegistry();
     if (kubeconfig == null) {
       return Config.autoConfigure(context);
     }

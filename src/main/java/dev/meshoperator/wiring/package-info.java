@@ -4,6 +4,8 @@
  * that the CLI, the webhook and the operator share one mapping instead of three copies. It also
  * holds what the operator and meshctl share in talking to the API server: the HTTP client
  * ({@link dev.meshoperator.wiring.ApiServerHttpClientFactory}), compressed answers
- * ({@link dev.meshoperator.wiring.GzipBodies}) and the apply ({@link dev.meshoperator.wiring.ServerSideApply}).
+ * ({@link dev.meshoperator.wiring.GzipBodies}), the apply ({@link dev.meshoperator.wiring.ServerSideApply}) and
+ * the kubeconfig's parse ({@link dev.meshoperator.wiring.KubeconfigExtensions}); and their logging
+ * ({@link dev.meshoperator.wiring.LogConfigurator}).
  */
 package dev.meshoperator.wiring;

@@ -1,4 +1,4 @@
-package dev.meshoperator.cli;
+package dev.meshoperator.wiring;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -15,18 +15,20 @@ import java.io.IOException;
  * deserializer of {@code NamedExtension.extension} (a {@link KubernetesDeserializer}) as soon as it
  * builds the one of the kubeconfig, extensions or not; creating that deserializer instantiates
  * every KubernetesResource class of the jar's ServiceLoader file (some 500 classes loaded: the
- * largest single part of a cluster command's start-up, issue 11). Here the extension's deserializer
+ * largest single part of a cluster command's start-up, issue 11; in the operator run out of the
+ * cluster, work on its main thread while the early warm-up builds the registry of its own mapping).
+ * Here the extension's deserializer
  * is a stand-in that makes fabric8's only when an extension is actually read, so a kubeconfig with
  * extensions is read exactly as before.
  */
-final class KubeconfigExtensions {
+public final class KubeconfigExtensions {
   private KubeconfigExtensions() {}
 
   private static volatile boolean installed;
 
   /** Before the first kubeconfig is parsed; idempotent. */
   @SuppressWarnings("deprecation") // the static mapper is what fabric8's KubeConfigUtils parses with
-  static void deferTypeRegistry() {
+  public static void deferTypeRegistry() {
     if (!installed) {
       synchronized (KubeconfigExtensions.class) {
         if (!installed) {

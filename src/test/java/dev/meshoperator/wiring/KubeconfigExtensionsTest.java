@@ -1,4 +1,4 @@
-package dev.meshoperator.cli;
+package dev.meshoperator.wiring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,7 +58,7 @@ class KubeconfigExtensionsTest {
     Path file = Files.writeString(dir.resolve("kubeconfig"), KUBECONFIG.formatted(""));
     KubeconfigExtensions.deferTypeRegistry();
 
-    Config config = ClusterConnection.config(new Meshctl.KubeOptions(file, null));
+    Config config = Config.fromKubeconfig(null, file.toFile());
 
     assertThat(config.getMasterUrl()).isEqualTo("https://127.0.0.1:6443/");
     assertThat(config.getAutoOAuthToken()).isEqualTo("abc");
@@ -82,6 +82,6 @@ class KubeconfigExtensionsTest {
     assertThat(deferred.get(1).getExtension()).isInstanceOf(io.fabric8.kubernetes.api.model.ConfigMap.class);
     assertThat(((io.fabric8.kubernetes.api.model.ConfigMap) deferred.get(1).getExtension()).getData()).isEqualTo(Map.of("k", "v"));
     assertThat(deferred.get(0).getExtension().toString()).contains("minikube.sigs.k8s.io");
-    assertThat(ClusterConnection.config(new Meshctl.KubeOptions(file, null)).getMasterUrl()).isEqualTo("https://127.0.0.1:6443/");
+    assertThat(Config.fromKubeconfig(null, file.toFile()).getMasterUrl()).isEqualTo("https://127.0.0.1:6443/");
   }
 }
