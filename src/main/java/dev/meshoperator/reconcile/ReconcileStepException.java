@@ -14,8 +14,15 @@ public final class ReconcileStepException extends RuntimeException {
     return reason;
   }
 
-  private static String summary(Throwable cause) {
+  static String summary(Throwable cause) {
     String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    // The API server's own words (e.g. 'Deployment.apps "istiod" is invalid: spec...: Invalid value: ...'),
+    // without fabric8's "Failure executing: PATCH at: <the request's URL>. Message: " before them, which
+    // pushed the field's reason past the cut below.
+    if (cause instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getStatus() != null
+        && k.getStatus().getMessage() != null && !k.getStatus().getMessage().isBlank()) {
+      message = k.getStatus().getMessage();
+    }
     // API errors repeat the whole request; the first line says what went wrong.
     int newline = message.indexOf('\n');
     message = newline < 0 ? message : message.substring(0, newline);
