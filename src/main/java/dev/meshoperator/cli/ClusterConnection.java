@@ -1,5 +1,6 @@
 package dev.meshoperator.cli;
 
+import dev.meshoperator.wiring.ApiErrors;
 import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import dev.meshoperator.wiring.KubeconfigExtensions;
 import io.fabric8.kubernetes.client.Config;
@@ -74,7 +75,7 @@ final class ClusterConnection implements AutoCloseable {
       return CliException.failure("cannot reach the cluster at " + server + ": " + ClusterMeshInstalls.transportCause(e),
           KUBECONFIG_HINT, e);
     }
-    String status = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+    String status = ApiErrors.message(e);
     String hint = e.getCode() == 401 || e.getCode() == 403
         ? "your credentials may not allow this; see what they allow with: kubectl auth can-i --list"
         : "check the current context (kubectl config current-context)";
@@ -126,7 +127,7 @@ final class ClusterConnection implements AutoCloseable {
       return CliException.failure("cannot read " + what + " from " + server + ": the meshinstalls resource does not exist",
           "install the operator (its CRD) first", e);
     }
-    String status = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+    String status = ApiErrors.message(e);
     return CliException.failure("cannot read " + what + " from " + server + " (HTTP " + e.getCode() + "): " + ErrorReporter.oneLine(status),
         e.getCode() == 401 || e.getCode() == 403
             ? "your credentials may not " + access + "; try: kubectl auth can-i " + access

@@ -16,6 +16,7 @@ import dev.meshoperator.profile.Profiles;
 import dev.meshoperator.render.ComponentRenderer;
 import dev.meshoperator.render.Labels;
 import dev.meshoperator.render.Renderer;
+import dev.meshoperator.wiring.ApiErrors;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -478,7 +479,7 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   @Override
   public ErrorStatusUpdateControl<MeshInstall> updateErrorStatus(MeshInstall install, Context<MeshInstall> context, Exception e) {
     String reason = e instanceof ReconcileStepException step ? step.reason() : "ReconcileFailed";
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String message = ApiErrors.message(e);
     Optional<String> forbidden = Permission.forbiddenMessage(e);
     if (forbidden.isPresent()) {
       // The API server's message names the user, verb, resource, group and scope: all one needs.

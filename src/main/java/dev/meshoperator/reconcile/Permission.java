@@ -1,5 +1,6 @@
 package dev.meshoperator.reconcile;
 
+import dev.meshoperator.wiring.ApiErrors;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Optional;
 
@@ -21,7 +22,7 @@ public record Permission(String verb, String group, String resource) {
   public static Optional<String> forbiddenMessage(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof KubernetesClientException k && k.getCode() == 403) {
-        String message = k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage();
+        String message = ApiErrors.message(k);
         // One line: RBAC's escalation refusal lists the rules not held on the following lines.
         String oneLine = message.strip().replaceAll("\\s*\n\\s*", " ");
         return Optional.of(oneLine.length() > 800 ? oneLine.substring(0, 800) + "..." : oneLine);

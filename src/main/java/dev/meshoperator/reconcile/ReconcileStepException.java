@@ -1,5 +1,7 @@
 package dev.meshoperator.reconcile;
 
+import dev.meshoperator.wiring.ApiErrors;
+
 /** An API request of one step failed; the message names the step and the object, for status. */
 public final class ReconcileStepException extends RuntimeException {
   private final String reason;
@@ -15,14 +17,9 @@ public final class ReconcileStepException extends RuntimeException {
   }
 
   static String summary(Throwable cause) {
-    String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    // The API server's own words (e.g. 'Deployment.apps "istiod" is invalid: spec...: Invalid value: ...'),
-    // without fabric8's "Failure executing: PATCH at: <the request's URL>. Message: " before them, which
-    // pushed the field's reason past the cut below.
-    if (cause instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getStatus() != null
-        && k.getStatus().getMessage() != null && !k.getStatus().getMessage().isBlank()) {
-      message = k.getStatus().getMessage();
-    }
+    // The API server's own words, without fabric8's "Failure executing: PATCH at: <the request's
+    // URL>. Message: " before them, which pushed the field's reason past the cut below.
+    String message = ApiErrors.message(cause);
     // API errors repeat the whole request; the first line says what went wrong.
     int newline = message.indexOf('\n');
     message = newline < 0 ? message : message.substring(0, newline);

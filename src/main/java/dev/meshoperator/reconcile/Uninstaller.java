@@ -2,6 +2,7 @@ package dev.meshoperator.reconcile;
 
 import dev.meshoperator.api.MeshInstall;
 import dev.meshoperator.render.Labels;
+import dev.meshoperator.wiring.ApiErrors;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
@@ -69,7 +70,7 @@ public final class Uninstaller {
           }
         }
       } catch (KubernetesClientException e) {
-        refused.put(new ObjectKey(kind.kind(), null, "*"), "cannot list: " + e.getMessage());
+        refused.put(new ObjectKey(kind.kind(), null, "*"), "cannot list: " + ApiErrors.message(e));
       }
     }
     boolean crds = removeCrds(install) && others.isEmpty();
@@ -81,7 +82,7 @@ public final class Uninstaller {
           }
         }
       } catch (KubernetesClientException e) {
-        refused.put(new ObjectKey("CustomResourceDefinition", null, "*"), "cannot list: " + e.getMessage());
+        refused.put(new ObjectKey("CustomResourceDefinition", null, "*"), "cannot list: " + ApiErrors.message(e));
       }
     }
     return new Report(List.copyOf(deleted), remaining(client, name, crds, refused));
@@ -119,7 +120,7 @@ public final class Uninstaller {
         }
       } catch (KubernetesClientException e) {
         if (!refused.containsKey(new ObjectKey(kind.kind(), null, "*"))) {
-          left.add(new Leftover(new ObjectKey(kind.kind(), null, "*"), "cannot list: " + e.getMessage(), true));
+          left.add(new Leftover(new ObjectKey(kind.kind(), null, "*"), "cannot list: " + ApiErrors.message(e), true));
         }
       }
     }
@@ -166,7 +167,7 @@ public final class Uninstaller {
           .edit(n -> { n.getMetadata().getLabels().put(Labels.INSTALL, heir.get().getMetadata().getName()); return n; });
     } catch (KubernetesClientException e) {
       refused.put(ObjectKey.of(ns), "cannot hand it over to MeshInstall " + heir.get().getMetadata().getName()
-          + ": " + e.getMessage());
+          + ": " + ApiErrors.message(e));
     }
   }
 
@@ -198,8 +199,7 @@ public final class Uninstaller {
       deleted.add(key);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
-        refused.put(key, "delete refused: " + (e.getStatus() != null && e.getStatus().getMessage() != null
-            ? e.getStatus().getMessage() : e.getMessage()));
+        refused.put(key, "delete refused: " + ApiErrors.message(e));
       }
     }
   }

@@ -6,6 +6,6 @@
  * ({@link dev.meshoperator.wiring.ApiServerHttpClientFactory}), compressed answers
  * ({@link dev.meshoperator.wiring.GzipBodies}), the apply ({@link dev.meshoperator.wiring.ServerSideApply}) and
  * the kubeconfig's parse ({@link dev.meshoperator.wiring.KubeconfigExtensions}); and their logging
- * ({@link dev.meshoperator.wiring.LogConfigurator}).
+ * ({@link dev.meshoperator.wiring.LogConfigurator}) and what a failed request says ({@link dev.meshoperator.wiring.ApiErrors}).
  */
 package dev.meshoperator.wiring;
