@@ -17,9 +17,8 @@ import java.io.IOException;
  * every KubernetesResource class of the jar's ServiceLoader file (some 500 classes loaded: the
  * largest single part of a cluster command's start-up, issue 11; in the operator run out of the
  * cluster, work on its main thread while the early warm-up builds the registry of its own mapping).
- * Here the extension's deserializer
- * is a stand-in that makes fabric8's only when an extension is actually read, so a kubeconfig with
- * extensions is read exactly as before.
+ * Here the extension's deserializer is a stand-in that makes fabric8's only when an extension is
+ * actually read, so a kubeconfig with extensions is read exactly as before.
  */
 public final class KubeconfigExtensions {
   private KubeconfigExtensions() {}
