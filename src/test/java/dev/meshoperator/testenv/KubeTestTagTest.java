@@ -16,7 +16,8 @@ class KubeTestTagTest {
   static final Map<String, String> WITHOUT_THE_SHARED_CLUSTER = Map.of(
       "dev.meshoperator.bench.BenchHarnessIT", "the bench scripts start what they need",
       "dev.meshoperator.cli.MeshctlJarIT", "meshctl's jar and launcher, no cluster",
-      "dev.meshoperator.cli.DemoCommandIT", "`meshctl demo` starts its own local cluster");
+      "dev.meshoperator.cli.DemoCommandIT", "`meshctl demo` starts its own local cluster",
+      "dev.meshoperator.wiring.LogConfiguratorJarIT", "the packaged jars' logging, no cluster");
 
   /** A class the k3s execution would leave out without saying so: the positive control. */
   static class UntaggedForControl {}
