@@ -22,7 +22,7 @@ import org.slf4j.Logger;
  * <p>Why not a logback.xml: reading one costs the process's first logger about 150 ms of a core
  * (the JDK's XML parser and logback's Joran: a meshctl command loads 465 classes fewer without
  * it), and that logger is created first thing in both the operator's start and every meshctl
- * command (bench/RESULTS.md, 2026-12-06 15:05-15:45 UTC).
+ * command (bench/RESULTS.md, 2026-12-06 15:05-16:38 UTC).
  *
  * <p>A logback configuration given by its usual means still wins: the system property
  * {@code logback.configurationFile}, or a {@code logback-test.xml} or {@code logback.xml} on the
