@@ -126,12 +126,17 @@ class InvalidValuesIT {
         Row.status("duplicate gateway names",
             "{\"components\":{\"ingressGateways\":[{\"name\":\"gw\"}],\"egressGateways\":[{\"name\":\"gw\"}]}}",
             "spec.components.egressGateways[0].name", "already used"),
+        Row.status("node selector key", "{\"components\":{\"pilot\":{\"nodeSelector\":{\"bad key!\":\"x\"}}}}",
+            "spec.components.pilot.nodeSelector", "key 'bad key!' is not a label key"),
+        // Added to every injected pod: unchecked, the API server would refuse every pod the webhook injects.
+        Row.status("injected annotation key", "{\"sidecarInjector\":{\"injectedAnnotations\":{\"team/a/b\":\"x\"}}}",
+            "spec.sidecarInjector.injectedAnnotations", "key 'team/a/b' is not an annotation key"),
         // The API server's own words, not fabric8's "Failure executing: PATCH at: <URL>", which pushed
         // the reason past the message's cut.
-        Row.apply("node selector key the API server refuses",
-            "{\"components\":{\"pilot\":{\"nodeSelector\":{\"bad key!\":\"x\"}}}}",
-            "apply Deployment/", "is invalid: spec.template.spec.nodeSelector: Invalid value: \"bad key!\"",
-            "must start and end with an alphanumeric character"));
+        Row.apply("toleration the API server refuses",
+            "{\"components\":{\"pilot\":{\"tolerations\":[{\"key\":\"k\",\"operator\":\"Sometimes\"}]}}}",
+            "apply Deployment/", "is invalid: spec.template.spec.tolerations[0].operator: Unsupported value: \"Sometimes\"",
+            "supported values"));
   }
 
   private final AtomicInteger pods = new AtomicInteger();

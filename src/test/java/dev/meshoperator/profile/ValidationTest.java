@@ -283,4 +283,74 @@ class ValidationTest {
     MeshInstall install = withGateways(Profile.DEFAULT, (GatewaySpec) null);
     assertThat(Profiles.validate(install)).extracting(Problem::toString).containsExactly("spec.components.ingressGateways[0]: must not be null");
   }
+
+  @Test
+  void injectedAnnotationKeysMustBeWhatTheApiServerTakesOnAPod() {
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    SidecarInjectorSpec injector = new SidecarInjectorSpec();
+    // Upper case is fine in an annotation key's prefix (checked in lower case, as the API server does).
+    injector.setInjectedAnnotations(new java.util.LinkedHashMap<>(java.util.Map.of("bad key!", "x",
+        "Example.COM/Team", "mesh", "example.com/a/b", "y", "sidecar.istio.io/status-note", "")));
+    install.getSpec().setSidecarInjector(injector);
+    assertThat(messages(install)).containsExactly(
+        "spec.sidecarInjector.injectedAnnotations: key 'bad key!' is not an annotation key: name part must consist of"
+            + " alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        "spec.sidecarInjector.injectedAnnotations: key 'example.com/a/b' is not an annotation key: may hold at most one"
+            + " '/', between a DNS subdomain prefix and a name (e.g. 'example.com/my-name')");
+  }
+
+  @Test
+  void podLabelsNodeSelectorsAnnotationsAndTemplateMetadataAreChecked() {
+    PilotSpec pilot = new PilotSpec();
+    pilot.setNodeSelector(java.util.Map.of("kubernetes.io/os", "linux", "zone", "not ok!"));
+    pilot.setPodLabels(java.util.Map.of("Example.com/team", "mesh", "empty-value", ""));
+    pilot.setPodAnnotations(java.util.Map.of("x".repeat(64), "long name"));
+    ServiceSpec service = new ServiceSpec();
+    service.setAnnotations(java.util.Map.of("/no-prefix", "v"));
+    pilot.setService(service);
+    GatewaySpec gateway = gateway("ingressgateway");
+    gateway.setNodeSelector(java.util.Map.of("ok", "y".repeat(64)));
+    MeshInstall install = withGateways(Profile.DEFAULT, gateway);
+    install.getSpec().getComponents().setPilot(pilot);
+    var template = new dev.meshoperator.api.InjectionTemplateSpec();
+    template.setLabels(java.util.Map.of("team", "-mesh"));
+    template.setAnnotations(java.util.Map.of("", "v"));
+    SidecarInjectorSpec injector = new SidecarInjectorSpec();
+    injector.setTemplates(java.util.Map.of("team-defaults", template));
+    install.getSpec().setSidecarInjector(injector);
+
+    assertThat(messages(install)).containsExactlyInAnyOrder(
+        "spec.components.pilot.service.annotations: key '/no-prefix' is not an annotation key: has an empty prefix before '/'",
+        "spec.components.pilot.podLabels: key 'Example.com/team' is not a label key: prefix 'Example.com' must be a"
+            + " lowercase DNS subdomain (e.g. 'example.com'), at most 253 characters",
+        "spec.components.pilot.nodeSelector.zone: 'not ok!' is not a label value: must be empty or consist of"
+            + " alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        "spec.components.pilot.podAnnotations: key '" + "x".repeat(64) + "' is not an annotation key: name part must be"
+            + " no more than 63 characters",
+        "spec.components.ingressGateways[0].nodeSelector.ok: '" + "y".repeat(64) + "' is not a label value: must be no"
+            + " more than 63 characters",
+        "spec.sidecarInjector.templates.team-defaults.labels.team: '-mesh' is not a label value: must be empty or consist"
+            + " of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        "spec.sidecarInjector.templates.team-defaults.annotations: key '' is not an annotation key: must not be empty");
+  }
+
+  @Test
+  void keysAndValuesKubernetesTakesAreTaken() {
+    for (String key : List.of("a", "app.kubernetes.io/name", "Team_1.x", "x".repeat(63), "a.b-c.d/" + "N".repeat(63),
+        "k8s.io/0", "a".repeat(63) + "." + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(61) + "/n")) {
+      assertThat(KubeNames.labelKeyProblem(key)).as(key).isEmpty();
+      assertThat(KubeNames.annotationKeyProblem(key)).as(key).isEmpty();
+    }
+    for (String value : List.of("", "v", "V-1_2.3", "z".repeat(63))) {
+      assertThat(KubeNames.labelValueProblem(value)).as(value).isEmpty();
+    }
+    for (String key : List.of("-a", "a-", "a b", "a/", "/a", "a/b/c", "A.com/x", "a_b.com/x", "x".repeat(64),
+        "a".repeat(254) + "/n")) {
+      assertThat(KubeNames.labelKeyProblem(key)).as(key).isPresent();
+    }
+    assertThat(KubeNames.annotationKeyProblem("A.com/x")).as("annotation keys are checked in lower case").isEmpty();
+    for (String value : List.of("-v", "v.", "a b", "z".repeat(64))) {
+      assertThat(KubeNames.labelValueProblem(value)).as(value).isPresent();
+    }
+  }
 }
