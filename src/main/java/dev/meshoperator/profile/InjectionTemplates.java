@@ -47,6 +47,9 @@ final class InjectionTemplates {
         out.add(new Problem(at, "is empty"));
         return;
       }
+      // Copied onto every pod the template applies to: the API server would refuse those pods.
+      out.addAll(KubeNames.labelProblems(at + ".labels", t.getLabels()));
+      out.addAll(KubeNames.annotationProblems(at + ".annotations", t.getAnnotations()));
       Optional<PodSpec> spec;
       try {
         spec = spec(t);

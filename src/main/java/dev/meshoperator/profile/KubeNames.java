@@ -1,7 +1,11 @@
 package dev.meshoperator.profile;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -18,6 +22,28 @@ final class KubeNames {
       Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
 
   private KubeNames() {}
+
+  /** The label keys and values of {@code labels} (pod labels, node selectors) that a pod cannot carry, in key order. */
+  static List<Problem> labelProblems(String field, Map<String, String> labels) {
+    List<Problem> out = new ArrayList<>();
+    if (labels != null) {
+      new TreeMap<>(labels).forEach((key, value) -> labelKeyProblem(key).ifPresentOrElse(
+          reason -> out.add(new Problem(field, "key '" + key + "' is not a label key: " + reason)),
+          () -> labelValueProblem(value).ifPresent(
+              reason -> out.add(new Problem(field + "." + key, "'" + value + "' is not a label value: " + reason)))));
+    }
+    return out;
+  }
+
+  /** The annotation keys of {@code annotations} that a pod or Service cannot carry (any value can), in key order. */
+  static List<Problem> annotationProblems(String field, Map<String, String> annotations) {
+    List<Problem> out = new ArrayList<>();
+    if (annotations != null) {
+      new TreeMap<>(annotations).keySet().forEach(key -> annotationKeyProblem(key)
+          .ifPresent(reason -> out.add(new Problem(field, "key '" + key + "' is not an annotation key: " + reason))));
+    }
+    return out;
+  }
 
   /** Why {@code key} is not a label key, or empty when it is one. */
   static Optional<String> labelKeyProblem(String key) {

@@ -102,28 +102,6 @@ final class SpecValidator {
     });
   }
 
-  /** Label keys and values (pod labels, node selectors): what the API server accepts on a pod. */
-  private void labels(String field, Map<String, String> labels) {
-    if (labels == null) {
-      return;
-    }
-    new java.util.TreeMap<>(labels).forEach((key, value) -> {
-      KubeNames.labelKeyProblem(key).ifPresentOrElse(
-          reason -> problem(field, "key '" + key + "' is not a label key: " + reason),
-          () -> KubeNames.labelValueProblem(value).ifPresent(
-              reason -> problem(field + "." + key, "'" + value + "' is not a label value: " + reason)));
-    });
-  }
-
-  /** Annotation keys: what the API server accepts on a pod or Service (any value). */
-  private void annotations(String field, Map<String, String> annotations) {
-    if (annotations == null) {
-      return;
-    }
-    new java.util.TreeMap<>(annotations).keySet().forEach(key -> KubeNames.annotationKeyProblem(key)
-        .ifPresent(reason -> problem(field, "key '" + key + "' is not an annotation key: " + reason)));
-  }
-
   private void remote() {
     String address = spec.getRemote() == null ? null : spec.getRemote().getAddress();
     if (config.profile() == Profile.REMOTE && (address == null || address.isEmpty())) {
@@ -154,7 +132,8 @@ final class SpecValidator {
       problem(field + ".service.ports", "istiod's Service ports are fixed by the mesh contract (15010, 15012, 443->15017, 15014) and cannot be set");
     }
     if (components.getPilot().getService() != null) {
-      annotations(field + ".service.annotations", components.getPilot().getService().getAnnotations());
+      problems.addAll(KubeNames.annotationProblems(field + ".service.annotations",
+          components.getPilot().getService().getAnnotations()));
     }
     workload(field, components.getPilot());
   }
@@ -197,7 +176,7 @@ final class SpecValidator {
               .ifPresent(g -> ports(field + ".service.ports", g.workload().service().ports()));
         }
         if (gateway.getService() != null) {
-          annotations(field + ".service.annotations", gateway.getService().getAnnotations());
+          problems.addAll(KubeNames.annotationProblems(field + ".service.annotations", gateway.getService().getAnnotations()));
         }
         workload(field, gateway);
       }
@@ -238,9 +217,9 @@ final class SpecValidator {
 
   private void workload(String field, WorkloadSpec workload) {
     resources(field + ".resources", workload.getResources());
-    labels(field + ".podLabels", workload.getPodLabels());
-    labels(field + ".nodeSelector", workload.getNodeSelector());
-    annotations(field + ".podAnnotations", workload.getPodAnnotations());
+    problems.addAll(KubeNames.labelProblems(field + ".podLabels", workload.getPodLabels()));
+    problems.addAll(KubeNames.labelProblems(field + ".nodeSelector", workload.getNodeSelector()));
+    problems.addAll(KubeNames.annotationProblems(field + ".podAnnotations", workload.getPodAnnotations()));
     size(field + ".env", workload.getEnv(), SpecLimits.ENV);
     size(field + ".tolerations", workload.getTolerations(), SpecLimits.TOLERATIONS);
     if (workload.getReplicas() != null && workload.getReplicas() < 0) {
@@ -328,15 +307,8 @@ final class SpecValidator {
     selectors("spec.sidecarInjector.alwaysInjectSelector", spec.getSidecarInjector().getAlwaysInjectSelector());
     InjectionTemplates.problems(spec.getSidecarInjector().getTemplates()).forEach(p -> problem(p.field(), p.reason()));
     // Added to every injected pod: a key the API server refuses would stop every pod the webhook injects.
-    annotations("spec.sidecarInjector.injectedAnnotations", spec.getSidecarInjector().getInjectedAnnotations());
-    if (spec.getSidecarInjector().getTemplates() != null) {
-      new java.util.TreeMap<>(spec.getSidecarInjector().getTemplates()).forEach((name, template) -> {
-        if (template != null) {
-          labels("spec.sidecarInjector.templates." + name + ".labels", template.getLabels());
-          annotations("spec.sidecarInjector.templates." + name + ".annotations", template.getAnnotations());
-        }
-      });
-    }
+    problems.addAll(KubeNames.annotationProblems("spec.sidecarInjector.injectedAnnotations",
+        spec.getSidecarInjector().getInjectedAnnotations()));
   }
 
   private static final Pattern DNS_1123_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
