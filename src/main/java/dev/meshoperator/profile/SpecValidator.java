@@ -9,7 +9,6 @@ import dev.meshoperator.api.SpecLimits;
 import dev.meshoperator.api.WorkloadSpec;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import java.util.ArrayList;
@@ -28,15 +27,6 @@ final class SpecValidator {
   private static final Pattern REMOTE_ADDRESS = Pattern.compile("^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$|^[0-9a-fA-F:]+$");
   private static final int MAX_LABEL = 63;
   private static final Set<String> SELECTOR_OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
-  /**
-   * A non-negative Kubernetes quantity (apimachinery's resource.Quantity syntax): a decimal number
-   * with a binary (Ki..Ei) or decimal (n, u, m, k..E) suffix or an exponent. The CRD cannot check
-   * it (requests and limits are int-or-string maps); the API server refuses a pod or Deployment
-   * carrying anything else, so without this check a typo would stop every injected pod.
-   */
-  private static final Pattern QUANTITY =
-      Pattern.compile("^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$");
-
   private final MeshInstallSpec spec;
   private final EffectiveConfig config;
   private final List<Problem> problems = new ArrayList<>();
@@ -82,24 +72,9 @@ final class SpecValidator {
     }
   }
 
-  private void resources(String field, ResourceRequirements resources) {
-    if (resources == null) {
-      return;
-    }
-    quantities(field + ".requests", resources.getRequests());
-    quantities(field + ".limits", resources.getLimits());
-  }
-
-  private void quantities(String field, Map<String, Quantity> values) {
-    if (values == null) {
-      return;
-    }
-    values.forEach((name, quantity) -> {
-      String text = quantity == null ? null : quantity.toString();
-      if (text == null || !QUANTITY.matcher(text).matches()) {
-        problem(field + "." + name, "'" + text + "' is not a quantity (e.g. 100m, 0.5, 128Mi, 1G)");
-      }
-    });
+  /** Requests and limits as written at {@code field}, and as rendered from them ({@code rendered}, null when nothing is). */
+  private void resources(String field, ResourceRequirements user, ResourceRequirements rendered) {
+    problems.addAll(KubeResources.problems(field, user, rendered));
   }
 
   private void remote() {
@@ -135,7 +110,7 @@ final class SpecValidator {
       problems.addAll(KubeNames.annotationProblems(field + ".service.annotations",
           components.getPilot().getService().getAnnotations()));
     }
-    workload(field, components.getPilot());
+    workload(field, components.getPilot(), config.istiodMode() == IstiodMode.LOCAL ? config.pilot().resources() : null);
   }
 
   private void gateways() {
@@ -178,7 +153,9 @@ final class SpecValidator {
         if (gateway.getService() != null) {
           problems.addAll(KubeNames.annotationProblems(field + ".service.annotations", gateway.getService().getAnnotations()));
         }
-        workload(field, gateway);
+        workload(field, gateway, config.gateways().stream()
+            .filter(g -> g.kind() == kind && g.name().equals(name)).findFirst()
+            .map(g -> g.workload().resources()).orElse(null));
       }
     }
   }
@@ -215,8 +192,8 @@ final class SpecValidator {
     }
   }
 
-  private void workload(String field, WorkloadSpec workload) {
-    resources(field + ".resources", workload.getResources());
+  private void workload(String field, WorkloadSpec workload, ResourceRequirements rendered) {
+    resources(field + ".resources", workload.getResources(), rendered);
     problems.addAll(KubeNames.labelProblems(field + ".podLabels", workload.getPodLabels()));
     problems.addAll(KubeNames.labelProblems(field + ".nodeSelector", workload.getNodeSelector()));
     problems.addAll(KubeNames.annotationProblems(field + ".podAnnotations", workload.getPodAnnotations()));
@@ -297,7 +274,7 @@ final class SpecValidator {
     if (timeout != null && (timeout < 1 || timeout > 30)) {
       problem("spec.sidecarInjector.timeoutSeconds", timeout + " is outside 1..30 (the API server's limit for webhooks)");
     }
-    resources("spec.sidecarInjector.resources", spec.getSidecarInjector().getResources());
+    resources("spec.sidecarInjector.resources", spec.getSidecarInjector().getResources(), config.injector().proxyResources());
     size("spec.sidecarInjector.neverInjectSelector", spec.getSidecarInjector().getNeverInjectSelector(), SpecLimits.SELECTORS);
     size("spec.sidecarInjector.alwaysInjectSelector", spec.getSidecarInjector().getAlwaysInjectSelector(), SpecLimits.SELECTORS);
     if (spec.getSidecarInjector().getTemplates() != null) {
@@ -332,6 +309,7 @@ final class SpecValidator {
     if (cni.getTag() != null && !cni.getTag().isEmpty() && !IMAGE_TAG.matcher(cni.getTag()).matches()) {
       problem(field + ".tag", "'" + cni.getTag() + "' is not an image tag");
     }
+    resources(field + ".resources", cni.getResources(), config.cni().resources());
     hostPath(field + ".cniBinDir", cni.getCniBinDir());
     hostPath(field + ".cniConfDir", cni.getCniConfDir());
     List<String> excluded = cni.getExcludeNamespaces();

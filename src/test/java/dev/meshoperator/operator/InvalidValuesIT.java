@@ -131,6 +131,14 @@ class InvalidValuesIT {
         // Added to every injected pod: unchecked, the API server would refuse every pod the webhook injects.
         Row.status("injected annotation key", "{\"sidecarInjector\":{\"injectedAnnotations\":{\"team/a/b\":\"x\"}}}",
             "spec.sidecarInjector.injectedAnnotations", "key 'team/a/b' is not an annotation key"),
+        // The sidecar's resources go into every injected pod: each of these made the API server refuse
+        // every injected pod while the status said Applied.
+        Row.status("sidecar resource name", "{\"sidecarInjector\":{\"resources\":{\"requests\":{\"cpuu\":\"10m\"}}}}",
+            "spec.sidecarInjector.resources.requests", "key 'cpuu' is not a container resource"),
+        Row.status("sidecar request above the profile's limit",
+            "{\"sidecarInjector\":{\"resources\":{\"requests\":{\"memory\":\"2Gi\"}}}}",
+            "spec.sidecarInjector.resources.requests.memory", "the request 2Gi and the limit 1024Mi (the profile's)",
+            "a request cannot exceed its limit"),
         // The API server's own words, not fabric8's "Failure executing: PATCH at: <URL>", which pushed
         // the reason past the message's cut.
         Row.apply("toleration the API server refuses",

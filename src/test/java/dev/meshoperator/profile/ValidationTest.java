@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meshoperator.MeshInstalls;
 import dev.meshoperator.api.AutoscalingSpec;
+import dev.meshoperator.api.CniSpec;
 import dev.meshoperator.api.Components;
 import dev.meshoperator.api.GatewaySpec;
 import dev.meshoperator.api.MeshInstall;
@@ -21,6 +22,7 @@ import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -114,6 +116,118 @@ class ValidationTest {
         "spec.components.pilot.resources.requests.cpu: '1.2.3' is not a quantity (e.g. 100m, 0.5, 128Mi, 1G)",
         "spec.sidecarInjector.resources.requests.cpu: 'lots' is not a quantity (e.g. 100m, 0.5, 128Mi, 1G)",
         "spec.sidecarInjector.resources.limits.cpu: '-1' is not a quantity (e.g. 100m, 0.5, 128Mi, 1G)");
+  }
+
+  private static io.fabric8.kubernetes.api.model.ResourceRequirements resources(Map<String, String> requests, Map<String, String> limits) {
+    var builder = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder();
+    new java.util.TreeMap<>(requests).forEach((k, v) -> builder.addToRequests(k, new io.fabric8.kubernetes.api.model.Quantity(v)));
+    new java.util.TreeMap<>(limits).forEach((k, v) -> builder.addToLimits(k, new io.fabric8.kubernetes.api.model.Quantity(v)));
+    return builder.build();
+  }
+
+  @Test
+  void resourceNamesAContainerCannotAskForAreNamedByField() {
+    // Each of these made the API server refuse every injected pod while the status said Applied.
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    SidecarInjectorSpec injector = new SidecarInjectorSpec();
+    injector.setResources(resources(
+        Map.of("cpuu", "10m", "pods", "1", "Example.com/gpu", "1", "requests.example.com/gpu", "1"),
+        Map.of("example.com/fpga", "0.5", "hugepages-2Mi", "3Mi", "hugepages-big", "4Mi", "memory", "1Gi")));
+    install.getSpec().setSidecarInjector(injector);
+    assertThat(messages(install)).containsExactly(
+        "spec.sidecarInjector.resources.requests: key 'Example.com/gpu' is not a resource name: prefix 'Example.com' must be a"
+            + " lowercase DNS subdomain (e.g. 'example.com'), at most 253 characters",
+        "spec.sidecarInjector.resources.requests: key 'cpuu' is not a container resource: cpu, memory, ephemeral-storage or"
+            + " hugepages-<size>, or an extended resource such as example.com/gpu",
+        "spec.sidecarInjector.resources.requests: key 'pods' is not a container resource: cpu, memory, ephemeral-storage or"
+            + " hugepages-<size>, or an extended resource such as example.com/gpu",
+        "spec.sidecarInjector.resources.requests: key 'requests.example.com/gpu' is not an extended resource name (a domain,"
+            + " '/', a name; not starting with 'requests.')",
+        "spec.sidecarInjector.resources.limits.example.com/fpga: '0.5' must be a whole number: example.com/fpga is an"
+            + " extended resource",
+        "spec.sidecarInjector.resources.limits.hugepages-2Mi: '3Mi' is not a whole number of 2Mi pages",
+        "spec.sidecarInjector.resources.limits: key 'hugepages-big' is not a huge page size: hugepages-<size>, such as"
+            + " hugepages-2Mi");
+  }
+
+  @Test
+  void aRequestAboveItsLimitIsNamedWhereverEitherComesFromTheProfile() {
+    // The default profile gives the proxy 100m/128Mi requests and 2000m/1024Mi limits, gateways the same.
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    SidecarInjectorSpec injector = new SidecarInjectorSpec();
+    injector.setResources(resources(Map.of("memory", "2Gi"), Map.of("cpu", "50m")));
+    install.getSpec().setSidecarInjector(injector);
+    GatewaySpec ingress = gateway("istio-ingressgateway");
+    ingress.setResources(resources(Map.of("cpu", "3", "memory", "1Gi"), Map.of("cpu", "2")));
+    Components components = new Components();
+    components.setIngressGateways(new ArrayList<>(List.of(ingress)));
+    install.getSpec().setComponents(components);
+    assertThat(messages(install)).containsExactly(
+        "spec.components.ingressGateways[0].resources.requests.cpu: the request 3 and the limit 2: a request cannot exceed"
+            + " its limit",
+        "spec.sidecarInjector.resources.limits.cpu: the request 100m (the profile's) and the limit 50m: a request cannot"
+            + " exceed its limit",
+        "spec.sidecarInjector.resources.requests.memory: the request 2Gi and the limit 1024Mi (the profile's): a request"
+            + " cannot exceed its limit");
+  }
+
+  @Test
+  void extendedResourcesAndHugePagesCannotBeOvercommitted() {
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    SidecarInjectorSpec injector = new SidecarInjectorSpec();
+    injector.setResources(resources(
+        Map.of("example.com/gpu", "1", "example.com/fpga", "1", "hugepages-2Mi", "2Mi"),
+        Map.of("example.com/fpga", "2", "example.com/nic", "2", "hugepages-2Mi", "4Mi")));
+    install.getSpec().setSidecarInjector(injector);
+    assertThat(messages(install)).containsExactly(
+        "spec.sidecarInjector.resources.requests.example.com/fpga: the request 1 and the limit 2 must be equal:"
+            + " example.com/fpga cannot be overcommitted",
+        "spec.sidecarInjector.resources.requests.example.com/gpu: example.com/gpu cannot be overcommitted: set"
+            + " limits.example.com/gpu equal to the request",
+        "spec.sidecarInjector.resources.requests.hugepages-2Mi: the request 2Mi and the limit 4Mi must be equal:"
+            + " hugepages-2Mi cannot be overcommitted");
+  }
+
+  @Test
+  void resourcesKubernetesAcceptsPassIncludingALimitAloneAndEqualQuantitiesSpelledDifferently() {
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    SidecarInjectorSpec injector = new SidecarInjectorSpec();
+    injector.setResources(resources(
+        Map.of("cpu", "2", "memory", "1Gi", "ephemeral-storage", "1G", "hugepages-1Gi", "2Gi", "example.com/fpga", "1"),
+        Map.of("cpu", "2e0", "memory", "1024Mi", "example.com/gpu", "4", "example.com/fpga", "1.0",
+            "hugepages-1Gi", "2048Mi", "kubernetes.io/batch-cpu", "1")));
+    install.getSpec().setSidecarInjector(injector);
+    PilotSpec pilot = new PilotSpec();
+    pilot.setResources(resources(Map.of(), Map.of("cpu", "500m", "memory", "2Gi")));
+    CniSpec cni = new CniSpec();
+    cni.setResources(resources(Map.of("cpu", "0.0000000001"), Map.of("memory", "100Mi")));
+    Components components = new Components();
+    components.setPilot(pilot);
+    components.setCni(cni);
+    install.getSpec().setComponents(components);
+    assertThat(messages(install)).isEmpty();
+  }
+
+  @Test
+  void istiodAndTheCniAgentAreHeldToTheSameRules() {
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    PilotSpec pilot = new PilotSpec();
+    // The default profile's istiod asks for 500m and 2048Mi and has no limits.
+    pilot.setResources(resources(Map.of(), Map.of("memory", "1Gi")));
+    CniSpec cni = new CniSpec();
+    cni.setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder(resources(Map.of("storage", "1Gi"), Map.of()))
+        .addNewClaim().withName("gpu").endClaim().build());
+    Components components = new Components();
+    components.setPilot(pilot);
+    components.setCni(cni);
+    install.getSpec().setComponents(components);
+    assertThat(messages(install)).containsExactly(
+        "spec.components.pilot.resources.limits.memory: the request 2048Mi (the profile's) and the limit 1Gi: a request"
+            + " cannot exceed its limit",
+        "spec.components.cni.resources.requests: key 'storage' is not a container resource: cpu, memory, ephemeral-storage"
+            + " or hugepages-<size>, or an extended resource such as example.com/gpu",
+        "spec.components.cni.resources.claims: resource claims cannot be set here: the pods they would go into declare no"
+            + " resourceClaims to refer to");
   }
 
   @Test
