@@ -70,6 +70,24 @@ final class KubeNames {
     return Optional.empty();
   }
 
+  /**
+   * Why {@code name} cannot name a container's environment variable, or empty when it can: the
+   * relaxed rule every supported Kubernetes applies (RelaxedEnvironmentVariableValidation, GA and
+   * locked since 1.34): not empty, printable ASCII, no '='.
+   */
+  static Optional<String> envNameProblem(String name) {
+    if (name == null || name.isEmpty()) {
+      return Optional.of("must not be empty");
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '=') {
+        return Optional.of("must consist of printable ASCII characters other than '='");
+      }
+    }
+    return Optional.empty();
+  }
+
   private static Optional<String> qualifiedNameProblem(String key) {
     if (key == null || key.isEmpty()) {
       return Optional.of("must not be empty");

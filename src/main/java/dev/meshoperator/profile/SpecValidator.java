@@ -225,6 +225,9 @@ final class SpecValidator {
         String name = workload.getEnv().get(i) == null ? null : workload.getEnv().get(i).getName();
         if (name == null || name.isEmpty()) {
           problem(field + ".env[" + i + "].name", "is required");
+        } else if (KubeNames.envNameProblem(name).isPresent()) {
+          problem(field + ".env[" + i + "].name", "'" + name + "' is not an environment variable name: "
+              + KubeNames.envNameProblem(name).get());
         } else if (seen.putIfAbsent(name, i) != null) {
           problem(field + ".env[" + i + "].name", "'" + name + "' is already set by env[" + seen.get(name) + "]");
         }
@@ -233,7 +236,16 @@ final class SpecValidator {
   }
 
   private void mesh() {
-    if (spec.getMeshConfig() == null || spec.getMeshConfig().getTraceSampling() == null) {
+    if (spec.getMeshConfig() == null) {
+      return;
+    }
+    if (spec.getMeshConfig().getDefaultConfig() != null && spec.getMeshConfig().getDefaultConfig().getProxyMetadata() != null) {
+      // Each key becomes a variable of every gateway's proxy container.
+      new java.util.TreeMap<>(spec.getMeshConfig().getDefaultConfig().getProxyMetadata()).keySet().forEach(key ->
+          KubeNames.envNameProblem(key).ifPresent(reason -> problem("spec.meshConfig.defaultConfig.proxyMetadata",
+              "key '" + key + "' is not an environment variable name: " + reason)));
+    }
+    if (spec.getMeshConfig().getTraceSampling() == null) {
       return;
     }
     double sampling = spec.getMeshConfig().getTraceSampling();

@@ -19,7 +19,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Our copies of Kubernetes' rules (KubeResources, KubeNames) against the real API server: each case
+ * Our copies of Kubernetes' rules (KubeResources, KubeNames: resources, label and annotation keys
+ * and values, environment variable names) against the real API server: each case
  * goes into a pod created with a server-side dry run, and the API server must refuse exactly the
  * cases we refuse. A MeshInstall's values reach injected pods; where we let through what the API
  * server refuses, every injected pod is refused while the status says Applied.
@@ -112,6 +113,29 @@ class KubeRulesAgreementIT {
     }
     assertThat(disagreements).as(String.join("\n", verdicts)).isEmpty();
     assertThat(refused).isBetween(5, labels.size() + annotations.size() - 5);
+  }
+
+  @Test
+  void theApiServerRefusesExactlyTheEnvironmentVariableNamesWeRefuse(KubernetesClient client, TestNamespace ns) {
+    List<String> names = List.of("ISTIO_META_DNS_CAPTURE", "1st.var name", "a-b.c", "~!@#$%^&*()", "A=B", "TAB\tNAME",
+        "caf\u00e9", "", "=", "NEW\nLINE");
+    List<String> verdicts = new ArrayList<>();
+    List<String> disagreements = new ArrayList<>();
+    int refused = 0;
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      Optional<String> ours = KubeNames.envNameProblem(name);
+      Optional<String> theirs = dryRun(client, ns, new PodBuilder(pod("env-" + i))
+          .editSpec().editFirstContainer().addNewEnv().withName(name).withValue("v").endEnv().endContainer().endSpec().build());
+      refused += theirs.isPresent() ? 1 : 0;
+      String verdict = "env '" + name + "': ours " + ours.orElse("accepted") + ", API server " + theirs.orElse("accepted");
+      verdicts.add(verdict);
+      if (ours.isEmpty() != theirs.isEmpty()) {
+        disagreements.add(verdict);
+      }
+    }
+    assertThat(disagreements).as(String.join("\n", verdicts)).isEmpty();
+    assertThat(refused).isBetween(3, names.size() - 3);
   }
 
   private static ResourceRequirements resources(Case c) {

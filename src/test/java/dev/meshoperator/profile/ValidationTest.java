@@ -231,6 +231,32 @@ class ValidationTest {
   }
 
   @Test
+  void environmentVariableNamesAreCheckedAsKubernetesChecksThem() {
+    // proxyMetadata keys become variables of every gateway's proxy; a name the API server refuses
+    // would fail the gateway's apply. The relaxed rule of every supported Kubernetes: printable
+    // ASCII, no '=' (so a space, a leading digit or a dot are fine).
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    dev.meshoperator.api.MeshConfigSpec mesh = new dev.meshoperator.api.MeshConfigSpec();
+    dev.meshoperator.api.ProxyConfigSpec proxy = new dev.meshoperator.api.ProxyConfigSpec();
+    proxy.setProxyMetadata(Map.of("ISTIO_META_DNS_CAPTURE", "true", "A=B", "x", "1st.var name", "ok", "TAB\tNAME", "x"));
+    mesh.setDefaultConfig(proxy);
+    install.getSpec().setMeshConfig(mesh);
+    PilotSpec pilot = new PilotSpec();
+    pilot.setEnv(List.of(new io.fabric8.kubernetes.api.model.EnvVar("PILOT=X", "1", null),
+        new io.fabric8.kubernetes.api.model.EnvVar("PILOT_TRACE_SAMPLING", "1", null)));
+    Components components = new Components();
+    components.setPilot(pilot);
+    install.getSpec().setComponents(components);
+    assertThat(messages(install)).containsExactly(
+        "spec.components.pilot.env[0].name: 'PILOT=X' is not an environment variable name: must consist of printable ASCII"
+            + " characters other than '='",
+        "spec.meshConfig.defaultConfig.proxyMetadata: key 'A=B' is not an environment variable name: must consist of"
+            + " printable ASCII characters other than '='",
+        "spec.meshConfig.defaultConfig.proxyMetadata: key 'TAB\tNAME' is not an environment variable name: must consist of"
+            + " printable ASCII characters other than '='");
+  }
+
+  @Test
   void listsLongerThanTheSchemaAllowsAreNamed() {
     MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
     SidecarInjectorSpec injector = new SidecarInjectorSpec();
