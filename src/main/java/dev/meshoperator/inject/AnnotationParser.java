@@ -66,7 +66,7 @@ public final class AnnotationParser {
 
   public static Result parse(Map<String, String> annotations, InjectionSettings s) {
     Reader r = new Reader(annotations == null ? Map.of() : annotations);
-    ObjectNode proxyConfig = r.proxyConfig();
+    ObjectNode proxyConfig = withMeshDefaults(s, r.proxyConfig());
     Traffic traffic = traffic(r, proxyConfig);
     Readiness readiness = readiness(r, proxyConfig);
     ResourceRequirements resources = r.resources(s);
@@ -184,6 +184,26 @@ public final class AnnotationParser {
     JsonNode hold = proxyConfig.get("holdApplicationUntilProxyStarts");
     boolean holdApp = hold != null && hold.isBoolean() ? hold.asBoolean() : s.holdApplicationUntilProxyStarts();
     return new Switches(nativeSidecar, rewrite, mergeMetrics, holdApp);
+  }
+
+  /**
+   * The pod's ProxyConfig laid over the mesh's (Istio's EffectiveProxyConfig): a field the pod sets
+   * replaces the mesh's, and proxyMetadata is merged key by key, the pod's value winning.
+   */
+  static ObjectNode withMeshDefaults(InjectionSettings s, ObjectNode pod) {
+    if (!s.hasMeshProxyConfig()) {
+      return pod;
+    }
+    ObjectNode merged = s.meshProxyConfig();
+    pod.fields().forEachRemaining(e -> {
+      JsonNode mine = merged.get(e.getKey());
+      if ("proxyMetadata".equals(e.getKey()) && mine != null && mine.isObject() && e.getValue().isObject()) {
+        ((ObjectNode) mine).setAll((ObjectNode) e.getValue());
+      } else {
+        merged.set(e.getKey(), e.getValue());
+      }
+    });
+    return merged;
   }
 
   private static Map<String, String> proxyMetadata(ObjectNode proxyConfig) {

@@ -39,6 +39,8 @@ public record InjectionSettings(
     boolean serverSupportsNativeSidecars,
     boolean rewriteAppHTTPProbers,
     boolean holdApplicationUntilProxyStarts,
+    Integer concurrency,
+    Map<String, String> proxyMetadata,
     List<LabelSelector> neverInjectSelector,
     List<LabelSelector> alwaysInjectSelector,
     Map<String, String> injectedAnnotations,
@@ -68,6 +70,7 @@ public record InjectionSettings(
     proxyResources = proxyResources == null
         ? new ResourceRequirements()
         : new ResourceRequirementsBuilder(proxyResources).build();
+    proxyMetadata = proxyMetadata == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(proxyMetadata));
     neverInjectSelector = copySelectors(neverInjectSelector);
     alwaysInjectSelector = copySelectors(alwaysInjectSelector);
     injectedAnnotations = injectedAnnotations == null
@@ -107,6 +110,8 @@ public record InjectionSettings(
         false,
         true,
         false,
+        null,
+        Map.of(),
         List.of(),
         List.of(),
         Map.of(),
@@ -114,6 +119,41 @@ public record InjectionSettings(
         Map.of(),
         false,
         List.of());
+  }
+
+  /** Where pilot-agent looks for istiod unless its ProxyConfig says otherwise (Istio's mesh.DefaultProxyConfig). */
+  public static final String DEFAULT_DISCOVERY_ADDRESS = "istiod.istio-system.svc:15012";
+
+  /**
+   * The mesh-wide ProxyConfig every injected proxy starts from, before its pod's
+   * {@code proxy.istio.io/config}: the mesh config's defaultConfig without the fields equal to
+   * pilot-agent's own defaults, as Istio's injector writes it into PROXY_CONFIG. Sidecars do not
+   * read the mesh config, so this is how a revision's or another namespace's sidecar finds its
+   * istiod (discoveryAddress) and how mesh-wide concurrency and proxyMetadata reach it. A fresh
+   * object on every call; empty for the default revision in istio-system with nothing else set.
+   */
+  public com.fasterxml.jackson.databind.node.ObjectNode meshProxyConfig() {
+    var config = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    if (!DEFAULT_DISCOVERY_ADDRESS.equals(caAddress)) {
+      config.put("discoveryAddress", caAddress);
+    }
+    if (concurrency != null) {
+      config.put("concurrency", concurrency.intValue());
+    }
+    if (!proxyMetadata.isEmpty()) {
+      var metadata = config.putObject("proxyMetadata");
+      proxyMetadata.forEach(metadata::put);
+    }
+    if (holdApplicationUntilProxyStarts) {
+      config.put("holdApplicationUntilProxyStarts", true);
+    }
+    return config;
+  }
+
+  /** Whether {@link #meshProxyConfig()} has anything in it. */
+  public boolean hasMeshProxyConfig() {
+    return !DEFAULT_DISCOVERY_ADDRESS.equals(caAddress) || concurrency != null || !proxyMetadata.isEmpty()
+        || holdApplicationUntilProxyStarts;
   }
 
   /** {@code istiod[-rev].<ns>.svc:15012}: the Service istiod's certificate is issued for. */
@@ -227,6 +267,8 @@ public record InjectionSettings(
     private boolean serverSupportsNativeSidecars;
     private boolean rewriteAppHTTPProbers;
     private boolean holdApplicationUntilProxyStarts;
+    private Integer concurrency;
+    private Map<String, String> proxyMetadata;
     private List<LabelSelector> neverInjectSelector;
     private List<LabelSelector> alwaysInjectSelector;
     private Map<String, String> injectedAnnotations;
@@ -250,6 +292,8 @@ public record InjectionSettings(
       serverSupportsNativeSidecars = s.serverSupportsNativeSidecars;
       rewriteAppHTTPProbers = s.rewriteAppHTTPProbers;
       holdApplicationUntilProxyStarts = s.holdApplicationUntilProxyStarts;
+      concurrency = s.concurrency;
+      proxyMetadata = s.proxyMetadata;
       neverInjectSelector = s.neverInjectSelector;
       alwaysInjectSelector = s.alwaysInjectSelector;
       injectedAnnotations = s.injectedAnnotations;
@@ -285,6 +329,8 @@ public record InjectionSettings(
     public Builder serverSupportsNativeSidecars(boolean v) { serverSupportsNativeSidecars = v; return this; }
     public Builder rewriteAppHTTPProbers(boolean v) { rewriteAppHTTPProbers = v; return this; }
     public Builder holdApplicationUntilProxyStarts(boolean v) { holdApplicationUntilProxyStarts = v; return this; }
+    public Builder concurrency(Integer v) { concurrency = v; return this; }
+    public Builder proxyMetadata(Map<String, String> v) { proxyMetadata = v; return this; }
     public Builder neverInjectSelector(List<LabelSelector> v) { neverInjectSelector = v; return this; }
     public Builder alwaysInjectSelector(List<LabelSelector> v) { alwaysInjectSelector = v; return this; }
     public Builder injectedAnnotations(Map<String, String> v) { injectedAnnotations = v; return this; }
@@ -296,8 +342,8 @@ public record InjectionSettings(
     public InjectionSettings build() {
       return new InjectionSettings(revision, controlPlaneNamespace, caAddress, proxyImage, clusterId,
           network, meshId, trustDomain, clusterDomain, proxyResources, nativeSidecar,
-          serverSupportsNativeSidecars, rewriteAppHTTPProbers, holdApplicationUntilProxyStarts,
-          neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels, templates, cni, tags);
+          serverSupportsNativeSidecars, rewriteAppHTTPProbers, holdApplicationUntilProxyStarts, concurrency,
+          proxyMetadata, neverInjectSelector, alwaysInjectSelector, injectedAnnotations, logLevels, templates, cni, tags);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.meshoperator.inject;
 import static dev.meshoperator.inject.IstioKeys.*;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -40,6 +41,12 @@ final class IptablesInitContainer {
     c.setImage(o.proxyImage());
     c.setArgs(args);
     c.setResources(ProxyContainer.own(o.resources()));
+    if (!o.proxyMetadata().isEmpty()) {
+      // As Istio's template: istio-iptables reads some of them (ISTIO_META_DNS_CAPTURE adds the DNS redirect).
+      List<EnvVar> env = new ArrayList<>();
+      o.proxyMetadata().forEach((k, v) -> env.add(ProxyContainer.value(k, v)));
+      c.setEnv(env);
+    }
     c.setSecurityContext(sc);
     return c;
   }

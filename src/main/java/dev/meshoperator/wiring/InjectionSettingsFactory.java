@@ -40,6 +40,9 @@ public final class InjectionSettingsFactory {
         serverSupportsNativeSidecars,
         injector.rewriteAppHTTPProbers(),
         config.mesh().holdApplicationUntilProxyStarts(),
+        // meshConfig.defaultConfig, which sidecars learn only through PROXY_CONFIG and their env
+        config.mesh().concurrency(),
+        config.mesh().proxyMetadata(),
         injector.neverInjectSelector(),
         injector.alwaysInjectSelector(),
         injector.injectedAnnotations(),

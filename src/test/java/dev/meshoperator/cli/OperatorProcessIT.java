@@ -60,7 +60,11 @@ class OperatorProcessIT {
           apiVersion: meshoperator.dev/v1alpha1
           kind: MeshInstall
           metadata: {name: %s}
-          spec: {profile: minimal, revision: %s, namespace: %s}
+          spec:
+            profile: minimal
+            revision: %s
+            namespace: %s
+            meshConfig: {defaultConfig: {proxyMetadata: {ISTIO_META_DNS_CAPTURE: "true"}}}
           """.formatted("e2e-" + suffix, revision, controlPlaneNs), MeshInstall.class);
       var installs = client.resources(MeshInstall.class);
       installs.resource(mi).create();
@@ -94,7 +98,14 @@ class OperatorProcessIT {
               .filter(c -> c.getName().equals("istio-proxy")).findFirst().orElseThrow();
           assertThat(proxy.getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
               .contains(org.assertj.core.groups.Tuple.tuple("CA_ADDR",
-                  "istiod-" + revision + "." + controlPlaneNs + ".svc:15012"));
+                  "istiod-" + revision + "." + controlPlaneNs + ".svc:15012"),
+                  // pilot-agent finds its istiod only through PROXY_CONFIG (its default is istiod.istio-system)
+                  org.assertj.core.groups.Tuple.tuple("PROXY_CONFIG", "{\"discoveryAddress\":\"istiod-" + revision + "."
+                      + controlPlaneNs + ".svc:15012\",\"proxyMetadata\":{\"ISTIO_META_DNS_CAPTURE\":\"true\"}}"),
+                  org.assertj.core.groups.Tuple.tuple("ISTIO_META_DNS_CAPTURE", "true"));
+          // istio-iptables reads it too: the DNS redirect
+          assertThat(pod.getSpec().getInitContainers().get(0).getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
+              .containsExactly(org.assertj.core.groups.Tuple.tuple("ISTIO_META_DNS_CAPTURE", "true"));
           assertThat(pod.getStatus().getConditions())
               .anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Ready=True"));
         });

@@ -60,6 +60,13 @@ class SidecarInjectorGoldenTest {
         new Case("classic-user-init", "with-init-containers", d),
         new Case("native-user-init", "with-init-containers", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
         new Case("cronjob-hold-from-proxy-config", "cronjob-pod", d),
+        // meshConfig.defaultConfig reaches the sidecar only through PROXY_CONFIG and env (DNS capture
+        // also through istio-init's env), as Istio's injector writes them.
+        new Case("mesh-proxy-config", "deployment-pod", d.toBuilder().concurrency(2)
+            .proxyMetadata(Map.of("ISTIO_META_DNS_CAPTURE", "true", "ISTIO_META_DNS_AUTO_ALLOCATE", "true")).build()),
+        // The pod's proxy.istio.io/config over the mesh's: its fields replace, its proxyMetadata merges key by key.
+        new Case("mesh-proxy-config-under-pod", "cronjob-pod", d.toBuilder().concurrency(0)
+            .proxyMetadata(Map.of("ISTIO_META_DNS_CAPTURE", "false", "FROM_MESH", "1")).build()),
         new Case("traffic-annotations", "traffic-annotations", d),
         new Case("interception-none", "interception-none", d),
         new Case("interception-none-native", "interception-none", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),

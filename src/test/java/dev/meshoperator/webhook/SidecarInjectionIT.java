@@ -67,6 +67,7 @@ class SidecarInjectionIT {
       assertThat(proxy.getImage()).isEqualTo("docker.io/istio/proxyv2:" + dev.meshoperator.profile.IstioVersions.defaultVersion());
       assertThat(proxy.getArgs()).startsWith("proxy", "sidecar");
       assertThat(env(proxy.getEnv(), "CA_ADDR")).isEqualTo("istiod.istio-system.svc:15012");
+      assertThat(env(proxy.getEnv(), "PROXY_CONFIG")).isEqualTo("{}");
       assertThat(pod.getMetadata().getAnnotations()).containsKey("sidecar.istio.io/status");
       assertThat(pod.getMetadata().getLabels()).containsEntry("security.istio.io/tlsMode", "istio");
       assertThat(pod.getSpec().getVolumes()).extracting(v -> v.getName())
@@ -103,6 +104,8 @@ class SidecarInjectionIT {
       assertThat(pod.getMetadata().getAnnotations().get("sidecar.istio.io/status")).contains("\"revision\":\"canary\"");
       assertThat(env(pod.getSpec().getInitContainers().get(1).getEnv(), "CA_ADDR"))
           .isEqualTo("istiod-canary.istio-system.svc:15012");
+      assertThat(env(pod.getSpec().getInitContainers().get(1).getEnv(), "PROXY_CONFIG"))
+          .isEqualTo("{\"discoveryAddress\":\"istiod-canary.istio-system.svc:15012\"}");
       assertThat(pod.getMetadata().getAnnotations()).containsEntry("istio.io/rev", "canary");
     });
   }
