@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -60,6 +61,8 @@ final class InjectionTemplates {
       spec.ifPresent(s -> {
         unnamed(s.getContainers()).forEach(i -> out.add(new Problem(at + ".spec.containers[" + i + "].name", "is required")));
         unnamed(s.getInitContainers()).forEach(i -> out.add(new Problem(at + ".spec.initContainers[" + i + "].name", "is required")));
+        containerProblems(at + ".spec.containers", s.getContainers(), out);
+        containerProblems(at + ".spec.initContainers", s.getInitContainers(), out);
         List<Volume> volumes = s.getVolumes() == null ? List.of() : s.getVolumes();
         for (int i = 0; i < volumes.size(); i++) {
           if (volumes.get(i).getName() == null || volumes.get(i).getName().isEmpty()) {
@@ -69,6 +72,32 @@ final class InjectionTemplates {
       });
     });
     return out;
+  }
+
+  /**
+   * What the API server would refuse in a template's containers, whatever they are merged with:
+   * resource names and quantities, a request above a limit the template also sets, and
+   * environment variable names.
+   */
+  private static void containerProblems(String field, List<Container> containers, List<Problem> out) {
+    if (containers == null) {
+      return;
+    }
+    for (int i = 0; i < containers.size(); i++) {
+      Container c = containers.get(i);
+      if (c == null) {
+        continue;
+      }
+      String at = field + "[" + i + "]";
+      out.addAll(KubeResources.problems(at + ".resources", c.getResources(), c.getResources()));
+      List<EnvVar> env = c.getEnv() == null ? List.of() : c.getEnv();
+      for (int j = 0; j < env.size(); j++) {
+        String name = env.get(j) == null ? null : env.get(j).getName();
+        int index = j;
+        KubeNames.envNameProblem(name).ifPresent(reason -> out.add(new Problem(at + ".env[" + index + "].name",
+            "'" + name + "' is not an environment variable name: " + reason)));
+      }
+    }
   }
 
   /**

@@ -257,6 +257,33 @@ class ValidationTest {
   }
 
   @Test
+  void templateContainersAreHeldToTheContainerRules() {
+    // A template's containers are merged into every pod that lists it; what the API server refuses
+    // there, it refuses in each such pod.
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    var template = new dev.meshoperator.api.InjectionTemplateSpec();
+    template.setSpec(JSON.valueToTree(Map.of(
+        "containers", List.of(Map.of("name", "istio-proxy",
+            "resources", Map.of("requests", Map.of("cpu", "1", "gpu", "1"), "limits", Map.of("cpu", "500m")),
+            "env", List.of(Map.of("name", "OK_NAME", "value", "1"), Map.of("name", "NOT=OK", "value", "1")))),
+        "initContainers", List.of(Map.of("name", "setup", "image", "busybox",
+            "resources", Map.of("requests", Map.of("memory", "1Gi")))))));
+    SidecarInjectorSpec injector = new SidecarInjectorSpec();
+    injector.setTemplates(Map.of("team-defaults", template));
+    install.getSpec().setSidecarInjector(injector);
+    String at = "spec.sidecarInjector.templates.team-defaults.spec.containers[0]";
+    assertThat(messages(install)).containsExactly(
+        at + ".resources.requests: key 'gpu' is not a container resource: cpu, memory, ephemeral-storage or"
+            + " hugepages-<size>, or an extended resource such as example.com/gpu",
+        at + ".env[1].name: 'NOT=OK' is not an environment variable name: must consist of printable ASCII characters"
+            + " other than '='");
+    template.setSpec(JSON.valueToTree(Map.of("containers", List.of(Map.of("name", "istio-proxy",
+        "resources", Map.of("requests", Map.of("cpu", "1"), "limits", Map.of("cpu", "500m")))))));
+    assertThat(messages(install)).containsExactly(
+        at + ".resources.requests.cpu: the request 1 and the limit 500m: a request cannot exceed its limit");
+  }
+
+  @Test
   void listsLongerThanTheSchemaAllowsAreNamed() {
     MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
     SidecarInjectorSpec injector = new SidecarInjectorSpec();
