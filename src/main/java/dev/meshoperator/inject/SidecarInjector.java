@@ -111,6 +111,7 @@ public final class SidecarInjector {
     JsonNode unchanged = earlierInjection || !overrides.isEmpty() || !treeIsPodJson ? null : tree;
     for (String name : o.templates()) {
       Pod fragment = InjectionTemplates.find(name, s).orElseThrow().render(ctx);
+      followInitContainers(fragment, spec);
       errors.addAll(volumeConflicts(spec, fragment));
       injected.record(fragment, ctx);
       // The built-in templates' fragments merge on the objects; anything else (a user's template,
@@ -134,6 +135,37 @@ public final class SidecarInjector {
       spec.setInitContainers(null);
     }
     return InjectionResult.injected(p);
+  }
+
+  /**
+   * A template's container that the pod so far has only as an init container is laid over that
+   * init container: with native sidecars istio-proxy is one, and a template written for classic
+   * sidecars (Istio's docs customise {@code containers: [{name: istio-proxy, ...}]}) would
+   * otherwise add a second istio-proxy without an image, which the API server refuses. Istio moves
+   * the pod's own such container this way (inject.go); its templates' it does not.
+   */
+  private static void followInitContainers(Pod fragment, PodSpec spec) {
+    PodSpec fs = fragment.getSpec();
+    if (fs == null || fs.getContainers() == null || fs.getContainers().isEmpty() || spec.getInitContainers().isEmpty()) {
+      return;
+    }
+    List<Container> moved = new ArrayList<>();
+    for (Container c : fs.getContainers()) {
+      String name = c == null ? null : c.getName();
+      if (name != null && spec.getContainers().stream().noneMatch(x -> name.equals(x.getName()))
+          && spec.getInitContainers().stream().anyMatch(x -> name.equals(x.getName()))) {
+        moved.add(c);
+      }
+    }
+    if (moved.isEmpty()) {
+      return;
+    }
+    List<Container> containers = new ArrayList<>(fs.getContainers());
+    containers.removeIf(c -> moved.stream().anyMatch(m -> m == c));
+    List<Container> init = fs.getInitContainers() == null ? new ArrayList<>() : new ArrayList<>(fs.getInitContainers());
+    init.addAll(moved);
+    fs.setContainers(containers);
+    fs.setInitContainers(init);
   }
 
   /**

@@ -85,6 +85,9 @@ class SidecarInjectorGoldenTest {
         new Case("grpc-agent", "grpc", d, Map.of("inject.istio.io/templates", "grpc-agent")),
         new Case("grpc-simple", "grpc", d, Map.of("inject.istio.io/templates", "grpc-simple")),
         new Case("templates-list", "templates-list", d.toBuilder().templates(Map.of("team-defaults", teamTemplate())).build()),
+        // the same template, written for classic sidecars, over a native one: laid over the init container
+        new Case("templates-list-native", "templates-list", d.toBuilder().templates(Map.of("team-defaults", teamTemplate()))
+            .nativeSidecar(NativeSidecarMode.ON).build()),
         // the user's own istio-proxy / istio-init
         new Case("proxy-container-override", "proxy-container-override", d),
         new Case("proxy-container-override-native", "proxy-container-override", d.toBuilder().nativeSidecar(NativeSidecarMode.ON).build()),
