@@ -177,10 +177,10 @@ public final class RevisionSettings implements Function<String, Optional<Injecti
       previous.setMetadata(mi.getMetadata());
       previous.setSpec(LastValidSpec.read(snapshot.get()));
       previous.setStatus(mi.getStatus());
-      List<Problem> stillValid = Profiles.validate(previous);
-      if (!stillValid.isEmpty()) {
-        throw new IllegalArgumentException("it no longer validates: " + stillValid.get(0));
-      }
+      // Recorded by an operator whose checks were laxer (an upgrade that added one): the spec served
+      // until now, and serves on, with a warning. Refusing it would stop every pod of the revision,
+      // also those it injected well, until someone fixes a spec that did not change.
+      List<Problem> nowInvalid = Profiles.validate(previous);
       EffectiveConfig config = Upgrades.serving(previous, revisionLabel).orElseThrow(() ->
           new IllegalArgumentException("its last valid spec does not run revision " + revisionLabel));
       if (!config.injector().enabled()) {
@@ -188,8 +188,13 @@ public final class RevisionSettings implements Function<String, Optional<Injecti
             + ") and its last valid spec turned the sidecar injector off; pod not injected");
       }
       String generation = LastValidSpec.generation(snapshot.get()).map(g -> " (generation " + g + ")").orElse("");
-      return new Serve(toSettings.apply(config), List.of(clip("MeshInstall " + name + " is invalid: " + problem,
+      List<String> warnings = new java.util.ArrayList<>(List.of(clip("MeshInstall " + name + " is invalid: " + problem,
           "; injected with its last valid settings" + generation)));
+      if (!nowInvalid.isEmpty()) {
+        warnings.add(clip("those last valid settings" + generation + " break a newer check too: "
+            + nowInvalid.stream().map(Problem::toString).collect(Collectors.joining("; "))));
+      }
+      return new Serve(toSettings.apply(config), warnings);
     } catch (RuntimeException e) {
       return new Unavailable("MeshInstall " + name + " is invalid (" + problem + ") and its last valid settings "
           + "(ConfigMap " + namespace + "/" + configMap + ") cannot be used: " + e.getMessage());

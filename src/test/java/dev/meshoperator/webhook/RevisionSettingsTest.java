@@ -96,6 +96,29 @@ class RevisionSettingsTest {
   }
 
   @Test
+  void aLastValidSpecThatANewerCheckRefusesStillServesWithASecondWarning() {
+    // Recorded by an operator version without the check on annotation keys: it served the
+    // revision's pods until the upgrade, and must go on doing so rather than stop them all.
+    MeshInstall recorded = install("mi", "2026-01-01T00:00:00Z", "1",
+        "{profile: minimal, namespace: mesh, sidecarInjector: {resources: {requests: {cpu: 123m}},"
+            + " injectedAnnotations: {team/a/b: x}}}");
+    assertThat(dev.meshoperator.profile.Profiles.validate(recorded)).as("refused by today's checks").isNotEmpty();
+    keepLastValid(recorded);
+    installs.add(install("mi", "2026-01-01T00:00:00Z", "2", INVALID));
+
+    assertThat(webhook.resolve("default")).isInstanceOfSatisfying(RevisionSettings.Serve.class, serve -> {
+      assertThat(serve.settings().proxyResources().getRequests().get("cpu").toString()).isEqualTo("123m");
+      assertThat(serve.warnings()).hasSize(2);
+      assertThat(serve.warnings().get(0)).startsWith("MeshInstall mi is invalid: spec.components.pilot.autoscaling")
+          .endsWith("injected with its last valid settings (generation 3)");
+      assertThat(serve.warnings().get(1)).isEqualTo("those last valid settings (generation 3) break a newer check too:"
+          + " spec.sidecarInjector.injectedAnnotations: key 'team/a/b' is not an annotation key: may hold at most one"
+          + " '/', between a DNS subdomain prefix and a name (e.g. 'example.com/my-name')");
+      assertThat(serve.warnings()).allSatisfy(w -> assertThat(w.length()).isLessThanOrEqualTo(RevisionSettings.MAX_WARNING));
+    });
+  }
+
+  @Test
   void anInvalidInstallWithoutLastValidSpecOrWithAnotherInstallsIsUnavailableNotSkipped() {
     installs.add(install("mi", "2026-01-01T00:00:00Z", "2", INVALID));
     assertThat(webhook.resolve("default")).isInstanceOfSatisfying(RevisionSettings.Unavailable.class, u ->
