@@ -80,9 +80,11 @@ public final class Meshctl implements Runnable {
   static final String PKCS12_KEY_ROUNDS = "keystore.pkcs12.keyPbeIterationCount";
 
   public static void main(String[] args) {
-    if (ErrorReporter.debugRequested(args) && System.getProperty(LogConfigurator.LEVEL_PROPERTY) == null) {
-      // must happen before the first logger is created, which is when logback runs LogConfigurator
-      System.setProperty(LogConfigurator.LEVEL_PROPERTY, "DEBUG");
+    if (System.getProperty(LogConfigurator.LEVEL_PROPERTY) == null) {
+      // must happen before the first logger is created, which is when logback runs LogConfigurator;
+      // `meshctl operator --log-level=X` first, then --debug
+      LogConfigurator.levelOption(args).or(() -> ErrorReporter.debugRequested(args) ? java.util.Optional.of("DEBUG")
+          : java.util.Optional.empty()).ifPresent(level -> System.setProperty(LogConfigurator.LEVEL_PROPERTY, level));
     }
     // A kubeconfig's client certificate key goes into an in-memory PKCS12 KeyStore (fabric8's
     // SSLUtils), where the JDK encrypts it with 10,000 PBKDF2 rounds and decrypts it again: some

@@ -29,6 +29,7 @@ final class OperatorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     var processOptions = options.processOptions();
+    options.applyLogLevel();
     // --kubeconfig/--context like every cluster command; without them KUBECONFIG, ~/.kube/config
     // or, in a pod, its ServiceAccount.
     io.fabric8.kubernetes.client.Config config = ClusterConnection.config(Meshctl.kubeOptions(spec));

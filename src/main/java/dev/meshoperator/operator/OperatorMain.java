@@ -2,6 +2,7 @@ package dev.meshoperator.operator;
 
 import dev.meshoperator.wiring.ApiServerHttpClientFactory;
 import dev.meshoperator.wiring.KubeconfigExtensions;
+import dev.meshoperator.wiring.LogConfigurator;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -41,6 +42,10 @@ public final class OperatorMain implements Callable<Integer> {
   boolean debug;
 
   public static void main(String[] args) {
+    // Before the first logger, which sets logging up: --log-level holds from the first line.
+    if (System.getProperty(LogConfigurator.LEVEL_PROPERTY) == null) {
+      LogConfigurator.levelOption(args).ifPresent(level -> System.setProperty(LogConfigurator.LEVEL_PROPERTY, level));
+    }
     // Before the command line is even parsed: the injection path is warm by the time the server
     // starts (OperatorProcess.start stops it if the command line turns the warm-up off).
     dev.meshoperator.webhook.WebhookWarmUp.startEarlyOnce(dev.meshoperator.webhook.WebhookWarmUp.DEFAULT_BUDGET,
@@ -76,6 +81,7 @@ public final class OperatorMain implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     OperatorProcess.Options processOptions = options.processOptions();
+    options.applyLogLevel();
     Config config = config();
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
         .withHttpClientFactory(new ApiServerHttpClientFactory(config)).build()) {

@@ -3,6 +3,7 @@ package dev.meshoperator.operator;
 import dev.meshoperator.api.FailurePolicy;
 import dev.meshoperator.webhook.CertificateManager;
 import dev.meshoperator.webhook.WebhookRuntime;
+import dev.meshoperator.wiring.LogConfigurator;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
@@ -69,6 +70,24 @@ public final class OperatorOptions {
   @Option(names = "--webhook-warm-up", converter = DurationConverter.class, paramLabel = "DURATION", defaultValue = "2s",
       description = "Before reporting ready, send the webhook synthetic admissions over loopback TLS for at most this long, so the first real ones find the JIT warm; 0 for none (default ${DEFAULT-VALUE}).")
   java.time.Duration webhookWarmUp;
+
+  /** The levels {@code --log-level} takes. */
+  public enum LogLevel { ERROR, WARN, INFO, DEBUG, TRACE }
+
+  @Option(names = LogConfigurator.LEVEL_OPTION, paramLabel = "LEVEL",
+      description = "Log level of the operator and of the libraries it logs through (Kubernetes client, operator SDK):"
+          + " error, warn, info, debug or trace (default: info).")
+  LogLevel logLevel;
+
+  /**
+   * Sets the log level the command line asks for; without {@code --log-level}, leaves logging as
+   * it was set up (INFO, or {@code -Dmeshctl.log.level}, or a logback configuration file).
+   */
+  public void applyLogLevel() {
+    if (logLevel != null) {
+      LogConfigurator.setRootLevel(logLevel.name());
+    }
+  }
 
   /** What these options start: a wrong value is a command-line error (exit code 2), not a crash. */
   public OperatorProcess.Options processOptions() {

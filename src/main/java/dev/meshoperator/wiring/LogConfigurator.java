@@ -16,8 +16,8 @@ import org.slf4j.Logger;
  * The logging of the operator and of meshctl, set up in code (logback finds it through
  * {@code META-INF/services}): lines on stderr, so that meshctl's stdout (YAML, JSON, tables) stays
  * clean for pipes, as {@code HH:mm:ss.SSS LEVEL logger - message}; the root level INFO, or the
- * system property {@value #LEVEL_PROPERTY} (meshctl's {@code --debug} sets it to DEBUG, and
- * {@code -Dmeshctl.log.level=WARN} quiets it).
+ * system property {@value #LEVEL_PROPERTY} (meshctl's {@code --debug} sets it to DEBUG, the
+ * operator's {@code --log-level} to its value, and {@code -Dmeshctl.log.level=WARN} quiets it).
  *
  * <p>Why not a logback.xml: reading one costs the process's first logger about 150 ms of a core
  * (the JDK's XML parser and logback's Joran: a meshctl command loads 465 classes fewer without
@@ -70,6 +70,35 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     root.addAppender(stderr);
     context.getLogger(QUIETED_LOGGER).setLevel(Level.ERROR);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+  }
+
+  /** The operator's command-line option for the root level: {@code --log-level=debug} or {@code --log-level debug}. */
+  public static final String LEVEL_OPTION = "--log-level";
+
+  /**
+   * The value of {@value #LEVEL_OPTION} in {@code args}, the last one when it is given twice, read
+   * before the command line is parsed: the first logger (which configures logging) is created
+   * before that, so the level has to be known first.
+   */
+  public static java.util.Optional<String> levelOption(String[] args) {
+    String value = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].startsWith(LEVEL_OPTION + "=")) {
+        value = args[i].substring(LEVEL_OPTION.length() + 1);
+      } else if (args[i].equals(LEVEL_OPTION) && i + 1 < args.length) {
+        value = args[++i];
+      } else if (args[i].equals("--")) {
+        break;
+      }
+    }
+    return java.util.Optional.ofNullable(value);
+  }
+
+  /** Sets the root logger's level in the running logback, whoever configured it. */
+  public static void setRootLevel(String name) {
+    if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(level(name));
+    }
   }
 
   /** The named level; INFO when none or not a level's name (logback's own parsing would say DEBUG). */

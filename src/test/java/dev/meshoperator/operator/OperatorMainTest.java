@@ -73,6 +73,30 @@ class OperatorMainTest {
   }
 
   @Test
+  void theLogLevelIsReadBeforeParsingAndSetOnTheRunningLogbackOnlyWhenGiven() {
+    assertThat(dev.meshoperator.wiring.LogConfigurator.levelOption(new String[] {"operator", "--log-level=debug"})).contains("debug");
+    assertThat(dev.meshoperator.wiring.LogConfigurator.levelOption(new String[] {"--log-level", "warn", "--leader-election"}))
+        .contains("warn");
+    assertThat(dev.meshoperator.wiring.LogConfigurator.levelOption(new String[] {"--log-level=warn", "--log-level=trace"}))
+        .as("the last one, as picocli takes it").contains("trace");
+    assertThat(dev.meshoperator.wiring.LogConfigurator.levelOption(new String[] {"--leader-election", "--log-level"})).isEmpty();
+    assertThat(dev.meshoperator.wiring.LogConfigurator.levelOption(new String[] {"--", "--log-level=debug"})).isEmpty();
+
+    var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.classic.Level before = root.getLevel();
+    try {
+      parse().options.applyLogLevel();
+      assertThat(root.getLevel()).as("not given: left as it was").isEqualTo(before);
+      parse("--log-level=DEBUG").options.applyLogLevel();
+      assertThat(root.getLevel()).isEqualTo(ch.qos.logback.classic.Level.DEBUG);
+      parse("--log-level=warn").options.applyLogLevel();
+      assertThat(root.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+    } finally {
+      root.setLevel(before);
+    }
+  }
+
+  @Test
   void wrongValuesAreOneLineErrors() {
     var out = new StringWriter();
     var err = new StringWriter();
@@ -88,6 +112,10 @@ class OperatorMainTest {
 
     assertThat(cmd.execute("--webhook-warm-up=soon")).isEqualTo(2);
     assertThat(err.toString()).contains("mesh-operator: error: Invalid value for option '--webhook-warm-up'");
+
+    assertThat(cmd.execute("--log-level=verbose")).isEqualTo(2);
+    assertThat(err.toString()).contains("mesh-operator: error: Invalid value for option '--log-level': expected one of"
+        + " [ERROR, WARN, INFO, DEBUG, TRACE] (case-insensitive) but was 'verbose'");
 
     assertThat(cmd.execute("--kubeconfig=/nonexistent/kubeconfig")).isEqualTo(1);
     assertThat(err.toString()).contains("mesh-operator: error: IllegalArgumentException: kubeconfig /nonexistent/kubeconfig does not exist");

@@ -98,7 +98,8 @@ class HelmChartTest {
         .set("nodeSelector.kubernetes\\.io/os", "linux")
         .set("priorityClassName", "system-cluster-critical")
         .set("podAnnotations.example\\.com/team", "mesh")
-        .set("watchNamespace", "team-a"));
+        .set("watchNamespace", "team-a")
+        .set("logLevel", "debug"));
 
     assertThat(Manifests.ofType(objects, CustomResourceDefinition.class)).isEmpty();
     Deployment d = Manifests.single(objects, Deployment.class);
@@ -106,6 +107,7 @@ class HelmChartTest {
     var c = OperatorPodAssertions.operatorContainer(d);
     assertThat(d.getSpec().getReplicas()).isEqualTo(3);
     assertThat(c.getArgs()).contains("--default-failure-policy=Ignore").doesNotContain("--default-failure-policy=Fail");
+    assertThat(c.getArgs()).contains("--log-level=debug").doesNotContain("--log-level=info");
     assertThat(c.getImage()).isEqualTo("registry.example.com/mesh/operator:1.2.3");
     assertThat(c.getImagePullPolicy()).isEqualTo("Always");
     assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("1Gi");
@@ -166,6 +168,8 @@ class HelmChartTest {
         .hasMessageContaining("replicas");
     assertThatThrownBy(() -> render(t -> t.set("webhook.failurePolicy", "Sometimes")))
         .hasMessageContaining("failurePolicy");
+    assertThatThrownBy(() -> render(t -> t.set("logLevel", "verbose")))
+        .hasMessageContaining("logLevel");
     assertThatThrownBy(() -> render(t -> t.set("replica", 3)))
         .hasMessageContaining("replica");
   }
