@@ -82,6 +82,17 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
   private static final Duration CONFLICT_RECHECK = Duration.ofSeconds(10);
   /** After a status write found the MeshInstall changed since it was read: look again with what changed. */
   private static final Duration STATUS_CONFLICT_RETRY = Duration.ofSeconds(1);
+  /**
+   * Not Ready for this long: the status reads the pods of Deployments that are not available to
+   * say why (unschedulable, an image that cannot be pulled, a crash loop). Before that, a rollout
+   * on its way is not asked about, so an install reads no pods.
+   */
+  static final Duration STUCK_AFTER = Duration.ofSeconds(10);
+  /**
+   * While not Ready, look again this often: a pod stuck in its back-off changes no Deployment,
+   * so nothing else would refresh the reason.
+   */
+  static final Duration NOT_READY_RECHECK = Duration.ofSeconds(20);
   private static final Logger log = LoggerFactory.getLogger(MeshInstallReconciler.class);
 
   private final Renderer renderer;
@@ -276,7 +287,9 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
           + ": no pod used them for " + Upgrades.graceSeconds(install.getSpec()) + "s");
     }
 
-    Readiness.Report readiness = Readiness.assess(desired, o -> live.current(o, client));
+    boolean stuck = notReadySince(install).filter(t -> !t.plus(STUCK_AFTER).isAfter(clock.instant())).isPresent();
+    Readiness.Report readiness = Readiness.assess(desired, o -> live.current(o, client),
+        stuck ? d -> podsOf(client, d) : d -> List.of());
     MeshInstallStatus status = statuses.installed(install, desired.size(), readiness);
     status.setWebhook(InjectionReport.webhook(desired, o -> live.current(o, client)));
     status.setAppliedVersion(config.images().version());
@@ -285,6 +298,9 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
         ? readiness.allAvailable() : readiness.available(config.istiodServiceName());
     status.setRevisions(new ArrayList<>(plan.statuses(config, pods, activeReady, readiness::available)));
     Optional<java.time.Duration> recheck = plan.recheck();
+    if (!readiness.allAvailable()) {
+      recheck = Optional.of(recheck.filter(d -> d.compareTo(NOT_READY_RECHECK) < 0).orElse(NOT_READY_RECHECK));
+    }
     var previousMove = install.getStatus() == null ? null : install.getStatus().getWorkloadUpdate();
     if (Upgrades.updateWorkloads(install.getSpec()) && !plan.retained().isEmpty()) {
       Set<String> old = plan.retained().stream().map(dev.meshoperator.api.RevisionStatus::getName).collect(Collectors.toSet());
@@ -315,6 +331,40 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
           (System.nanoTime() - started) / 1_000_000);
     }
     return statusUpdate(install, status, context, recheck);
+  }
+
+  /** When the status last turned Ready=False, if it says so now. */
+  static Optional<java.time.Instant> notReadySince(MeshInstall install) {
+    if (install.getStatus() == null || install.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return install.getStatus().getConditions().stream()
+        .filter(c -> MeshInstallStatus.READY.equals(c.getType()) && "False".equals(c.getStatus()) && c.getLastTransitionTime() != null)
+        .findFirst()
+        .flatMap(c -> {
+          try {
+            return Optional.of(java.time.Instant.parse(c.getLastTransitionTime()));
+          } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+          }
+        });
+  }
+
+  /** The pods of {@code deployment} (by its selector's labels); none when they cannot be listed. */
+  private static List<io.fabric8.kubernetes.api.model.Pod> podsOf(KubernetesClient client,
+      io.fabric8.kubernetes.api.model.apps.Deployment deployment) {
+    var selector = deployment.getSpec() == null ? null : deployment.getSpec().getSelector();
+    if (selector == null || selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty()) {
+      return List.of();
+    }
+    try {
+      return client.pods().inNamespace(deployment.getMetadata().getNamespace())
+          .withLabels(selector.getMatchLabels()).list().getItems();
+    } catch (KubernetesClientException e) {
+      log.debug("cannot list the pods of Deployment {}/{}: {}", deployment.getMetadata().getNamespace(),
+          deployment.getMetadata().getName(), ApiErrors.message(e));
+      return List.of();
+    }
   }
 
   /** Stops the applier's threads; call after the operator has stopped. */

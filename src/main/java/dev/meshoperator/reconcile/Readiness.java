@@ -2,6 +2,7 @@ package dev.meshoperator.reconcile;
 
 import dev.meshoperator.api.ComponentStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.ArrayList;
@@ -33,6 +34,17 @@ public final class Readiness {
   private Readiness() {}
 
   public static Report assess(List<HasMetadata> desired, Function<HasMetadata, Optional<HasMetadata>> live) {
+    return assess(desired, live, d -> List.of());
+  }
+
+  /**
+   * As {@link #assess(List, Function)}, and each Deployment that is not available says why, from its
+   * own conditions (a refused pod creation, the progress deadline) and from {@code podsOf} its pods
+   * (unschedulable, an image that cannot be pulled, a crash loop); {@code podsOf} is asked only for
+   * Deployments that are not available.
+   */
+  public static Report assess(List<HasMetadata> desired, Function<HasMetadata, Optional<HasMetadata>> live,
+      Function<Deployment, List<Pod>> podsOf) {
     List<ComponentStatus> components = new ArrayList<>();
     List<String> waiting = new ArrayList<>();
     for (HasMetadata object : desired) {
@@ -50,7 +62,9 @@ public final class Readiness {
       String name = object.getMetadata().getName();
       components.add(new ComponentStatus(name, object.getKind(), desiredReplicas, ready));
       if (current.isEmpty() || !available(current.get(), desiredReplicas)) {
-        waiting.add(object.getKind() + " " + object.getMetadata().getNamespace() + "/" + name + " (" + ready + "/" + desiredReplicas + " ready)");
+        String why = current.flatMap(d -> why(d, podsOf.apply(d))).map(w -> ": " + w).orElse("");
+        waiting.add(object.getKind() + " " + object.getMetadata().getNamespace() + "/" + name + " (" + ready + "/"
+            + desiredReplicas + " ready" + why + ")");
       }
     }
     return new Report(List.copyOf(components), List.copyOf(waiting));
@@ -67,6 +81,76 @@ public final class Readiness {
     if (current.isEmpty() || !available(current.get())) {
       waiting.add(object.getKind() + " " + object.getMetadata().getNamespace() + "/" + name + " (" + ready + "/" + desired + " ready)");
     }
+  }
+
+  /** Longest reason quoted from the API server or the kubelet. */
+  static final int MAX_REASON = 300;
+  /** Waiting reasons of a container that is only on its way (not why a Deployment is stuck). */
+  private static final java.util.Set<String> ON_ITS_WAY = java.util.Set.of("ContainerCreating", "PodInitializing");
+
+  /**
+   * Why {@code deployment} is not available, the first that applies: its controller could not
+   * create a pod (ReplicaFailure: a quota, Pod Security, a webhook), it missed its progress
+   * deadline, or one of {@code pods} (by name) cannot be scheduled or has a container waiting for
+   * a reason other than being created (ImagePullBackOff, ErrImagePull, CrashLoopBackOff,
+   * CreateContainerConfigError...).
+   */
+  static Optional<String> why(Deployment deployment, List<Pod> pods) {
+    var conditions = deployment.getStatus() == null || deployment.getStatus().getConditions() == null
+        ? List.<io.fabric8.kubernetes.api.model.apps.DeploymentCondition>of() : deployment.getStatus().getConditions();
+    for (var c : conditions) {
+      if ("ReplicaFailure".equals(c.getType()) && "True".equals(c.getStatus())) {
+        return Optional.of(clip(c.getReason() + ": " + c.getMessage()));
+      }
+    }
+    for (Pod pod : pods.stream().sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList()) {
+      Optional<String> why = why(pod);
+      if (why.isPresent()) {
+        return Optional.of(clip("pod " + pod.getMetadata().getName() + " " + why.get()));
+      }
+    }
+    for (var c : conditions) {
+      if ("Progressing".equals(c.getType()) && "False".equals(c.getStatus())) {
+        return Optional.of(clip(c.getReason() + ": " + c.getMessage()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> why(Pod pod) {
+    var status = pod.getStatus();
+    if (status == null || pod.getMetadata().getDeletionTimestamp() != null) {
+      return Optional.empty();
+    }
+    if (status.getConditions() != null) {
+      for (var c : status.getConditions()) {
+        if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())) {
+          return Optional.of("cannot be scheduled: " + c.getMessage());
+        }
+      }
+    }
+    List<io.fabric8.kubernetes.api.model.ContainerStatus> containers = new ArrayList<>();
+    if (status.getInitContainerStatuses() != null) {
+      containers.addAll(status.getInitContainerStatuses());
+    }
+    if (status.getContainerStatuses() != null) {
+      containers.addAll(status.getContainerStatuses());
+    }
+    for (var c : containers) {
+      var waiting = c.getState() == null ? null : c.getState().getWaiting();
+      if (waiting != null && waiting.getReason() != null && !ON_ITS_WAY.contains(waiting.getReason())) {
+        var last = c.getLastState() == null ? null : c.getLastState().getTerminated();
+        String exit = last == null || last.getExitCode() == null ? "" : " (last exit code " + last.getExitCode() + ")";
+        return Optional.of("container " + c.getName() + ": " + waiting.getReason() + exit
+            + (waiting.getMessage() == null || waiting.getMessage().isEmpty() ? "" : ": " + waiting.getMessage()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String clip(String text) {
+    String line = text.replace('\n', ' ');
+    return line.length() <= MAX_REASON ? line : line.substring(0, MAX_REASON - 3) + "...";
   }
 
   static boolean available(DaemonSet daemonSet) {

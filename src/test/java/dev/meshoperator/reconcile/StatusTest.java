@@ -187,6 +187,59 @@ class StatusTest {
         .containsExactly("Deployment istio-system/istiod (0/1 ready)");
   }
 
+  private static io.fabric8.kubernetes.api.model.Pod pod(String name, String yamlStatus) {
+    var pod = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal(
+        "metadata: {name: " + name + "}\nstatus: " + yamlStatus, io.fabric8.kubernetes.api.model.Pod.class);
+    return pod;
+  }
+
+  @Test
+  void aDeploymentThatIsNotAvailableSaysWhyFromItsConditionsAndItsPods() {
+    var desired = new DeploymentBuilder().withNewMetadata().withName("istiod").withNamespace("istio-system").endMetadata()
+        .withNewSpec().withReplicas(1).endSpec().build();
+    var stuck = new DeploymentBuilder(desired).editMetadata().withGeneration(1L).endMetadata()
+        .withNewStatus().withObservedGeneration(1L).withReplicas(1).withUnavailableReplicas(1)
+          .addNewCondition().withType("Available").withStatus("False").withReason("MinimumReplicasUnavailable").endCondition()
+        .endStatus().build();
+    java.util.function.Function<List<io.fabric8.kubernetes.api.model.Pod>, List<String>> waiting = pods ->
+        Readiness.assess(List.of(desired), o -> java.util.Optional.of(stuck), d -> pods).waitingFor();
+
+    assertThat(waiting.apply(List.of())).containsExactly("Deployment istio-system/istiod (0/1 ready)");
+    assertThat(waiting.apply(List.of(pod("istiod-a", "{conditions: [{type: PodScheduled, status: 'False', reason: Unschedulable,"
+        + " message: '0/3 nodes are available: 3 node(s) didn''t match Pod''s node affinity/selector.'}]}"))))
+        .containsExactly("Deployment istio-system/istiod (0/1 ready: pod istiod-a cannot be scheduled: 0/3 nodes are available:"
+            + " 3 node(s) didn't match Pod's node affinity/selector.)");
+    // On its way is no reason; the first pod by name with one is quoted.
+    assertThat(waiting.apply(List.of(
+        pod("istiod-c", "{containerStatuses: [{name: discovery, state: {waiting: {reason: CrashLoopBackOff,"
+            + " message: 'back-off 40s restarting failed container'}}, lastState: {terminated: {exitCode: 2}}}]}"),
+        pod("istiod-a", "{containerStatuses: [{name: discovery, state: {waiting: {reason: ContainerCreating}}}]}"),
+        pod("istiod-b", "{containerStatuses: [{name: discovery, state: {waiting: {reason: ImagePullBackOff,"
+            + " message: 'Back-off pulling image \"docker.io/Istio/pilot:1.32.0\"'}}}]}")))).containsExactly(
+        "Deployment istio-system/istiod (0/1 ready: pod istiod-b container discovery: ImagePullBackOff: Back-off pulling image"
+            + " \"docker.io/Istio/pilot:1.32.0\")");
+    assertThat(waiting.apply(List.of(pod("istiod-c", "{containerStatuses: [{name: discovery, state: {waiting: {reason:"
+        + " CrashLoopBackOff, message: 'back-off 40s restarting failed container'}}, lastState: {terminated: {exitCode: 2}}}]}"))))
+        .containsExactly("Deployment istio-system/istiod (0/1 ready: pod istiod-c container discovery: CrashLoopBackOff (last"
+            + " exit code 2): back-off 40s restarting failed container)");
+
+    // The controller could not create the pod at all: its condition says why, before any pod.
+    var refused = new DeploymentBuilder(stuck).editStatus().addNewCondition().withType("ReplicaFailure").withStatus("True")
+        .withReason("FailedCreate").withMessage("pods \"istiod-x\" is forbidden: exceeded quota: no-pods, requested: pods=1,"
+            + " used: pods=0, limited: pods=0").endCondition().endStatus().build();
+    assertThat(Readiness.assess(List.of(desired), o -> java.util.Optional.of(refused), d -> List.of()).waitingFor())
+        .containsExactly("Deployment istio-system/istiod (0/1 ready: FailedCreate: pods \"istiod-x\" is forbidden: exceeded"
+            + " quota: no-pods, requested: pods=1, used: pods=0, limited: pods=0)");
+
+    // Pods are asked for only for a Deployment that is not available.
+    var available = new DeploymentBuilder(stuck).editStatus().withReadyReplicas(1).withUpdatedReplicas(1).withAvailableReplicas(1)
+        .withConditions(new io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder().withType("Available")
+            .withStatus("True").build()).endStatus().build();
+    assertThat(Readiness.assess(List.of(desired), o -> java.util.Optional.of(available), d -> {
+      throw new AssertionError("pods of an available Deployment read");
+    }).allAvailable()).isTrue();
+  }
+
   @Test
   void readinessCountsADaemonSetsNodesAndWaitsForEveryOne() {
     var desired = new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder().withNewMetadata().withName("istio-cni-node")
