@@ -33,6 +33,8 @@ public class InjectionBenchmark {
 
   private Pod subject;
   private InjectionSettings settings;
+  /** A canary revision in its own namespace with mesh-wide proxyMetadata: PROXY_CONFIG is merged per pod. */
+  private InjectionSettings revisionSettings;
   private InjectionAdmissionHandler handler;
   private AdmissionCodec codec;
   private byte[] reviewBytes;
@@ -44,6 +46,8 @@ public class InjectionBenchmark {
   public void setUp() {
     subject = "env1500".equals(pod) ? Fixtures.envHeavyPod(1500) : Fixtures.appPod();
     settings = InjectionSettings.defaults().toBuilder().serverSupportsNativeSidecars(true).build();
+    revisionSettings = settings.toBuilder().controlPlaneNamespace("mesh-cp").revision("canary")
+        .proxyMetadata(java.util.Map.of("ISTIO_META_DNS_CAPTURE", "true")).build();
     var serialization = dev.meshoperator.inject.KubeJson.serialization();
     handler = new InjectionAdmissionHandler(settings, ns -> Fixtures.injectionNamespaceLabels(), serialization);
     codec = new AdmissionCodec(serialization);
@@ -67,6 +71,12 @@ public class InjectionBenchmark {
   @Benchmark
   public InjectionResult injectOnly() {
     return SidecarInjector.inject(subject, "bookinfo", settings);
+  }
+
+  /** As {@link #injectOnly}, for a revision whose PROXY_CONFIG and env carry the mesh's defaultConfig. */
+  @Benchmark
+  public InjectionResult injectOnlyRevision() {
+    return SidecarInjector.inject(subject, "bookinfo", revisionSettings);
   }
 
   /** The whole path, every patch computed (no memo). */

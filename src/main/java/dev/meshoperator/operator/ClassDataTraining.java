@@ -62,7 +62,7 @@ public final class ClassDataTraining {
    * the training parses them, with {@code --namespace} for what the Deployment's POD_NAMESPACE gives.
    */
   public static final List<String> DEPLOYMENT_ARGS = List.of("operator", "--webhook-port=9443", "--health-port=8080",
-      "--leader-election", "--default-failure-policy=Fail", "--webhook-service=mesh-operator");
+      "--leader-election", "--default-failure-policy=Fail", "--log-level=info", "--webhook-service=mesh-operator");
 
   private ClassDataTraining() {}
 
