@@ -125,16 +125,21 @@ class ValidationTest {
     return builder.build();
   }
 
+  /** The default profile's install with these sidecar requests and limits, and what validation says. */
+  private static List<String> sidecarResourceMessages(Map<String, String> requests, Map<String, String> limits) {
+    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
+    SidecarInjectorSpec injector = new SidecarInjectorSpec();
+    injector.setResources(resources(requests, limits));
+    install.getSpec().setSidecarInjector(injector);
+    return messages(install);
+  }
+
   @Test
   void resourceNamesAContainerCannotAskForAreNamedByField() {
     // Each of these made the API server refuse every injected pod while the status said Applied.
-    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
-    SidecarInjectorSpec injector = new SidecarInjectorSpec();
-    injector.setResources(resources(
+    assertThat(sidecarResourceMessages(
         Map.of("cpuu", "10m", "pods", "1", "Example.com/gpu", "1", "requests.example.com/gpu", "1"),
-        Map.of("example.com/fpga", "0.5", "hugepages-2Mi", "3Mi", "hugepages-big", "4Mi", "memory", "1Gi")));
-    install.getSpec().setSidecarInjector(injector);
-    assertThat(messages(install)).containsExactly(
+        Map.of("example.com/fpga", "0.5", "hugepages-2Mi", "3Mi", "hugepages-big", "4Mi", "memory", "1Gi"))).containsExactly(
         "spec.sidecarInjector.resources.requests: key 'Example.com/gpu' is not a resource name: prefix 'Example.com' must be a"
             + " lowercase DNS subdomain (e.g. 'example.com'), at most 253 characters",
         "spec.sidecarInjector.resources.requests: key 'cpuu' is not a container resource: cpu, memory, ephemeral-storage or"
@@ -173,13 +178,9 @@ class ValidationTest {
 
   @Test
   void extendedResourcesAndHugePagesCannotBeOvercommitted() {
-    MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
-    SidecarInjectorSpec injector = new SidecarInjectorSpec();
-    injector.setResources(resources(
+    assertThat(sidecarResourceMessages(
         Map.of("example.com/gpu", "1", "example.com/fpga", "1", "hugepages-2Mi", "2Mi"),
-        Map.of("example.com/fpga", "2", "example.com/nic", "2", "hugepages-2Mi", "4Mi")));
-    install.getSpec().setSidecarInjector(injector);
-    assertThat(messages(install)).containsExactly(
+        Map.of("example.com/fpga", "2", "example.com/nic", "2", "hugepages-2Mi", "4Mi"))).containsExactly(
         "spec.sidecarInjector.resources.requests.example.com/fpga: the request 1 and the limit 2 must be equal:"
             + " example.com/fpga cannot be overcommitted",
         "spec.sidecarInjector.resources.requests.example.com/gpu: example.com/gpu cannot be overcommitted: set"
