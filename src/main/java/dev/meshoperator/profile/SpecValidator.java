@@ -55,7 +55,16 @@ final class SpecValidator {
     problems.add(new Problem(field, reason));
   }
 
+  /** A hub the runtime cannot name images under: the API server admits such pods, which then never start. */
+  private void hub(String field, String hub, String image) {
+    ImageNames.hubProblem(hub).ifPresent(reason -> problem(field, "'" + hub + "' cannot name images such as "
+        + hub + "/" + image + ": " + reason));
+  }
+
   private void version() {
+    if (spec.getHub() != null) {
+      hub("spec.hub", spec.getHub(), "proxyv2");
+    }
     String version = config.images().version();
     if (!IstioVersions.isRelease(version)) {
       problem("spec.version", "'" + version + "' is not an Istio release such as " + IstioVersions.defaultVersion()
@@ -301,7 +310,6 @@ final class SpecValidator {
   }
 
   private static final Pattern DNS_1123_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
-  private static final Pattern IMAGE_HUB = Pattern.compile("^[^\\s:/][^\\s]*[^\\s/]$");
   private static final Pattern IMAGE_TAG = Pattern.compile("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$");
 
   /** spec.components.cni: the schema's bounds again (meshctl), and host paths the agent can mount. */
@@ -315,8 +323,8 @@ final class SpecValidator {
     if (ns != null && !ns.isEmpty() && (ns.length() > MAX_LABEL || !DNS_1123_LABEL.matcher(ns).matches())) {
       problem(field + ".namespace", "'" + ns + "' is not a namespace name (a DNS label: lowercase letters, digits and '-', at most " + MAX_LABEL + " characters)");
     }
-    if (cni.getHub() != null && !cni.getHub().isEmpty() && !IMAGE_HUB.matcher(cni.getHub()).matches()) {
-      problem(field + ".hub", "'" + cni.getHub() + "' is not an image registry (no spaces, no trailing '/')");
+    if (cni.getHub() != null && !cni.getHub().isEmpty()) {
+      hub(field + ".hub", cni.getHub(), "install-cni");
     }
     if (cni.getTag() != null && !cni.getTag().isEmpty() && !IMAGE_TAG.matcher(cni.getTag()).matches()) {
       problem(field + ".tag", "'" + cni.getTag() + "' is not an image tag");

@@ -284,6 +284,44 @@ class ValidationTest {
         at + ".resources.requests.cpu: the request 1 and the limit 500m: a request cannot exceed its limit");
   }
 
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"docker.io/istio", "istio", "gcr.io/istio-release",
+      "registry.example.com:5000/team/istio", "localhost/istio", "localhost:5000/a__b/c.d/e-f", "Registry.Example.com/istio",
+      "[fd00::1]:5000/istio", "MyRegistry/istio", "127.0.0.1:5000/mesh"})
+  void hubsTheRuntimeCanNameImagesUnderPass(String hub) {
+    MeshInstall install = MeshInstalls.example(Profile.MINIMAL);
+    install.getSpec().setHub(hub);
+    assertThat(messages(install)).isEmpty();
+  }
+
+  @Test
+  void hubsTheRuntimeCannotNameImagesUnderAreRefusedNamingThePart() {
+    // The API server admits a pod whose image the runtime cannot parse; it never starts (InvalidImageName).
+    java.util.function.Function<String, List<String>> check = hub -> {
+      MeshInstall install = MeshInstalls.example(Profile.MINIMAL);
+      install.getSpec().setHub(hub);
+      return messages(install);
+    };
+    assertThat(check.apply("docker.io/Istio")).containsExactly("spec.hub: 'docker.io/Istio' cannot name images such as"
+        + " docker.io/Istio/proxyv2: path component 'Istio' must be lower case letters and digits, with '.', '_', '__' or"
+        + " '-' between them");
+    assertThat(check.apply("docker.io//istio")).singleElement().asString().endsWith("has an empty path component (a leading,"
+        + " doubled or trailing '/')");
+    assertThat(check.apply("registry_1.example.com/istio")).singleElement().asString()
+        .endsWith("registry 'registry_1.example.com' is not a host name or [IPv6 address], with an optional :port");
+    assertThat(check.apply("docker.io/team-/istio")).singleElement().asString().contains("path component 'team-'");
+    assertThat(check.apply("r.io/" + "a".repeat(250))).singleElement().asString()
+        .endsWith("is too long: an image name under it would exceed 255 characters");
+    MeshInstall cni = MeshInstalls.example(Profile.MINIMAL);
+    Components components = new Components();
+    CniSpec spec = new CniSpec();
+    spec.setHub("quay.io/Mesh");
+    components.setCni(spec);
+    cni.getSpec().setComponents(components);
+    assertThat(messages(cni)).singleElement().asString().startsWith("spec.components.cni.hub: 'quay.io/Mesh' cannot name"
+        + " images such as quay.io/Mesh/install-cni: path component 'Mesh'");
+  }
+
   @Test
   void listsLongerThanTheSchemaAllowsAreNamed() {
     MeshInstall install = MeshInstalls.example(Profile.DEFAULT);
