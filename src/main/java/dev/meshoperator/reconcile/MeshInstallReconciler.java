@@ -350,19 +350,23 @@ public class MeshInstallReconciler implements Reconciler<MeshInstall>, Cleaner<M
         });
   }
 
-  /** The pods of {@code deployment} (by its selector's labels); none when they cannot be listed. */
-  private static List<io.fabric8.kubernetes.api.model.Pod> podsOf(KubernetesClient client,
-      io.fabric8.kubernetes.api.model.apps.Deployment deployment) {
-    var selector = deployment.getSpec() == null ? null : deployment.getSpec().getSelector();
+  /** The pods of a Deployment or DaemonSet (by its selector's labels); none when they cannot be listed. */
+  private static List<io.fabric8.kubernetes.api.model.Pod> podsOf(KubernetesClient client, HasMetadata workload) {
+    io.fabric8.kubernetes.api.model.LabelSelector selector = null;
+    if (workload instanceof io.fabric8.kubernetes.api.model.apps.Deployment d && d.getSpec() != null) {
+      selector = d.getSpec().getSelector();
+    } else if (workload instanceof io.fabric8.kubernetes.api.model.apps.DaemonSet d && d.getSpec() != null) {
+      selector = d.getSpec().getSelector();
+    }
     if (selector == null || selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty()) {
       return List.of();
     }
     try {
-      return client.pods().inNamespace(deployment.getMetadata().getNamespace())
+      return client.pods().inNamespace(workload.getMetadata().getNamespace())
           .withLabels(selector.getMatchLabels()).list().getItems();
     } catch (KubernetesClientException e) {
-      log.debug("cannot list the pods of Deployment {}/{}: {}", deployment.getMetadata().getNamespace(),
-          deployment.getMetadata().getName(), ApiErrors.message(e));
+      log.debug("cannot list the pods of {} {}/{}: {}", workload.getKind(), workload.getMetadata().getNamespace(),
+          workload.getMetadata().getName(), ApiErrors.message(e));
       return List.of();
     }
   }

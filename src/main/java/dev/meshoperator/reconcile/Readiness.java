@@ -38,18 +38,18 @@ public final class Readiness {
   }
 
   /**
-   * As {@link #assess(List, Function)}, and each Deployment that is not available says why, from its
-   * own conditions (a refused pod creation, the progress deadline) and from {@code podsOf} its pods
-   * (unschedulable, an image that cannot be pulled, a crash loop); {@code podsOf} is asked only for
-   * Deployments that are not available.
+   * As {@link #assess(List, Function)}, and each Deployment or DaemonSet that is not available says
+   * why: a Deployment from its own conditions (a refused pod creation, the progress deadline), both
+   * from {@code podsOf} their pods (unschedulable, an image that cannot be pulled, a crash loop);
+   * {@code podsOf} is asked only for workloads that are not available.
    */
   public static Report assess(List<HasMetadata> desired, Function<HasMetadata, Optional<HasMetadata>> live,
-      Function<Deployment, List<Pod>> podsOf) {
+      Function<HasMetadata, List<Pod>> podsOf) {
     List<ComponentStatus> components = new ArrayList<>();
     List<String> waiting = new ArrayList<>();
     for (HasMetadata object : desired) {
       if (object instanceof DaemonSet) {
-        daemonSet(object, live, components, waiting);
+        daemonSet(object, live, podsOf, components, waiting);
         continue;
       }
       if (!(object instanceof Deployment wanted)) {
@@ -71,7 +71,7 @@ public final class Readiness {
   }
 
   private static void daemonSet(HasMetadata object, Function<HasMetadata, Optional<HasMetadata>> live,
-      List<ComponentStatus> components, List<String> waiting) {
+      Function<HasMetadata, List<Pod>> podsOf, List<ComponentStatus> components, List<String> waiting) {
     Optional<DaemonSet> current = live.apply(object).map(DaemonSet.class::cast);
     var status = current.map(DaemonSet::getStatus);
     int desired = status.map(s -> orZero(s.getDesiredNumberScheduled())).orElse(0);
@@ -79,7 +79,9 @@ public final class Readiness {
     String name = object.getMetadata().getName();
     components.add(new ComponentStatus(name, object.getKind(), desired, ready));
     if (current.isEmpty() || !available(current.get())) {
-      waiting.add(object.getKind() + " " + object.getMetadata().getNamespace() + "/" + name + " (" + ready + "/" + desired + " ready)");
+      String why = current.flatMap(d -> podReason(podsOf.apply(d))).map(w -> ": " + w).orElse("");
+      waiting.add(object.getKind() + " " + object.getMetadata().getNamespace() + "/" + name + " (" + ready + "/" + desired
+          + " ready" + why + ")");
     }
   }
 
@@ -103,15 +105,24 @@ public final class Readiness {
         return Optional.of(clip(c.getReason() + ": " + c.getMessage()));
       }
     }
-    for (Pod pod : pods.stream().sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList()) {
-      Optional<String> why = why(pod);
-      if (why.isPresent()) {
-        return Optional.of(clip("pod " + pod.getMetadata().getName() + " " + why.get()));
-      }
+    Optional<String> pod = podReason(pods);
+    if (pod.isPresent()) {
+      return pod;
     }
     for (var c : conditions) {
       if ("Progressing".equals(c.getType()) && "False".equals(c.getStatus())) {
         return Optional.of(clip(c.getReason() + ": " + c.getMessage()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The first of {@code pods} (by name) that cannot be scheduled or has a container stuck, and why. */
+  static Optional<String> podReason(List<Pod> pods) {
+    for (Pod pod : pods.stream().sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList()) {
+      Optional<String> why = why(pod);
+      if (why.isPresent()) {
+        return Optional.of(clip("pod " + pod.getMetadata().getName() + " " + why.get()));
       }
     }
     return Optional.empty();

@@ -259,6 +259,12 @@ class StatusTest {
       assertThat(c.getReadyReplicas()).isEqualTo(2);
     });
     assertThat(report.waitingFor()).containsExactly("DaemonSet istio-system/istio-cni-node (2/3 ready)");
+    // Its pods say why, as a Deployment's do.
+    assertThat(Readiness.assess(List.of(desired), o -> java.util.Optional.of(rolling), d -> List.of(
+        pod("istio-cni-node-x", "{containerStatuses: [{name: install-cni, state: {waiting: {reason: ErrImagePull,"
+            + " message: 'not found'}}}]}"))).waitingFor())
+        .containsExactly("DaemonSet istio-system/istio-cni-node (2/3 ready: pod istio-cni-node-x container install-cni:"
+            + " ErrImagePull: not found)");
 
     var done = new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder(rolling).editStatus().withNumberReady(3)
         .withNumberAvailable(3).withNumberUnavailable(0).endStatus().build();
