@@ -12,8 +12,9 @@ import java.util.function.Function;
 
 /**
  * Step 7: per component desired/ready replicas, read from the live Deployments. A Deployment counts
- * as available when its controller has seen the current spec, its Available condition is True and
- * every replica runs the current template. Under an HPA the desired count is the live one.
+ * as available when its controller has seen the current spec, its Available condition is True,
+ * every replica runs the current template and no pod of an older one is left (its rollout is over).
+ * Under an HPA the desired count is the live one.
  * A DaemonSet (Istio CNI) counts as available when its controller has seen the current spec and
  * every node it should run on runs an available pod of the current template.
  */
@@ -62,9 +63,13 @@ public final class Readiness {
       String name = object.getMetadata().getName();
       components.add(new ComponentStatus(name, object.getKind(), desiredReplicas, ready));
       if (current.isEmpty() || !available(current.get(), desiredReplicas)) {
+        String rollout = current.map(Deployment::getStatus)
+            .filter(st -> orZero(st.getReplicas()) > orZero(st.getUpdatedReplicas()))
+            .map(st -> ", rolling out: " + orZero(st.getUpdatedReplicas()) + " of " + orZero(st.getReplicas()) + " pods updated")
+            .orElse("");
         String why = current.flatMap(d -> why(d, podsOf.apply(d))).map(w -> ": " + w).orElse("");
         waiting.add(object.getKind() + " " + object.getMetadata().getNamespace() + "/" + name + " (" + ready + "/"
-            + desiredReplicas + " ready" + why + ")");
+            + desiredReplicas + " ready" + rollout + why + ")");
       }
     }
     return new Report(List.copyOf(components), List.copyOf(waiting));
@@ -190,7 +195,10 @@ public final class Readiness {
         .anyMatch(c -> "Available".equals(c.getType()) && "True".equals(c.getStatus()));
     return observed && availableCondition
         && orZero(status.getUpdatedReplicas()) >= desiredReplicas
-        && orZero(status.getAvailableReplicas()) >= desiredReplicas;
+        && orZero(status.getAvailableReplicas()) >= desiredReplicas
+        // and the rollout is over: a pod of the new template that cannot run leaves the old one available,
+        // and the spec's change is not live (kubectl rollout status would still be waiting)
+        && orZero(status.getReplicas()) <= orZero(status.getUpdatedReplicas());
   }
 
   private static int orZero(Integer value) {

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * "Ready or exactly why not": istiod that no node can run leaves the MeshInstall Ready=False, and
  * the condition quotes the scheduler's reason from the pod, not only "0/1 ready". The operator runs
  * as deploy/'s ServiceAccount; the pod's reason comes from the real kube-scheduler. Once the spec
- * lets istiod run, Ready=True again.
+ * lets istiod run, Ready=True again; an edit whose new pod cannot run is not Ready either, though
+ * the old pod still serves.
  */
 @KubeTest
 class ReadyReasonIT {
@@ -75,6 +76,19 @@ class ReadyReasonIT {
         assertThat(current.getStatus().getState()).isEqualTo(MeshState.Ready);
         assertThat(ready(current).getStatus()).isEqualTo("True");
       });
+      // An edit whose new pod cannot run: the old istiod still serves, but the edit is not live, so
+      // not Ready (as kubectl rollout status would still wait), and the reason says so.
+      installs.withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
+          "{\"spec\":{\"components\":{\"pilot\":{\"nodeSelector\":{\"example.com/no-such-node\":\"true\"}}}}}");
+      await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+        Condition ready = ready(installs.withName(name).get());
+        assertThat(ready.getStatus()).isEqualTo("False");
+        assertThat(ready.getMessage()).contains("(1/1 ready, rolling out: 1 of 2 pods updated: pod istiod-why" + suffix,
+            "cannot be scheduled: ");
+      });
+      installs.withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"components\":null}}");
+      await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(ready(installs.withName(name).get()).getStatus())
+          .isEqualTo("True"));
       installs.withName(name).delete();
       await().atMost(Duration.ofSeconds(60)).until(() -> installs.withName(name).get() == null);
     } finally {
