@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -144,6 +145,9 @@ final class SpecValidator {
           continue;
         }
         String name = gateway.getName();
+        // What is rendered for it after the overlay; none when it is disabled or unnamed.
+        Optional<GatewayConfig> rendered = config.gateways().stream()
+            .filter(g -> g.kind() == kind && g.name().equals(name)).findFirst();
         if (name == null || name.isEmpty()) {
           problem(field + ".name", "is required");
         } else {
@@ -156,15 +160,12 @@ final class SpecValidator {
             problem(field + ".name", "'" + qualified + "' (with the revision suffix) must be a DNS-1035 label: lowercase letters, digits and '-', starting with a letter, at most " + MAX_LABEL + " characters");
           }
           // Ports are checked after the overlay, and only for gateways that will be rendered.
-          config.gateways().stream().filter(g -> g.kind() == kind && g.name().equals(name)).findFirst()
-              .ifPresent(g -> ports(field + ".service.ports", g.workload().service().ports()));
+          rendered.ifPresent(g -> ports(field + ".service.ports", g.workload().service().ports()));
         }
         if (gateway.getService() != null) {
           problems.addAll(KubeNames.annotationProblems(field + ".service.annotations", gateway.getService().getAnnotations()));
         }
-        workload(field, gateway, config.gateways().stream()
-            .filter(g -> g.kind() == kind && g.name().equals(name)).findFirst()
-            .map(g -> g.workload().resources()).orElse(null));
+        workload(field, gateway, rendered.map(g -> g.workload().resources()).orElse(null));
       }
     }
   }
