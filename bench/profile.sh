@@ -14,13 +14,17 @@
 #                                          (jcmd Compiler.perfmap): native, kernel and GC time included,
 #                                          shares by library and the hottest symbols
 #   JVM_FLAGS='-Xmx512m' bench/profile.sh  another JVM (here: C2, as webhook-load.sh runs it)
-#   SMOKE=1 bench/profile.sh               200/s, 2 s each (what BenchHarnessIT runs)
-# Environment: RATE, DURATION, WARM, PROFILER (jfr|perf), KEEP (a directory to keep the recording
+#   SMOKE=1 bench/profile.sh               200/s, 2 s each, JFR sampling every 1 ms (what BenchHarnessIT
+#                                          runs: at 10 ms, a fast machine's 2 s at 200/s gave 0 to 7 samples)
+# Environment: RATE, DURATION, WARM, PROFILER (jfr|perf), SAMPLING (JFR's method-profiling: normal 20 ms,
+# high 10 ms, max 1 ms; default high, max for SMOKE), KEEP (a directory to keep the recording
 # in), JVM_FLAGS, CLASSPATH_OVERRIDE (skip mvn). Benchmarks never gate CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-if [[ "${SMOKE:-0}" == 1 ]]; then : "${RATE:=200}" "${DURATION:=2s}" "${WARM:=2s}"; fi
+if [[ "${SMOKE:-0}" == 1 ]]; then : "${RATE:=200}" "${DURATION:=2s}" "${WARM:=2s}" "${SAMPLING:=max}"; fi
+SAMPLING=${SAMPLING:-high}
+[[ $SAMPLING =~ ^(normal|high|max)$ ]] || { echo "SAMPLING is normal, high or max, not '$SAMPLING'" >&2; exit 2; }
 RATE=${RATE:-1000}
 DURATION=${DURATION:-20s}
 WARM=${WARM:-10s}
@@ -63,13 +67,13 @@ seconds() { local d=${1%s}; echo "${d%.*}"; }
 
 echo "## webhook profile ($(date -u +%Y-%m-%dT%H:%MZ))"
 echo "machine: $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -1); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
-echo "server: WebhookServerMain, JVM flags '$JVM_FLAGS'${arenas:+, MALLOC_ARENA_MAX=$arenas}; load: vegeta $VEGETA_VERSION, open loop $RATE/s for $DURATION after $WARM at the same rate; profiler: $PROFILER"
+echo "server: WebhookServerMain, JVM flags '$JVM_FLAGS'${arenas:+, MALLOC_ARENA_MAX=$arenas}; load: vegeta $VEGETA_VERSION, open loop $RATE/s for $DURATION after $WARM at the same rate; profiler: $PROFILER$([[ $PROFILER == jfr ]] && echo " (method-profiling=$SAMPLING)")"
 log "warm-up: $RATE/s for $WARM"
 attack "$WARM" > /dev/null
 log "recording: $RATE/s for $DURATION"
 recording=$work/recording
 if [[ $PROFILER == jfr ]]; then
-  jcmd "$server_pid" JFR.start name=bench settings=profile filename="$recording.jfr" > /dev/null
+  jcmd "$server_pid" JFR.start name=bench settings=profile method-profiling="$SAMPLING" filename="$recording.jfr" > /dev/null
 else
   perf record -F 499 -p "$server_pid" -o "$recording.perf" -- sleep "$(seconds "$DURATION")" > /dev/null 2>&1 &
   perf_pid=$!
