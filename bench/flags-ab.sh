@@ -57,7 +57,7 @@ run() {
   wait_for "$dir/port" "$server_pid" "$dir/server.log"
   webhook_targets "$dir/targets" "$(cat "$dir/port")" "$dir/review.json"
   attack() {
-    "$vegeta" attack -targets="$dir/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s -connections=25 \
+    "$vegeta" attack -targets="$dir/targets" -root-certs="$dir/ca.pem" -http2=false -max-body=0 -timeout=10s -connections=25 \
       -rate="$RATE/s" -duration="$1"
   }
   attack "$WARM" > /dev/null

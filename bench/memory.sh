@@ -299,11 +299,11 @@ for candidate in "${candidates[@]}"; do
     | jq -r '.response.patch' | base64 -d | grep -q istio-proxy \
     || { echo "the webhook did not inject istio-proxy" >&2; exit 1; }
 
-  "$vegeta" attack -targets="$work/targets" -root-certs="$work/webhook-ca.pem" -http2=false -timeout=10s \
+  "$vegeta" attack -targets="$work/targets" -root-certs="$work/webhook-ca.pem" -http2=false -max-body=0 -timeout=10s \
     -rate=0 -max-workers=8 -workers=8 -connections=8 -duration="$WARMUP" > /dev/null
   for rate in $RATES; do
     before=$(cpu_ticks "$operator_pid")
-    "$vegeta" attack -targets="$work/targets" -root-certs="$work/webhook-ca.pem" -http2=false -timeout=10s \
+    "$vegeta" attack -targets="$work/targets" -root-certs="$work/webhook-ca.pem" -http2=false -max-body=0 -timeout=10s \
       -rate="$rate/s" -duration="$DURATION" -connections=25 | "$vegeta" report -type=json > "$work/report.json"
     cpu_ms=$(( ($(cpu_ticks "$operator_pid") - before) * 1000 / tick ))
     s=$(sample "$operator_pid")

@@ -143,7 +143,7 @@ for i in $(seq 1 "$REPEAT"); do
       log "$config, $rate/s, run $i"
       before=$(load)
       start_operator "$extra"
-      "$vegeta" attack -targets="$work/targets" -root-certs="$work/webhook-ca.pem" -http2=false -timeout=10s \
+      "$vegeta" attack -targets="$work/targets" -root-certs="$work/webhook-ca.pem" -http2=false -max-body=0 -timeout=10s \
         -rate="$rate/s" -duration="$WINDOW" -connections=25 > "$work/row.bin"
       rss=$(awk '/^VmRSS/{printf "%.0f", $2/1024}' "/proc/$operator_pid/status")
       # the archive mapped (a java that cannot map it would start without it, and the row would lie)

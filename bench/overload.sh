@@ -66,13 +66,13 @@ for run in $(seq 1 "$RUNS"); do
     wait_for "$dir/port" "$pid" "$dir/server.log"
     port=$(cat "$dir/port")
     webhook_targets "$dir/targets" "$port" "$dir/review.json"
-    "$vegeta" attack -targets="$dir/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s -rate=0 \
+    "$vegeta" attack -targets="$dir/targets" -root-certs="$dir/ca.pem" -http2=false -max-body=0 -timeout=10s -rate=0 \
       -duration="$WARMUP" -max-workers=8 -workers=8 -connections=8 > /dev/null
     ( while true; do ss -tn state established "( sport = :$port )" | tail -n +2 | wc -l; sleep 0.25; done ) > "$dir/conns" &
     sampler=$!
     cpu0=$(cpu_ticks "$pid")
     # shellcheck disable=SC2086
-    "$vegeta" attack -targets="$dir/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s -rate="$RATE/s" \
+    "$vegeta" attack -targets="$dir/targets" -root-certs="$dir/ca.pem" -http2=false -max-body=0 -timeout=10s -rate="$RATE/s" \
       -duration="$DURATION" -connections=25 ${CLIENT_ARGS:-} > "$dir/row.bin" || true
     cpu1=$(cpu_ticks "$pid")
     kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; sampler=

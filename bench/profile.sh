@@ -60,7 +60,7 @@ server_pid=$!
 wait_for "$work/port" "$server_pid" "$work/server.log"
 webhook_targets "$work/targets" "$(cat "$work/port")" "$work/review.json"
 attack() {
-  "$vegeta" attack -targets="$work/targets" -root-certs="$work/ca.pem" -http2=false -timeout=10s \
+  "$vegeta" attack -targets="$work/targets" -root-certs="$work/ca.pem" -http2=false -max-body=0 -timeout=10s \
     -connections=25 -rate="$RATE/s" -duration="$1"
 }
 seconds() { local d=${1%s}; echo "${d%.*}"; }

@@ -73,7 +73,7 @@ row() {
   before=$(load)
   start "$dir" "$flags" "$args"
   webhook_targets "$work/targets" "$(cat "$dir/port")" "$dir/review.json"
-  "$vegeta" attack -targets="$work/targets" -root-certs="$dir/ca.pem" -http2=false -timeout=10s \
+  "$vegeta" attack -targets="$work/targets" -root-certs="$dir/ca.pem" -http2=false -max-body=0 -timeout=10s \
       -rate="$rate/s" -duration="$WINDOW" -connections=25 > "$work/row.bin"
   stop_server
   r=$("$vegeta" report -type=json < "$work/row.bin")
@@ -101,7 +101,7 @@ if [[ "${CDS:-0}" == 1 ]]; then
   log "AppCDS training run"
   start "$work/train" "$JVM_FLAGS -XX:ArchiveClassesAtExit=$jsa" "$warm_args"
   webhook_targets "$work/targets" "$(cat "$work/train/port")" "$work/train/review.json"
-  "$vegeta" attack -targets="$work/targets" -root-certs="$work/train/ca.pem" -http2=false -rate=200/s -duration=3s \
+  "$vegeta" attack -targets="$work/targets" -root-certs="$work/train/ca.pem" -http2=false -max-body=0 -rate=200/s -duration=3s \
     -connections=25 > /dev/null
   stop_server
   [[ -s "$jsa" ]] || { log "no archive written"; cat "$work/train.log" >&2; exit 1; }

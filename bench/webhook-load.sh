@@ -5,6 +5,9 @@
 # pod's AdmissionReview, real injection. The load tool is vegeta, built from its Go module into
 # bench/.bin at the first run; it is open loop (requests leave at the offered rate whatever the
 # server does) except in the closed-loop row. Prints one table. Benchmarks never gate CI.
+# vegeta keeps no response bodies (-max-body=0, in every bench script): the 6 kB patches it kept made the closed
+# loop's results 1.2 GB written to /tmp, work on the same two cores that stormed the next rows (bench/RESULTS.md,
+# 2026-12-06 23:35).
 #
 #   bench/webhook-load.sh              full run (about 2-3 minutes)
 #   SMOKE=1 bench/webhook-load.sh      a few seconds per row (what BenchHarnessIT runs)
@@ -72,7 +75,7 @@ attack() {
   local before after out
   out=$(mktemp -p "$work")
   before=$(cpu_ticks "$server_pid")
-  "$vegeta" attack -targets="$work/targets" -root-certs="$work/ca.pem" -http2=false -timeout=10s \
+  "$vegeta" attack -targets="$work/targets" -root-certs="$work/ca.pem" -http2=false -max-body=0 -timeout=10s \
       -rate="$rate" -duration="$duration" "$@" > "$out.bin"
   after=$(cpu_ticks "$server_pid")
   "$vegeta" report -type=json < "$out.bin" > "$out"
