@@ -6,8 +6,8 @@
 # bench/.bin at the first run; it is open loop (requests leave at the offered rate whatever the
 # server does) except in the closed-loop row. Prints one table. Benchmarks never gate CI.
 # vegeta keeps no response bodies (-max-body=0, in every bench script): the 6 kB patches it kept made the closed
-# loop's results 1.2 GB written to /tmp, work on the same two cores that stormed the next rows (bench/RESULTS.md,
-# 2026-12-06 23:35).
+# loop's results 1.2 GB written to /tmp, work on the two cores being measured (closed loop 12,400-13,700 req/s
+# with them, 15,800-17,700 without; bench/RESULTS.md, 2026-12-06 22:00-23:53).
 #
 #   bench/webhook-load.sh              full run (about 2-3 minutes)
 #   SMOKE=1 bench/webhook-load.sh      a few seconds per row (what BenchHarnessIT runs)
