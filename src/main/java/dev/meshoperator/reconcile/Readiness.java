@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -64,7 +65,7 @@ public final class Readiness {
       components.add(new ComponentStatus(name, object.getKind(), desiredReplicas, ready));
       if (current.isEmpty() || !available(current.get(), desiredReplicas)) {
         String rollout = current.map(Deployment::getStatus)
-            .filter(st -> orZero(st.getReplicas()) > orZero(st.getUpdatedReplicas()))
+            .filter(st -> !rolloutOver(st))
             .map(st -> ", rolling out: " + orZero(st.getUpdatedReplicas()) + " of " + orZero(st.getReplicas()) + " pods updated")
             .orElse("");
         String why = current.flatMap(d -> why(d, podsOf.apply(d))).map(w -> ": " + w).orElse("");
@@ -198,7 +199,12 @@ public final class Readiness {
         && orZero(status.getAvailableReplicas()) >= desiredReplicas
         // and the rollout is over: a pod of the new template that cannot run leaves the old one available,
         // and the spec's change is not live (kubectl rollout status would still be waiting)
-        && orZero(status.getReplicas()) <= orZero(status.getUpdatedReplicas());
+        && rolloutOver(status);
+  }
+
+  /** No pod of an older template is left. */
+  private static boolean rolloutOver(DeploymentStatus status) {
+    return orZero(status.getReplicas()) <= orZero(status.getUpdatedReplicas());
   }
 
   private static int orZero(Integer value) {
