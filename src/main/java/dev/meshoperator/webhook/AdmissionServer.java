@@ -92,6 +92,8 @@ public final class AdmissionServer implements AutoCloseable {
     public static final Duration DEFAULT_SHED_AFTER = Duration.ZERO;
     /** See {@link Builder#keptConnectionBound}. */
     public static final int DEFAULT_KEPT_CONNECTION_BOUND = 64;
+    /** See {@link Builder#handshakeSlots}. */
+    public static final int DEFAULT_HANDSHAKE_SLOTS = 4;
     /** See {@link Builder#openConnectionBound}. */
     public static final int DEFAULT_OPEN_CONNECTION_BOUND = 512;
     /**
@@ -183,8 +185,9 @@ public final class AdmissionServer implements AutoCloseable {
                 connections::kept, Math.min(b.openConnectionBound, b.maxConnections), connections::open,
                 b.metrics::acceptHeld, b.metrics::connectionBoundReached,
                 () -> connections.closeIdlest(b.idleAtBound.toNanos()), b.acceptWait, b.acceptQueue,
-                b.metrics::connectionRefused);
+                b.metrics::connectionRefused, b.handshakeSlots, b.metrics::handshakeWaited, b.silentSlot, b.slot);
         connections.onKept(handshakeGate::keptChanged);
+        connections.onFirstAnswer(handshakeGate::firstAnswer);
         b.metrics.openConnections(connections::open);
         this.managementConnections = new Connections(64);
         this.loops = new NioEventLoopGroup(b.ioThreads, new DefaultThreadFactory("webhook-io", true));
@@ -269,6 +272,7 @@ public final class AdmissionServer implements AutoCloseable {
                         return handler;
                     }
                 })
+                .addLast("handshake-slot", handshakeGate.handshakeWatch())
                 .addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
                     @Override
                     protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
@@ -609,6 +613,9 @@ public final class AdmissionServer implements AutoCloseable {
         private Duration idleAtBound = DEFAULT_IDLE_AT_BOUND;
         private Duration acceptWait = DEFAULT_ACCEPT_WAIT;
         private int acceptQueue = backlog;
+        private int handshakeSlots = DEFAULT_HANDSHAKE_SLOTS;
+        private Duration silentSlot = HandshakeGate.SILENT_SLOT;
+        private Duration slot = HandshakeGate.HANDSHAKE_SLOT;
         private double handshakeBusyShare = DEFAULT_HANDSHAKE_BUSY_SHARE;
         private int maxConcurrentStreams = 128;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
@@ -757,6 +764,33 @@ public final class AdmissionServer implements AutoCloseable {
                 throw new IllegalArgumentException("acceptWait must not be negative");
             }
             this.acceptWait = wait;
+            return this;
+        }
+
+        /**
+         * TLS handshakes in progress at once on the HTTPS port while clients keep their connections
+         * alive; while that many are, new connections wait to be taken in, and each finished
+         * handshake lets the next one in (see HandshakeGate). A client that starts with no
+         * connection under a high rate (the API server after a restart) then gets its first
+         * connections within milliseconds instead of all of its dials at once, late.
+         * {@link Integer#MAX_VALUE} for no limit. Default {@link #DEFAULT_HANDSHAKE_SLOTS}
+         * (bench/RESULTS.md, 2026-12-07).
+         */
+        public Builder handshakeSlots(int slots) {
+            if (slots < 1) {
+                throw new IllegalArgumentException("handshakeSlots must be at least 1");
+            }
+            this.handshakeSlots = slots;
+            return this;
+        }
+
+        /**
+         * How long a connection holds its handshake slot at most: {@code silent} if it has sent
+         * nothing by then, else {@code slot} (tests lengthen them; defaults 10 and 50 ms).
+         */
+        Builder handshakeSlotTimes(Duration silent, Duration slot) {
+            this.silentSlot = positive(silent, "silent");
+            this.slot = positive(slot, "slot");
             return this;
         }
 

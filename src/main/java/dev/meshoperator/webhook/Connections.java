@@ -48,6 +48,25 @@ final class Connections extends ChannelInboundHandlerAdapter {
             this.owner = owner;
         }
 
+        /** The connection's first request has been answered. On the connection's event loop. */
+        private boolean answered;
+
+        /**
+         * A request was answered; it asked for keep-alive or not. On the connection's event loop.
+         * The first one on the connection tells the port's {@link #onFirstAnswer} which of the two it was.
+         */
+        void answered(boolean keepAlive) {
+            if (keepAlive) {
+                keptAlive();
+            }
+            if (!answered) {
+                answered = true;
+                if (owner != null) {
+                    owner.onFirstAnswer.accept(keepAlive);
+                }
+            }
+        }
+
         /** A request asked for keep-alive and was answered; on the connection's event loop. */
         void keptAlive() {
             if (!keptAlive) {
@@ -75,6 +94,7 @@ final class Connections extends ChannelInboundHandlerAdapter {
     private final AtomicInteger evicted = new AtomicInteger();
     private final AtomicInteger kept = new AtomicInteger();
     private volatile Runnable onKept = () -> { };
+    private volatile java.util.function.Consumer<Boolean> onFirstAnswer = keptAlive -> { };
 
     Connections(int max) {
         this.max = max;
@@ -95,6 +115,14 @@ final class Connections extends ChannelInboundHandlerAdapter {
     /** Called on a connection's event loop each time one more connection is kept alive. */
     void onKept(Runnable action) {
         this.onKept = action;
+    }
+
+    /**
+     * Called on a connection's event loop when its first request has been answered, with whether
+     * that request asked for keep-alive.
+     */
+    void onFirstAnswer(java.util.function.Consumer<Boolean> action) {
+        this.onFirstAnswer = action;
     }
 
     /** Open connections on which a request asked for keep-alive and was answered. */

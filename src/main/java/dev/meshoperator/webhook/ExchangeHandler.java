@@ -335,9 +335,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void endExchange() {
-        if (keepAlive) {
-            connection.keptAlive();
-        }
+        connection.answered(keepAlive);
         inExchange = false;
         phase = Phase.IDLE;
         injectPath = false;

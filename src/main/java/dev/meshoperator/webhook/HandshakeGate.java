@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.MaxMessagesRecvByteBufAllocator;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -63,6 +66,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * theirs (it closes those it does not need), no more than that many come in at once, so the count
  * never reaches the hard limit of {@link Connections}, whose eviction stays for hoarders.
  *
+ * <p>Handshake slots ({@code handshakeSlots}, 4 by default) bound the TLS handshakes in progress
+ * at once: while that many connections taken in have not finished theirs, new ones wait (unread,
+ * in this gate's queue, then in the kernel's) and each finished handshake lets the next one in. A
+ * client that starts with no connection (the API server after a restart, a load tool) under a high
+ * rate dials one for every request that finds none free; taken in all at once, those handshakes
+ * shared the event loops and every one of them finished late, so every request waited for one, and
+ * the client, finding none free, dialed more: at 3,000 requests/s a fresh client's first 100-300 ms
+ * went to 100-250 connections and 40-100 ms answers in about half the runs (bench/RESULTS.md,
+ * 2026-12-06/07). Taken in a few at a time, the first connections are ready within milliseconds, the
+ * requests are answered on them, and the dials that lose the race to them wait cheaply. The slots
+ * apply only while the connections' first requests ask for keep-alive (a moving average over about
+ * the last 16): a client that opens a connection per request needs a handshake for every request,
+ * and limiting them only cut its rate. A slot is given up when the handshake ends or fails, when
+ * the connection closes, 10 ms after it was taken in if it has sent nothing (a silent connection
+ * holds no slot for long), and 50 ms after in any case (a stalled or very slow handshake does not
+ * stop accepting).
+ *
  * <p>One gate per listening socket; each connection gets its own {@link #probe()}, right after
  * {@link Connections} in its pipeline. A loop's counters are touched only on its thread; the hold state only on the listening
  * channel's loop.
@@ -79,6 +99,20 @@ final class HandshakeGate {
     /** At the bound, connections accepted per tick into the waiting queue (a drain of the kernel's). */
     static final int DRAIN_PER_TICK = 256;
     static final long REFUSAL_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /**
+     * A handshake that has not finished this long after its connection was taken in gives its slot
+     * up (see {@link #handshakeSlots}): a client that connects and sends nothing, or a saturated
+     * machine, never stops accepting for longer.
+     */
+    static final Duration HANDSHAKE_SLOT = Duration.ofMillis(50);
+    /**
+     * A connection that has sent nothing this long after it was taken in gives its handshake slot
+     * up: a client sends its ClientHello as soon as it is connected, so a silent connection (a port
+     * scanner, a client that opens connections ahead of need) holds no slot for long.
+     */
+    static final Duration SILENT_SLOT = Duration.ofMillis(10);
+    /** Set on a connection taken in while its handshake holds a slot. */
+    private static final AttributeKey<Boolean> IN_HANDSHAKE = AttributeKey.valueOf(HandshakeGate.class, "inHandshake");
 
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
     private static final Logger LOG = LoggerFactory.getLogger(HandshakeGate.class);
@@ -97,6 +131,20 @@ final class HandshakeGate {
     private final Runnable onRefused;
     private final AtomicLong refused = new AtomicLong();
     private final CopyOnWriteArrayList<Loop> all = new CopyOnWriteArrayList<>();
+    private final int handshakeSlots;
+    private final long slotNanos;
+    private final long silentSlotNanos;
+    private final Runnable onSlotWait;
+    /** Connections taken in whose handshake holds a slot (see {@link #handshakeSlots}). */
+    private final AtomicInteger handshaking = new AtomicInteger();
+    /** Accepting stopped because every slot was taken; set and cleared on the listening channel's loop. */
+    private volatile boolean slotsFull;
+    private final AtomicLong slotWaits = new AtomicLong();
+    /**
+     * Of the connections whose first request was answered lately, the share whose request asked
+     * for keep-alive, in 1/1024: a moving average over about the last 16. Starts at all of them.
+     */
+    private final AtomicInteger keptShare = new AtomicInteger(1024);
     private final AtomicLong holds = new AtomicLong();
     private final FastThreadLocal<Loop> loops = new FastThreadLocal<>() {
         @Override
@@ -141,13 +189,24 @@ final class HandshakeGate {
      * @param waitingCap at the bound, how many accepted connections may wait; beyond it the one
      *     waiting longest is refused
      * @param onRefused called for each connection refused (a metric)
+     * @param handshakeSlots TLS handshakes in progress at once; while that many are, new connections
+     *     wait (each slot is given up {@link #HANDSHAKE_SLOT} after its connection was taken in
+     *     at the latest); {@link Integer#MAX_VALUE} for no such limit
+     * @param onSlotWait called for each connection that waits for a slot (a metric)
+     * @param silentSlot how long a connection that has sent nothing holds its slot (at most)
+     * @param slot how long a connection holds its slot (at most)
      */
     HandshakeGate(double threshold, int keptLimit, java.util.function.IntSupplier kept, int openLimit,
             java.util.function.IntSupplier open, Runnable onHold, Runnable onBound,
-            java.util.function.BooleanSupplier closeIdle, Duration maxWait, int waitingCap, Runnable onRefused) {
-        if (keptLimit < 1) {
-            throw new IllegalArgumentException("keptLimit must be at least 1");
+            java.util.function.BooleanSupplier closeIdle, Duration maxWait, int waitingCap, Runnable onRefused,
+            int handshakeSlots, Runnable onSlotWait, Duration silentSlot, Duration slot) {
+        if (keptLimit < 1 || handshakeSlots < 1) {
+            throw new IllegalArgumentException("keptLimit and handshakeSlots must be at least 1");
         }
+        this.handshakeSlots = handshakeSlots;
+        this.onSlotWait = onSlotWait;
+        this.silentSlotNanos = silentSlot.toNanos();
+        this.slotNanos = Math.max(slot.toNanos(), silentSlotNanos);
         if (waitingCap < 0 || maxWait.isNegative()) {
             throw new IllegalArgumentException("waitingCap and maxWait must not be negative");
         }
@@ -190,6 +249,22 @@ final class HandshakeGate {
             } else if (grants > 0) {
                 grants--;
                 takeIn(child);
+            } else if (!full() && handshaking.get() >= slots()) {
+                // every slot taken: waits here, unread, for one (slotFreed), and the listening
+                // socket stops reading; later dials wait in the kernel's queue
+                slotsFull = true;
+                slotWaits.incrementAndGet();
+                onSlotWait.run();
+                ctx.channel().config().setAutoRead(false);
+                if (waitingCap > 0 && waiting.size() >= waitingCap) {
+                    refuse(waiting.poll().channel());
+                }
+                waiting.add(new Waiting(child, System.nanoTime()));
+                // a slot may have been freed between the count above and the flag (its
+                // handshakeOver saw no flag, so it asked for no slotFreed)
+                if (handshaking.get() < slots()) {
+                    slotFreed();
+                }
             } else if (full()) {
                 // at the bound: waits here, unread, until granted (oldest first) or refused
                 reachedBound(ctx.channel());
@@ -204,13 +279,13 @@ final class HandshakeGate {
                 }
                 waiting.add(new Waiting(child, System.nanoTime()));
             } else {
-                ctx.fireChannelRead(msg);
+                admit(child);
             }
         }
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (held) {
+            if (held || slotsFull) {
                 // one read per tick while held (see tick)
                 ctx.channel().config().setAutoRead(false);
             }
@@ -233,7 +308,95 @@ final class HandshakeGate {
             replaced = closeIdle.getAsBoolean();
             reachedBound(acceptorContext.channel());
         }
+        admit(child);
+    }
+
+    /** On the listening channel's loop: hands a connection on; its handshake takes a slot. */
+    private void admit(Channel child) {
+        if (handshakeSlots != Integer.MAX_VALUE) {
+            child.attr(IN_HANDSHAKE).set(Boolean.TRUE);
+            handshaking.incrementAndGet();
+            child.closeFuture().addListener(f -> handshakeOver(child));
+        }
         acceptorContext.fireChannelRead(child);
+    }
+
+    /**
+     * A connection's handshake finished, failed, ran out of its slot's time, or the connection
+     * closed (any thread; once per connection): its slot is free.
+     */
+    private void handshakeOver(Channel child) {
+        if (child.attr(IN_HANDSHAKE).getAndSet(null) == null) {
+            return;
+        }
+        if (handshaking.decrementAndGet() < slots() && slotsFull) {
+            Channel server = listener;
+            if (server != null) {
+                server.eventLoop().execute(this::slotFreed);
+            }
+        }
+    }
+
+    /** On the listening channel's loop: a slot is free; the waiting first, then accepting again. */
+    private void slotFreed() {
+        if (!slotsFull) {
+            return;
+        }
+        while (!waiting.isEmpty() && handshaking.get() < slots() && !full()) {
+            takeIn(waiting.poll().channel());
+        }
+        if (handshaking.get() < slots() && waiting.isEmpty()) {
+            slotsFull = false;
+            Channel server = listener;
+            if (!held && server != null && server.isOpen()) {
+                server.config().setAutoRead(true);
+            }
+        }
+    }
+
+    /**
+     * After the TLS handler: frees the connection's handshake slot when the handshake is over
+     * ({@link Probe} frees it earlier if it takes too long).
+     */
+    ChannelHandler handshakeWatch() {
+        return new HandshakeWatch();
+    }
+
+    private final class HandshakeWatch extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            super.userEventTriggered(ctx, evt);
+            if (evt instanceof SslHandshakeCompletionEvent) {
+                handshakeOver(ctx.channel());
+                ctx.pipeline().remove(this);
+            }
+        }
+    }
+
+    /**
+     * A connection's first request was answered (its event loop); it asked for keep-alive or not.
+     */
+    void firstAnswer(boolean keptAlive) {
+        keptShare.updateAndGet(v -> v + (((keptAlive ? 1024 : 0) - v) >> 4));
+    }
+
+    /**
+     * Handshakes allowed in progress at once now: {@link #handshakeSlots} while the clients keep
+     * their connections alive (a new connection is one more to share the requests), no limit while
+     * most open a connection per request (each handshake is a request's).
+     */
+    private int slots() {
+        return keptShare.get() >= 512 ? handshakeSlots : Integer.MAX_VALUE;
+    }
+
+    /** Connections that waited for a handshake slot, since start. */
+    long slotWaits() {
+        return slotWaits.get();
+    }
+
+    /** TLS handshakes holding a slot now. */
+    int handshaking() {
+        return handshaking.get();
     }
 
     /**
@@ -311,15 +474,30 @@ final class HandshakeGate {
     /** Times a connection's reads; kept or not is {@link Connections.State#keptAlive}. */
     private final class Probe extends ChannelInboundHandlerAdapter {
         private Connections.State connection;
+        /** Something was read from the connection (its ClientHello, or part of it). */
+        private boolean spoken;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
             connection = Connections.of(ctx.channel()); // set by Connections, before this in the pipeline
+            Channel ch = ctx.channel();
+            if (ch.attr(IN_HANDSHAKE).get() != null) {
+                // the slot: given up after silentSlotNanos if nothing was read, else after slotNanos
+                ctx.executor().schedule(() -> {
+                    if (!spoken) {
+                        handshakeOver(ch);
+                    } else if (ch.attr(IN_HANDSHAKE).get() != null) {
+                        ctx.executor().schedule(() -> handshakeOver(ch), slotNanos - silentSlotNanos,
+                                TimeUnit.NANOSECONDS);
+                    }
+                }, silentSlotNanos, TimeUnit.NANOSECONDS);
+            }
             super.channelActive(ctx);
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            spoken = true;
             // read before: this read may answer the connection's first request and set it
             boolean wasKept = connection != null && connection.keptAlive;
             long start = System.nanoTime();
@@ -449,7 +627,10 @@ final class HandshakeGate {
                 held = false;
                 grants = 0;
                 acceptsPerRead(server, ACCEPTS_PER_READ);
-                server.config().setAutoRead(true);
+                if (slotsFull && handshaking.get() < slots()) {
+                    slotsFull = false; // else the next handshake to end turns accepting on (slotFreed)
+                }
+                server.config().setAutoRead(!slotsFull);
                 return;
             }
             accept = 1;

@@ -42,6 +42,7 @@ public final class WebhookMetrics {
     private final Counter acceptHolds;
     private final Counter connectionBounds;
     private final Counter connectionsRefused;
+    private final Counter handshakeWaits;
     private volatile IntSupplier openConnections = () -> 0;
     private final Timer latency;
 
@@ -67,6 +68,9 @@ public final class WebhookMetrics {
         this.connectionsRefused = Counter.builder("webhook.connections.refused")
                 .description("New connections refused (reset before TLS) at the connection bound: they "
                         + "waited longest to be taken in, or too many were waiting").register(registry);
+        this.handshakeWaits = Counter.builder("webhook.connections.handshake.waits")
+                .description("New connections that waited to be taken in because as many TLS handshakes as "
+                        + "the webhook runs at once were in progress").register(registry);
         Gauge.builder("webhook.connections.open", this, m -> m.openConnections.getAsInt())
                 .description("HTTPS connections open to the webhook").strongReference(true).register(registry);
         this.latency = Timer.builder("sidecar.injection.time")
@@ -98,6 +102,11 @@ public final class WebhookMetrics {
     /** A new connection was refused at the connection bound (see HandshakeGate). */
     public void connectionRefused() {
         connectionsRefused.increment();
+    }
+
+    /** A new connection waited for a handshake slot (see HandshakeGate). */
+    public void handshakeWaited() {
+        handshakeWaits.increment();
     }
 
     /** The webhook's open HTTPS connections, read from {@code open} at each scrape (the last server's). */

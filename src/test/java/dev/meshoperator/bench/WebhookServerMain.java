@@ -51,6 +51,7 @@ public final class WebhookServerMain {
     Long shedAfter = null;
     Double gate = null;
     Integer keptBound = null;
+    Integer handshakeSlots = null;
     Integer openBound = null;
     Long acceptWait = null;
     Duration warmUp = WebhookWarmUp.DEFAULT_BUDGET;
@@ -67,6 +68,7 @@ public final class WebhookServerMain {
         case "--shed-after" -> shedAfter = Long.parseLong(args[++i]);
         case "--gate" -> gate = Double.parseDouble(args[++i]);
         case "--kept-bound" -> keptBound = Integer.parseInt(args[++i]);
+        case "--handshake-slots" -> handshakeSlots = Integer.parseInt(args[++i]);
         case "--open-bound" -> openBound = Integer.parseInt(args[++i]);
         case "--accept-wait" -> acceptWait = Long.parseLong(args[++i]);
         case "--warm-up" -> warmUp = Duration.ofMillis(Long.parseLong(args[++i]));
@@ -113,6 +115,9 @@ public final class WebhookServerMain {
     }
     if (gate != null) {
       AdmissionServer.Builder.class.getMethod("handshakeBusyShare", double.class).invoke(builder, gate);
+    }
+    if (handshakeSlots != null) {
+      builder.handshakeSlots(handshakeSlots);
     }
     if (keptBound != null) {
       AdmissionServer.Builder.class.getMethod("keptConnectionBound", int.class).invoke(builder, keptBound);

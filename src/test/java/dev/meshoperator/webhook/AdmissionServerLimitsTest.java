@@ -362,6 +362,80 @@ class AdmissionServerLimitsTest {
         assertThat(open.holds()).isZero();
     }
 
+    // ---- handshake slots: a few TLS handshakes at a time while clients keep their connections ----
+
+    /**
+     * One handshake slot, held up to a minute once a connection has spoken, a second while silent;
+     * no connection closed for its handshake's or its silence's length within the tests' waits.
+     */
+    private AdmissionServer.Builder oneSlot() {
+        return builder().handshakeSlots(1).handshakeSlotTimes(Duration.ofSeconds(1), Duration.ofMinutes(1))
+                .handshakeTimeout(Duration.ofMinutes(2)).idleTimeout(Duration.ofMinutes(2));
+    }
+
+    /** A connection that has begun its handshake and stops: a TLS record's header, no more. */
+    private Socket begunHandshake() throws IOException {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port());
+        sockets.add(s);
+        s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xc8});
+        s.getOutputStream().flush();
+        return s;
+    }
+
+    @Test
+    void whileEveryHandshakeSlotIsTakenANewConnectionWaitsAndIsTakenInWhenOneFrees() throws Exception {
+        server = oneSlot().start();
+        Socket begun = begunHandshake();
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.handshakeGate().handshaking() == 1);
+
+        CompletableFuture<HttpResponse<String>> next = postAsync(TestTls.client(trust), TestTls.podReview("next"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.handshakeGate().slotWaits() == 1);
+        Thread.sleep(300);
+        assertThat(next).as("waiting for the slot").isNotDone();
+        assertThat(metrics.scrape()).contains("webhook_connections_handshake_waits_total 1.0");
+
+        begun.close(); // its slot frees at once (its minute is far off)
+        assertThat(next.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        // a finished handshake frees its slot too: the next connections go straight in
+        for (int i = 0; i < 3; i++) {
+            assertThat(post(TestTls.client(trust), TestTls.podReview("then-" + i)).statusCode()).isEqualTo(200);
+        }
+        assertThat(server.handshakeGate().slotWaits()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.handshakeGate().handshaking() == 0);
+    }
+
+    @Test
+    void aConnectionThatSendsNothingGivesItsHandshakeSlotUp() throws Exception {
+        server = oneSlot().start();
+        Socket silent = new Socket(InetAddress.getLoopbackAddress(), server.port());
+        sockets.add(silent);
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.openConnections() == 1);
+
+        // its slot is given up after a second, not the minute of a connection that spoke
+        assertThat(postAsync(TestTls.client(trust), TestTls.podReview("next")).get(30, TimeUnit.SECONDS).statusCode())
+                .isEqualTo(200);
+        assertThat(silent.isClosed()).isFalse();
+        assertThat(server.openConnections()).isEqualTo(2);
+    }
+
+    @Test
+    void clientsThatOpenAConnectionPerRequestAreNotHeldToTheSlots() throws Exception {
+        server = oneSlot().start();
+        // a client that closes after each answer: each new connection is a request's, not a spare
+        for (int i = 0; i < 20; i++) {
+            SSLSocket s = tlsSocket();
+            send(s, "once-" + i);
+            assertThat(readUntilClosed(s, Duration.ofSeconds(30))).startsWith("HTTP/1.1 200");
+        }
+        begunHandshake();
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.handshakeGate().handshaking() == 1);
+
+        // the same begun handshake held the next connection back in the test above; here it does not
+        assertThat(postAsync(TestTls.client(trust), TestTls.podReview("next")).get(30, TimeUnit.SECONDS).statusCode())
+                .isEqualTo(200);
+        assertThat(server.handshakeGate().slotWaits()).isZero();
+    }
+
     // ---- the bound on kept-alive connections: beyond it new ones wait, nothing open is closed ----
 
     @Test
