@@ -92,8 +92,6 @@ public final class AdmissionServer implements AutoCloseable {
     public static final Duration DEFAULT_SHED_AFTER = Duration.ZERO;
     /** See {@link Builder#keptConnectionBound}. */
     public static final int DEFAULT_KEPT_CONNECTION_BOUND = 64;
-    /** See {@link Builder#handshakeSlots}. */
-    public static final int DEFAULT_HANDSHAKE_SLOTS = 4;
     /** See {@link Builder#openConnectionBound}. */
     public static final int DEFAULT_OPEN_CONNECTION_BOUND = 512;
     /**
@@ -185,7 +183,8 @@ public final class AdmissionServer implements AutoCloseable {
                 connections::kept, Math.min(b.openConnectionBound, b.maxConnections), connections::open,
                 b.metrics::acceptHeld, b.metrics::connectionBoundReached,
                 () -> connections.closeIdlest(b.idleAtBound.toNanos()), b.acceptWait, b.acceptQueue,
-                b.metrics::connectionRefused, b.handshakeSlots, b.metrics::handshakeWaited, b.silentSlot, b.slot);
+                b.metrics::connectionRefused, b.handshakeSlots > 0 ? b.handshakeSlots : b.ioThreads,
+                b.metrics::handshakeWaited, b.silentSlot, b.slot);
         connections.onKept(handshakeGate::keptChanged);
         connections.onFirstAnswer(handshakeGate::firstAnswer);
         b.metrics.openConnections(connections::open);
@@ -613,7 +612,8 @@ public final class AdmissionServer implements AutoCloseable {
         private Duration idleAtBound = DEFAULT_IDLE_AT_BOUND;
         private Duration acceptWait = DEFAULT_ACCEPT_WAIT;
         private int acceptQueue = backlog;
-        private int handshakeSlots = DEFAULT_HANDSHAKE_SLOTS;
+        /** 0: one per network thread (ioThreads). */
+        private int handshakeSlots;
         private Duration silentSlot = HandshakeGate.SILENT_SLOT;
         private Duration slot = HandshakeGate.HANDSHAKE_SLOT;
         private double handshakeBusyShare = DEFAULT_HANDSHAKE_BUSY_SHARE;
@@ -773,8 +773,8 @@ public final class AdmissionServer implements AutoCloseable {
          * handshake lets the next one in (see HandshakeGate). A client that starts with no
          * connection under a high rate (the API server after a restart) then gets its first
          * connections within milliseconds instead of all of its dials at once, late.
-         * {@link Integer#MAX_VALUE} for no limit. Default {@link #DEFAULT_HANDSHAKE_SLOTS}
-         * (bench/RESULTS.md, 2026-12-07).
+         * {@link Integer#MAX_VALUE} for no limit. Default: one per network thread
+         * ({@link #ioThreads}; bench/RESULTS.md, 2026-12-07, with 1, 2, 4 and 8 on 2 cores).
          */
         public Builder handshakeSlots(int slots) {
             if (slots < 1) {

@@ -66,8 +66,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * theirs (it closes those it does not need), no more than that many come in at once, so the count
  * never reaches the hard limit of {@link Connections}, whose eviction stays for hoarders.
  *
- * <p>Handshake slots ({@code handshakeSlots}, 4 by default) bound the TLS handshakes in progress
- * at once: while that many connections taken in have not finished theirs, new ones wait (unread,
+ * <p>Handshake slots ({@code handshakeSlots}, by default one per event loop) bound the TLS
+ * handshakes in progress at once: while that many connections taken in have not finished theirs, new ones wait (unread,
  * in this gate's queue, then in the kernel's) and each finished handshake lets the next one in. A
  * client that starts with no connection (the API server after a restart, a load tool) under a high
  * rate dials one for every request that finds none free; taken in all at once, those handshakes
