@@ -66,6 +66,20 @@ class BenchHarnessIT {
     }
 
     @Test
+    void freshClientHarnessRunsOurServerAndGosAndPrintsTheirRowsAndSummary() throws Exception {
+        String out = smoke("bench/fresh-client.sh", Map.of(), 5);
+        // two fresh clients of 200/s for 1 s against each server, in turn: every request answered
+        // 200 (a "(N not 200)" would follow the count), p99, max, how many over 10 ms
+        for (String variant : List.of("ours", "go")) {
+            for (int run = 1; run <= 2; run++) {
+                assertThat(out).containsPattern("\\| " + variant + " \\| " + run
+                        + " \\| [1-9][0-9]* \\| [0-9.]+ ms \\| [0-9.]+ ms \\| [0-9]+ \\|");
+            }
+            assertThat(out).containsPattern("\\| " + variant + " \\| [0-2] of 2 \\| [0-9.]+ \\| [0-9.]+ ms \\|");
+        }
+    }
+
+    @Test
     void profileHarnessRunsTheShippedJvmOptionsAndPrintsWhereTheCpuWent() throws Exception {
         String out = smoke("bench/profile.sh", Map.of(), 5);
         assertThat(out).contains("JVM flags '-XX:TieredStopAtLevel=1").contains("profiler: jfr");
