@@ -249,22 +249,6 @@ final class HandshakeGate {
             } else if (grants > 0) {
                 grants--;
                 takeIn(child);
-            } else if (!full() && handshaking.get() >= slots()) {
-                // every slot taken: waits here, unread, for one (slotFreed), and the listening
-                // socket stops reading; later dials wait in the kernel's queue
-                slotsFull = true;
-                slotWaits.incrementAndGet();
-                onSlotWait.run();
-                ctx.channel().config().setAutoRead(false);
-                if (waitingCap > 0 && waiting.size() >= waitingCap) {
-                    refuse(waiting.poll().channel());
-                }
-                waiting.add(new Waiting(child, System.nanoTime()));
-                // a slot may have been freed between the count above and the flag (its
-                // handshakeOver saw no flag, so it asked for no slotFreed)
-                if (handshaking.get() < slots()) {
-                    slotFreed();
-                }
             } else if (full()) {
                 // at the bound: waits here, unread, until granted (oldest first) or refused
                 reachedBound(ctx.channel());
@@ -272,12 +256,20 @@ final class HandshakeGate {
                     refuse(child);
                     return;
                 }
-                if (waiting.size() >= waitingCap) {
-                    // the one waiting longest goes: its dial most likely lost the race to an open
-                    // connection already (the client uses whichever comes first), a new one's not yet
-                    refuse(waiting.poll().channel());
+                enqueue(child);
+            } else if (handshaking.get() >= slots()) {
+                // every slot taken: waits here, unread, for one (slotFreed), and the listening
+                // socket stops reading; later dials wait in the kernel's queue
+                slotsFull = true;
+                slotWaits.incrementAndGet();
+                onSlotWait.run();
+                ctx.channel().config().setAutoRead(false);
+                enqueue(child);
+                // a slot may have been freed between the count above and the flag (its
+                // handshakeOver saw no flag, so it asked for no slotFreed)
+                if (handshaking.get() < slots()) {
+                    slotFreed();
                 }
-                waiting.add(new Waiting(child, System.nanoTime()));
             } else {
                 admit(child);
             }
@@ -299,6 +291,18 @@ final class HandshakeGate {
             }
             ctx.fireChannelInactive();
         }
+    }
+
+    /**
+     * On the listening channel's loop: a connection waits in the gate's queue, unread. With the queue
+     * at its cap, the one waiting longest goes: its dial most likely lost the race to an open
+     * connection already (the client uses whichever comes first), a new one's not yet.
+     */
+    private void enqueue(Channel child) {
+        if (waitingCap > 0 && waiting.size() >= waitingCap) {
+            refuse(waiting.poll().channel());
+        }
+        waiting.add(new Waiting(child, System.nanoTime()));
     }
 
     /** On the listening channel's loop: hands a connection on to be set up and read. */
