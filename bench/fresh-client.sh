@@ -49,7 +49,6 @@ for variant in $VARIANTS; do
   if [[ $variant == go ]]; then
     (cd bench/refserver && go build -o "$root/bench/.bin/refserver" .)
     admission_review "$dir" patch
-    stop "$helper_pid"; helper_pid=""
     "$root/bench/.bin/refserver" "$dir" "$patch_bytes" < /dev/null > "$dir/server.log" 2>&1 &
   else
     args=${variant#*=}
